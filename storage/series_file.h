@@ -1,0 +1,39 @@
+// SeriesFile: one HDF5 file per trial with extendible, chunked per-step series (SWMR, crash-tolerant).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace qlsweep::storage {
+
+// Layout (docs/hdf5-layout.md): attribute /config (JSON text), attribute /trial_id;
+// group /train with one 1-D float64 dataset per column (step, loss, lr, grad_norm, step_time_s,
+// tokens, alloc_bytes, reserved_bytes), group /eval likewise (step, eval_loss, perplexity,
+// token_accuracy). All datasets exist before SWMR writing starts; rows are only appended.
+class SeriesFile {
+ public:
+  // Creates (truncating) `path` and switches it to SWMR write mode. Throws StorageError.
+  SeriesFile(const std::string& path, const std::string& trial_id, const std::string& config_json);
+  ~SeriesFile();
+  SeriesFile(const SeriesFile&) = delete;
+  SeriesFile& operator=(const SeriesFile&) = delete;
+
+  static const std::vector<std::string>& TrainColumns();
+  static const std::vector<std::string>& EvalColumns();
+
+  // Appends one row to group "train" or "eval"; columns missing from `row` are stored as NaN,
+  // unknown columns are an error. Flushes, so a reader sees the row even if the writer dies next.
+  void Append(const std::string& group, const std::map<std::string, double>& row);
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+// Reads one column ("train/loss") of a series file, also one whose writer died. Throws StorageError.
+std::vector<double> ReadSeries(const std::string& path, const std::string& dataset);
+// Reads a string attribute of the root group ("config", "trial_id").
+std::string ReadRootAttribute(const std::string& path, const std::string& name);
+
+}  // namespace qlsweep::storage
