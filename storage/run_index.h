@@ -1,4 +1,4 @@
-// RunIndex: the SQLite run index (sweeps, trials, params, results, environment); one writer process.
+// RunIndex: SQLite run index (sweeps, trials, params, results, environment); one writer process.
 #pragma once
 
 #include <map>
@@ -40,17 +40,25 @@ struct TrialOutcome {
   std::string status;
   int exit_code = 0;
   int signal = 0;
-  std::string error;     // last error message, if any
-  std::string oom_phase; // load | forward | backward | optimizer; empty unless oom
-  std::string h5_path;   // the trial's series file
+  std::string error;      // last error message, if any
+  std::string oom_phase;  // load | forward | backward | optimizer; empty unless oom
+  std::string h5_path;    // the trial's series file
   double wall_s = 0;
   std::map<std::string, double> results;  // peak memory, tokens/s, losses, ... (docs/records.md)
 };
 
+// One trial as listed by `Trials`: `sweep` and `name` are those of the listing's sweep (the first
+// sweep that planned the trial when listing all). Empty strings and 0 stand for NULL columns.
 struct TrialRow {
   std::string id, sweep, name, status, config_json, error, oom_phase, h5_path;
-  std::map<std::string, std::string> params;
-  std::map<std::string, double> results;
+  std::map<std::string, std::string> params;  // strings unquoted, numbers as JSON text
+  std::map<std::string, double> results;      // NaN where the stored value is NULL (NaN)
+  std::string host, gpu;
+  std::string planned_at, started_at, finished_at;  // UTC, ISO 8601 (2026-01-31T12:00:00.000Z)
+  int exit_code = 0;
+  int signal = 0;
+  int attempts = 0;  // how many times MarkRunning ran
+  double wall_s = 0;
 };
 
 // A result set of `Query`: column names and rows of text (NULL as empty optional).
@@ -59,6 +67,8 @@ struct QueryResult {
   std::vector<std::vector<std::optional<std::string>>> rows;
 };
 
+// Thread-compatible: one RunIndex per thread. Every method throws StorageError on failure, and
+// every write of more than one statement is one transaction (all or nothing).
 class RunIndex {
  public:
   // Opens (creating and migrating to the current schema) a database for writing: WAL, busy timeout.
@@ -67,24 +77,45 @@ class RunIndex {
   static std::unique_ptr<RunIndex> OpenReadOnly(const std::string& path);
   ~RunIndex();
 
+  RunIndex(const RunIndex&) = delete;
+  RunIndex& operator=(const RunIndex&) = delete;
+
+  const std::string& path() const { return path_; }
+  bool read_only() const { return read_only_; }
   int SchemaVersion() const;
+  // Inserts the sweep or updates its file, profile, reference and spec (created_at is kept).
   void UpsertSweep(const SweepRecord& sweep);
   // Adds the trial as `planned` unless its id is present; returns the status it now has.
+  // Either way the trial is linked to `trial.sweep` under `trial.name`. The sweep must have been
+  // upserted first; an existing id whose stored config differs from `config_json` is an error.
   std::string PlanTrial(const TrialRecord& trial);
+  // Status `running`, started_at now, host and gpu set, attempts + 1; clears the previous
+  // attempt's outcome columns and results. Unknown id: error.
   void MarkRunning(const std::string& id, const std::string& host, const std::string& gpu);
-  // Trials of `sweep` left `running` by a coordinator that died become `killed`; returns how many.
+  // Trials of `sweep` (every sweep if empty) left `running` by a coordinator that died become
+  // `killed` with error "coordinator stopped while the trial ran"; returns how many.
   int RecoverStaleRunning(const std::string& sweep);
-  void RecordOutcome(const TrialOutcome& outcome);  // one transaction: trial row + results
-  void RecordEnvironment(const std::string& trial_id, const std::map<std::string, std::string>& env);
+  // One transaction: the trial's outcome columns, finished_at now, and its results replaced by
+  // `outcome.results`. The status must be final (done, oom, failed, killed, timeout).
+  void RecordOutcome(const TrialOutcome& outcome);
+  // Replaces the trial's environment rows (GPU, driver, CUDA, libtorch, git revision, ...).
+  void RecordEnvironment(const std::string& trial_id,
+                         const std::map<std::string, std::string>& env);
+  // Trials in planning order, optionally of one sweep (through sweep_trials) and one status.
   std::vector<TrialRow> Trials(const std::string& sweep = "", const std::string& status = "") const;
   std::optional<TrialRow> Trial(const std::string& id) const;
-  // Runs any SQL; on a read-only index a write is refused with a StorageError.
+  // Runs any SQL (several statements allowed; the rows are those of the last statement that
+  // returns columns). On a read-only index a statement that writes is refused with a StorageError.
   QueryResult Query(const std::string& sql) const;
 
  private:
-  RunIndex(sqlite3* db, std::string path);
+  RunIndex(sqlite3* db, std::string path, bool read_only);
+  // Runs a trial listing (columns from run_index_read.cpp) and adds each row's params and results.
+  std::vector<TrialRow> ReadTrialRows(const std::string& sql,
+                                      const std::vector<std::string>& parameters) const;
   sqlite3* db_;
   std::string path_;
+  bool read_only_;
 };
 
 }  // namespace qlsweep::storage

@@ -1,4 +1,4 @@
-// SeriesFile: one HDF5 file per trial with extendible, chunked per-step series (SWMR, crash-tolerant).
+// SeriesFile: one HDF5 file per trial of extendible, chunked per-step series (SWMR, crash-safe).
 #pragma once
 
 #include <map>
@@ -7,7 +7,7 @@
 
 namespace qlsweep::storage {
 
-// Layout (docs/hdf5-layout.md): attribute /config (JSON text), attribute /trial_id;
+// Layout (docs/records.md): attribute /config (JSON text), attribute /trial_id;
 // group /train with one 1-D float64 dataset per column (step, loss, lr, grad_norm, step_time_s,
 // tokens, alloc_bytes, reserved_bytes), group /eval likewise (step, eval_loss, perplexity,
 // token_accuracy). All datasets exist before SWMR writing starts; rows are only appended.
@@ -31,9 +31,10 @@ class SeriesFile {
   Impl* impl_;
 };
 
-// Reads one column ("train/loss") of a series file, also one whose writer died. Throws StorageError.
+// Reads one column ("train/loss") of a series file, also one whose writer died. Throws
+// StorageError naming the file and the dataset.
 std::vector<double> ReadSeries(const std::string& path, const std::string& dataset);
-// Reads a string attribute of the root group ("config", "trial_id").
+// Reads a string attribute of the root group ("config", "trial_id"). Throws StorageError.
 std::string ReadRootAttribute(const std::string& path, const std::string& name);
 
 }  // namespace qlsweep::storage

@@ -1,0 +1,79 @@
+// Table rendering without third-party formatting code: widths, escaping, and JSON via nlohmann.
+#include "analysis/text_table.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace qlsweep::analysis {
+namespace {
+
+std::string CsvCell(const std::string& cell) {
+  if (cell.find_first_of(",\"\n") == std::string::npos) return cell;
+  std::string out = "\"";
+  for (char c : cell) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string Markdown(const TextTable& t) {
+  std::vector<size_t> width(t.headers.size());
+  for (size_t c = 0; c < t.headers.size(); ++c) width[c] = std::max<size_t>(3, t.headers[c].size());
+  for (const auto& row : t.rows) {
+    for (size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out = "|";
+    for (size_t c = 0; c < width.size(); ++c) {
+      const std::string cell = c < cells.size() ? cells[c] : "";
+      out += " " + cell + std::string(width[c] - cell.size(), ' ') + " |";
+    }
+    return out + "\n";
+  };
+  std::string out = line(t.headers) + "|";
+  for (size_t w : width) out += std::string(w + 2, '-') + "|";
+  out += "\n";
+  for (const auto& row : t.rows) out += line(row);
+  return out;
+}
+
+}  // namespace
+
+TableFormat ParseTableFormat(const std::string& name) {
+  if (name == "markdown" || name == "md") return TableFormat::kMarkdown;
+  if (name == "csv") return TableFormat::kCsv;
+  if (name == "json") return TableFormat::kJson;
+  throw std::invalid_argument("unknown table format '" + name + "' (markdown, csv, json)");
+}
+
+std::string Render(const TextTable& table, TableFormat format) {
+  switch (format) {
+    case TableFormat::kMarkdown:
+      return Markdown(table);
+    case TableFormat::kCsv: {
+      std::string out;
+      auto add_row = [&](const std::vector<std::string>& cells) {
+        for (size_t c = 0; c < cells.size(); ++c) out += (c ? "," : "") + CsvCell(cells[c]);
+        out += "\n";
+      };
+      add_row(table.headers);
+      for (const auto& row : table.rows) add_row(row);
+      return out;
+    }
+    case TableFormat::kJson: {
+      auto rows = nlohmann::json::array();
+      for (const auto& row : table.rows) {
+        nlohmann::json obj = nlohmann::json::object();
+        for (size_t c = 0; c < table.headers.size() && c < row.size(); ++c) obj[table.headers[c]] = row[c];
+        rows.push_back(obj);
+      }
+      return rows.dump(2) + "\n";
+    }
+  }
+  return "";
+}
+
+}  // namespace qlsweep::analysis

@@ -1,0 +1,146 @@
+// Subcommand bodies: load inputs, call the coordinator / run index / analysis, print results.
+#include "runner/commands.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "analysis/text_table.h"
+#include "analysis/trial_table.h"
+#include "runner/coordinator.h"
+#include "storage/run_index.h"
+#include "sweeps/config_error.h"
+#include "sweeps/load.h"
+#include "sweeps/trial_id.h"
+
+namespace qlsweep::runner {
+namespace {
+
+constexpr int kExitInvalid = 2;
+constexpr int kExitInterrupted = 130;
+
+sweeps::ExpandedSweep LoadSweepOrDefault(const std::string& file) {
+  return file.empty() ? sweeps::DefaultSweep() : sweeps::LoadSweepFile(file);
+}
+
+std::unique_ptr<storage::RunIndex> OpenIndexForReading(const std::string& db_path) {
+  if (!std::filesystem::exists(db_path)) {
+    throw std::runtime_error(db_path + ": no run index here (run a sweep first, or pass --db)");
+  }
+  return storage::RunIndex::OpenReadOnly(db_path);
+}
+
+// The named sweep, or else the most recently created one.
+std::string ResolveSweepName(const storage::RunIndex& index, const std::string& wanted) {
+  if (!wanted.empty()) return wanted;
+  auto rows = index.Query("SELECT name FROM sweeps ORDER BY created_at DESC, rowid DESC LIMIT 1").rows;
+  if (rows.empty() || !rows[0][0]) throw std::runtime_error(index.path() + ": no sweeps recorded");
+  return *rows[0][0];
+}
+
+void PrintTable(const analysis::TextTable& table, const std::string& format) {
+  const auto text = analysis::Render(table, analysis::ParseTableFormat(format));
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+}  // namespace
+
+int RunCommand(const RunArgs& args, const CommonOptions& common) {
+  sweeps::ExpandedSweep sweep;
+  try {
+    sweep = LoadSweepOrDefault(args.sweep_file);
+  } catch (const sweeps::ConfigError& e) {
+    std::fprintf(stderr, "qlsweep: invalid sweep; nothing was run:\n%s\n", e.what());
+    return kExitInvalid;
+  }
+  RunOptions options;
+  options.db_path = common.db_path;
+  options.retry_failed = args.retry_failed;
+  options.trial_timeout_s = args.timeout_s;
+  options.quiet = args.quiet;
+  const auto summary = RunSweep(sweep, options);
+  std::fprintf(stderr,
+               "sweep %s: %d trial(s); ran %d (done %d, oom %d, failed %d, killed %d, timeout %d); "
+               "%d already recorded\n",
+               sweep.name.c_str(), summary.planned, summary.ran, summary.done, summary.oom,
+               summary.failed, summary.killed, summary.timeout, summary.skipped);
+  auto index = OpenIndexForReading(common.db_path);
+  PrintTable(analysis::TrialTable(index->Trials(sweep.name)), common.format);
+  std::fprintf(stderr, "records: %s (SQLite), %s/series/*.h5 (HDF5)\n", common.db_path.c_str(),
+               std::filesystem::path(common.db_path).parent_path().string().c_str());
+  return summary.interrupted ? kExitInterrupted : 0;
+}
+
+int PlanCommand(const std::string& sweep_file) {
+  sweeps::ExpandedSweep sweep;
+  try {
+    sweep = LoadSweepOrDefault(sweep_file);
+  } catch (const sweeps::ConfigError& e) {
+    std::fprintf(stderr, "qlsweep: invalid sweep:\n%s\n", e.what());
+    return kExitInvalid;
+  }
+  std::vector<storage::TrialRow> rows;
+  for (const auto& t : sweep.trials) {
+    storage::TrialRow row;
+    row.id = t.id;
+    row.name = t.name;
+    row.status = "planned";
+    row.params = sweeps::FlattenParams(t.resolved);
+    rows.push_back(std::move(row));
+  }
+  analysis::TextTable table;
+  table.headers = {"trial", "name"};
+  const auto varying = analysis::VaryingParams(rows);
+  table.headers.insert(table.headers.end(), varying.begin(), varying.end());
+  for (const auto& r : rows) {
+    std::vector<std::string> cells = {r.id, r.name};
+    for (const auto& k : varying) cells.push_back(r.params.at(k));
+    table.rows.push_back(std::move(cells));
+  }
+  std::printf("sweep %s: %zu trial(s)%s%s\n", sweep.name.c_str(), sweep.trials.size(),
+              sweep.gpu_profile.empty() ? "" : ", gpu profile ", sweep.gpu_profile.c_str());
+  PrintTable(table, "markdown");
+  return 0;
+}
+
+int TableCommand(const TableArgs& args, const CommonOptions& common) {
+  auto index = OpenIndexForReading(common.db_path);
+  const auto sweep = ResolveSweepName(*index, args.sweep);
+  const auto trials = index->Trials(sweep);
+  if (trials.empty()) {
+    std::fprintf(stderr, "qlsweep: %s: no trials recorded for sweep '%s'\n", common.db_path.c_str(),
+                 sweep.c_str());
+    return kExitInvalid;
+  }
+  PrintTable(analysis::TrialTable(trials, args.by), common.format);
+  return 0;
+}
+
+int RunsCommand(const TableArgs& args, const CommonOptions& common) {
+  auto index = OpenIndexForReading(common.db_path);
+  analysis::TextTable table;
+  table.headers = {"trial", "sweep", "name", "status", "attempts", "started", "wall s", "error"};
+  for (const auto& t : index->Trials(args.sweep, args.status)) {
+    char wall[32];
+    std::snprintf(wall, sizeof(wall), "%.1f", t.wall_s);
+    table.rows.push_back({t.id, t.sweep, t.name, t.status, std::to_string(t.attempts),
+                          t.started_at, wall, t.error});
+  }
+  PrintTable(table, common.format);
+  return 0;
+}
+
+int QueryCommand(const std::string& sql, const CommonOptions& common) {
+  auto index = OpenIndexForReading(common.db_path);
+  const auto result = index->Query(sql);
+  analysis::TextTable table;
+  table.headers = result.columns;
+  for (const auto& row : result.rows) {
+    std::vector<std::string> cells;
+    for (const auto& cell : row) cells.push_back(cell.value_or("NULL"));
+    table.rows.push_back(std::move(cells));
+  }
+  PrintTable(table, common.format);
+  return 0;
+}
+
+}  // namespace qlsweep::runner

@@ -1,0 +1,33 @@
+// The subcommands behind the CLI; each returns the process exit code.
+#pragma once
+
+#include <string>
+
+#include "runner/train_command.h"
+
+namespace qlsweep::runner {
+
+struct CommonOptions {
+  std::string db_path = "runs/runs.db";
+  std::string format = "markdown";
+};
+
+struct RunArgs {
+  std::string sweep_file;  // empty = built-in default sweep
+  bool retry_failed = false;
+  double timeout_s = 0;
+  bool quiet = false;
+};
+
+struct TableArgs {
+  std::string sweep, by, status;
+};
+
+// Exit codes: 0 success, 1 failure, 2 invalid input (config errors, unknown sweep), 130 interrupted.
+int RunCommand(const RunArgs& args, const CommonOptions& common);
+int PlanCommand(const std::string& sweep_file);
+int TableCommand(const TableArgs& args, const CommonOptions& common);
+int RunsCommand(const TableArgs& args, const CommonOptions& common);
+int QueryCommand(const std::string& sql, const CommonOptions& common);
+
+}  // namespace qlsweep::runner

@@ -1,0 +1,31 @@
+// The coordinator: plans a sweep into the run index, runs each pending trial as a child process,
+// and records every outcome. It never touches CUDA and is the only writer of the SQLite file.
+#pragma once
+
+#include <string>
+
+#include "sweeps/load.h"
+
+namespace qlsweep::runner {
+
+struct RunOptions {
+  std::string db_path = "runs/runs.db";
+  std::string self_exe;        // the qlsweep binary that runs `train` (default /proc/self/exe)
+  bool retry_failed = false;   // re-run trials recorded as failed, oom or timeout
+  double trial_timeout_s = 0;  // 0 = no limit
+  bool quiet = false;          // no progress lines
+};
+
+struct RunSummary {
+  int planned = 0;   // trials in the sweep
+  int skipped = 0;   // already recorded and not re-run
+  int ran = 0;
+  int done = 0, oom = 0, failed = 0, killed = 0, timeout = 0;
+  bool interrupted = false;  // stopped by SIGINT/SIGTERM
+};
+
+// Runs every pending trial of `sweep`. Series files go to <db dir>/series/<id>.h5, trial
+// configs to <db dir>/trials/<id>.json and trial logs to <db dir>/logs/<id>.log.
+RunSummary RunSweep(const sweeps::ExpandedSweep& sweep, const RunOptions& options);
+
+}  // namespace qlsweep::runner

@@ -1,0 +1,13 @@
+// `qlsweep train TRIAL.yaml`: one trial in this process, events as JSON lines on stdout.
+#pragma once
+
+#include <string>
+
+namespace qlsweep::runner {
+
+// Loads and validates the trial file, runs it, writes every event as one JSON line on stdout and
+// (when h5_path is not empty) the step and eval series into that HDF5 file. Returns the exit code
+// of trainer/train/events.h (config errors print the file, line and key and return kExitConfig).
+int TrainCommand(const std::string& trial_path, const std::string& h5_path);
+
+}  // namespace qlsweep::runner

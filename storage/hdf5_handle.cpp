@@ -1,0 +1,102 @@
+// HDF5 error handling, read-only opening and string attributes for the series files.
+#include "storage/hdf5_handle.h"
+
+#include <vector>
+
+#include "storage/run_index.h"
+
+namespace qlsweep::storage {
+namespace {
+
+herr_t CollectError(unsigned /*n*/, const H5E_error2_t* error, void* data) {
+  auto* messages = static_cast<std::vector<std::string>*>(data);
+  std::string message = error->func_name != nullptr ? error->func_name : "";
+  if (error->desc != nullptr && error->desc[0] != '\0') message += std::string(": ") + error->desc;
+  messages->push_back(std::move(message));
+  return 0;
+}
+
+std::string Hdf5ErrorText() {
+  std::vector<std::string> messages;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, CollectError, &messages);
+  H5Eclear2(H5E_DEFAULT);
+  if (messages.empty()) return "";
+  if (messages.size() == 1) return messages.front();
+  return messages.front() + " ... " + messages.back();
+}
+
+}  // namespace
+
+void SilenceHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+void ThrowHdf5(const std::string& path, const std::string& what) {
+  std::string message = "series file " + path + ": " + what;
+  if (const std::string detail = Hdf5ErrorText(); !detail.empty()) message += " (" + detail + ")";
+  throw StorageError(message);
+}
+
+H5Id Own(hid_t id, H5Id::Closer closer, const std::string& path, const std::string& what) {
+  if (id < 0) ThrowHdf5(path, what);
+  return H5Id(id, closer);
+}
+
+void Check(herr_t status, const std::string& path, const std::string& what) {
+  if (status < 0) ThrowHdf5(path, what);
+}
+
+H5Id OpenForRead(const std::string& path) {
+  SilenceHdf5Errors();
+  H5Id fapl = Own(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, path, "cannot create access properties");
+  // Where the filesystem has no locks (some network mounts), read without them.
+  Check(H5Pset_file_locking(fapl.get(), true, true), path, "cannot set file locking");
+  const hid_t swmr = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl.get());
+  if (swmr >= 0) return H5Id(swmr, H5Fclose);
+  H5Eclear2(H5E_DEFAULT);
+  return Own(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose, path,
+             "cannot open for reading");
+}
+
+void WriteStringAttribute(hid_t location, const std::string& name, const std::string& value,
+                          const std::string& path) {
+  const std::string what = "cannot write attribute '" + name + "'";
+  H5Id type = Own(H5Tcopy(H5T_C_S1), H5Tclose, path, what);
+  Check(H5Tset_size(type.get(), H5T_VARIABLE), path, what);
+  Check(H5Tset_cset(type.get(), H5T_CSET_UTF8), path, what);
+  H5Id space = Own(H5Screate(H5S_SCALAR), H5Sclose, path, what);
+  H5Id attribute =
+      Own(H5Acreate2(location, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+          H5Aclose, path, what);
+  const char* text = value.c_str();
+  Check(H5Awrite(attribute.get(), type.get(), &text), path, what);
+}
+
+std::string ReadStringAttribute(hid_t location, const std::string& name, const std::string& path) {
+  const std::string what = "cannot read attribute '" + name + "'";
+  H5Id attribute = Own(H5Aopen(location, name.c_str(), H5P_DEFAULT), H5Aclose, path,
+                       "no readable attribute '" + name + "'");
+  H5Id file_type = Own(H5Aget_type(attribute.get()), H5Tclose, path, what);
+  if (H5Tget_class(file_type.get()) != H5T_STRING) {
+    throw StorageError("series file " + path + ": attribute '" + name + "' is not a string");
+  }
+  H5Id memory_type = Own(H5Tcopy(H5T_C_S1), H5Tclose, path, what);
+  Check(H5Tset_cset(memory_type.get(), H5Tget_cset(file_type.get())), path, what);
+  const htri_t variable = H5Tis_variable_str(file_type.get());
+  Check(variable < 0 ? -1 : 0, path, what);
+  if (variable > 0) {
+    Check(H5Tset_size(memory_type.get(), H5T_VARIABLE), path, what);
+    char* text = nullptr;
+    Check(H5Aread(attribute.get(), memory_type.get(), &text), path, what);
+    std::string value = text != nullptr ? text : "";
+    H5free_memory(text);
+    return value;
+  }
+  const size_t size = H5Tget_size(file_type.get());
+  Check(H5Tset_size(memory_type.get(), size), path, what);
+  Check(H5Tset_strpad(memory_type.get(), H5T_STR_NULLPAD), path, what);
+  std::string value(size, '\0');
+  Check(H5Aread(attribute.get(), memory_type.get(), value.data()), path, what);
+  value.resize(value.find('\0') == std::string::npos ? size : value.find('\0'));
+  return value;
+}
+
+}  // namespace qlsweep::storage

@@ -1,0 +1,28 @@
+// Synthetic token data for shape-only trials: a seeded, learnable bigram process over the vocabulary.
+#pragma once
+
+#include "trainer/data/batch.h"
+
+namespace qlsweep::trainer {
+
+// Each sequence follows a fixed random permutation of the vocabulary (token t+1 = perm[token t])
+// with probability 0.9 and jumps to a uniformly random token otherwise, so a model can learn it
+// and the loss falls from ln(V). Train and eval streams use disjoint seeds.
+class SyntheticSource : public DataSource {
+ public:
+  SyntheticSource(int64_t vocab, int64_t seq_len, int64_t micro_batch, uint64_t seed);
+  Batch NextTrain() override;
+  Batch Eval(int64_t index) override;
+
+ private:
+  Batch Make(uint64_t seed) const;
+  int64_t vocab_, seq_len_, micro_batch_;
+  uint64_t seed_;
+  int64_t next_ = 0;
+  torch::Tensor perm_;  // [V] int64
+};
+
+// labels[b, t] = tokens[b, t + 1]; the last position is -100. tokens: [B, T] -> [B, T].
+torch::Tensor NextTokenLabels(const torch::Tensor& tokens);
+
+}  // namespace qlsweep::trainer

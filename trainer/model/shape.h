@@ -1,0 +1,37 @@
+// Llama model shapes: hyper-parameters and the named presets (tiny, smollm2-135m, llama2-7b, ...).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qlsweep::trainer {
+
+// The hyper-parameters that fix every tensor shape of a Llama-family decoder.
+// Legend used in shape comments across the trainer: B batch, T sequence, D hidden (= H * hd),
+// H query heads, Hkv key/value heads, hd head dim, F MLP width, V vocabulary, R LoRA rank.
+struct ModelShape {
+  std::string name;
+  int64_t vocab = 0;         // V
+  int64_t hidden = 0;        // D
+  int64_t intermediate = 0;  // F
+  int64_t layers = 0;
+  int64_t heads = 0;     // H
+  int64_t kv_heads = 0;  // Hkv; H % Hkv == 0
+  int64_t max_seq = 0;   // longest supported T
+  double rope_theta = 10000.0;
+  double rms_eps = 1e-5;
+  bool tie_embeddings = false;
+
+  int64_t head_dim() const { return hidden / heads; }
+  // Parameters of the 7 projections of all layers (the weights QLoRA quantizes).
+  int64_t LinearParams() const;
+  // All parameters: projections, embeddings, lm_head (unless tied) and norms.
+  int64_t TotalParams() const;
+};
+
+// The preset of that name; throws std::invalid_argument listing the known names.
+ModelShape PresetShape(const std::string& name);
+const std::vector<std::string>& PresetNames();
+
+}  // namespace qlsweep::trainer

@@ -1,0 +1,54 @@
+// Reentrant activation checkpointing as a custom autograd function (torch.utils.checkpoint's way).
+#include "trainer/train/checkpoint.h"
+
+#include <ATen/core/Generator.h>
+
+namespace qlsweep::trainer {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+at::Generator DefaultGenerator(const torch::Device& device) {
+  return at::globalContext().defaultGenerator(device);
+}
+
+class CheckpointFunction : public torch::autograd::Function<CheckpointFunction> {
+ public:
+  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, torch::Tensor cos,
+                               torch::Tensor sin, int64_t layer_address) {
+    auto gen = DefaultGenerator(x.device());
+    ctx->saved_data["rng"] = gen.get_state();
+    ctx->saved_data["layer"] = layer_address;
+    ctx->save_for_backward({x, cos, sin});
+    torch::NoGradGuard no_grad;
+    auto* layer = reinterpret_cast<DecoderLayerImpl*>(layer_address);
+    return layer->forward(x, cos, sin);
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grad_out) {
+    auto saved = ctx->get_saved_variables();
+    auto x = saved[0].detach().requires_grad_(true);
+    auto* layer = reinterpret_cast<DecoderLayerImpl*>(ctx->saved_data["layer"].toInt());
+    auto gen = DefaultGenerator(x.device());
+    auto current = gen.get_state();
+    gen.set_state(ctx->saved_data["rng"].toTensor());
+    torch::Tensor y;
+    {
+      torch::AutoGradMode grad_on(true);
+      y = layer->forward(x, saved[1], saved[2]);
+    }
+    gen.set_state(current);
+    torch::autograd::backward({y}, {grad_out[0]});
+    return {x.grad(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+torch::Tensor CheckpointedLayer(DecoderLayerImpl& layer, const torch::Tensor& x,
+                                const torch::Tensor& cos, const torch::Tensor& sin) {
+  return CheckpointFunction::apply(x, cos, sin, reinterpret_cast<int64_t>(&layer));
+}
+
+}  // namespace qlsweep::trainer

@@ -1,0 +1,17 @@
+// Activation checkpointing for one decoder layer: keep only its input, recompute it in backward.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "trainer/model/llama.h"
+
+namespace qlsweep::trainer {
+
+// Runs `layer` on x without storing its activations; backward recomputes the layer with the same
+// RNG state (so LoRA dropout masks match) and accumulates the adapters' gradients.
+// x: [B, T, D] and must require grad (callers make the embedding output require grad, as HF's
+// enable_input_require_grads does); cos, sin: [T, hd]. Returns [B, T, D].
+torch::Tensor CheckpointedLayer(DecoderLayerImpl& layer, const torch::Tensor& x,
+                                const torch::Tensor& cos, const torch::Tensor& sin);
+
+}  // namespace qlsweep::trainer

@@ -1,0 +1,225 @@
+// The training recipe: setup, base evaluation, the optimizer-step loop, final evaluation.
+#include "trainer/train/trial_runner.h"
+
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+#include <c10/core/Allocator.h>
+
+#include "trainer/data/synthetic.h"
+#include "trainer/memory/memory_stats.h"
+#include "trainer/model/llama.h"
+#include "trainer/train/chunked_loss.h"
+#include "trainer/train/schedule.h"
+
+namespace qlsweep::trainer {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+// A failure with the phase it happened in, so an out-of-memory can be reported as such.
+struct Phase {
+  std::string name = "load";
+};
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+torch::Device PickDevice(const std::string& wanted) {
+  if (wanted == "cpu") return torch::kCPU;
+  if (wanted == "cuda") {
+    if (!torch::cuda::is_available()) throw std::runtime_error("hardware.device is cuda but no GPU");
+    return torch::Device(torch::kCUDA, 0);
+  }
+  return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+}
+
+torch::Dtype PickDtype(const std::string& wanted, const torch::Device& device) {
+  if (wanted == "bf16") return torch::kBFloat16;
+  if (wanted == "fp16") return torch::kFloat16;
+  if (wanted == "fp32") return torch::kFloat32;
+  return device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
+}
+
+void CheckSupported(const sweeps::TrialConfig& cfg) {
+  if (cfg.quantization.type != "none") {
+    throw std::invalid_argument("quantization.type '" + cfg.quantization.type +
+                                "' is not in this build yet; use quantization.type: none");
+  }
+  if (cfg.optim.name != "adamw") {
+    throw std::invalid_argument("optim.name '" + cfg.optim.name +
+                                "' is not in this build yet; use optim.name: adamw");
+  }
+  if (cfg.data.source != "synthetic") {
+    throw std::invalid_argument("data.source '" + cfg.data.source +
+                                "' is not in this build yet; use data.source: synthetic");
+  }
+}
+
+json MemoryJson(const MemorySample& m) {
+  return {{"alloc_bytes", m.alloc_bytes},
+          {"reserved_bytes", m.reserved_bytes},
+          {"peak_alloc_bytes", m.peak_alloc_bytes},
+          {"peak_reserved_bytes", m.peak_reserved_bytes},
+          {"device_used_bytes", m.device_used_bytes}};
+}
+
+struct EvalResult {
+  double loss = 0, accuracy = 0;
+};
+
+// Mean loss and token accuracy over cfg.eval.batches held-out micro-batches.
+EvalResult Evaluate(LlamaModel& model, DataSource& data, int64_t batches,
+                    const torch::Device& device) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  double loss_sum = 0;
+  int64_t correct = 0, counted = 0;
+  for (int64_t i = 0; i < batches; ++i) {
+    auto batch = data.Eval(i);
+    auto hidden = model->forward(batch.tokens.to(device));
+    auto r = ChunkedCrossEntropy(hidden, model->lm_head_weight(), batch.labels.to(device));
+    loss_sum += r.loss.item<double>() * static_cast<double>(r.counted);
+    correct += r.correct;
+    counted += r.counted;
+  }
+  model->train();
+  const double n = static_cast<double>(std::max<int64_t>(1, counted));
+  return {loss_sum / n, static_cast<double>(correct) / n};
+}
+
+int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
+  const auto start = Clock::now();
+  CheckSupported(cfg);
+  const auto device = PickDevice(cfg.hardware.device);
+  const auto dtype = PickDtype(cfg.hardware.dtype, device);
+  MemoryMonitor memory(device);
+
+  const auto shape = PresetShape(cfg.model.preset);
+  if (cfg.data.seq_len > shape.max_seq) {
+    throw std::invalid_argument("data.seq_len " + std::to_string(cfg.data.seq_len) +
+                                " exceeds the model's maximum " + std::to_string(shape.max_seq));
+  }
+  LoraSpec lora{cfg.lora.r, cfg.lora.alpha, cfg.lora.dropout,
+                {cfg.lora.targets.begin(), cfg.lora.targets.end()}};
+  LlamaModel model(static_cast<uint64_t>(cfg.train.seed), shape, lora, torch::TensorOptions().dtype(dtype).device(device));
+  model->set_checkpointing(cfg.train.grad_checkpointing);
+  model->train();
+  torch::manual_seed(static_cast<uint64_t>(cfg.train.seed) + 2);  // dropout masks
+  SyntheticSource data(shape.vocab, cfg.data.seq_len, cfg.train.micro_batch,
+                       static_cast<uint64_t>(cfg.train.seed));
+
+  auto params = model->parameters();
+  int64_t trainable = 0;
+  for (const auto& p : params) trainable += p.numel();
+  torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(cfg.optim.lr)
+                                            .betas({cfg.optim.beta1, cfg.optim.beta2})
+                                            .eps(cfg.optim.eps)
+                                            .weight_decay(cfg.optim.weight_decay));
+  sink.Emit({{"event", "started"},
+             {"trial", cfg.id},
+             {"device", device.str()},
+             {"dtype", std::string(c10::toString(dtype))},
+             {"params", shape.TotalParams()},
+             {"trainable_params", trainable},
+             {"load_s", Seconds(start)},
+             {"memory", MemoryJson(memory.Sample())}});
+
+  phase.name = "eval";
+  const auto base = Evaluate(model, data, cfg.eval.batches, device);
+  sink.Emit({{"event", "eval"}, {"step", 0}, {"eval_loss", base.loss},
+             {"perplexity", std::exp(base.loss)}, {"token_accuracy", base.accuracy},
+             {"base", true}});
+
+  const int64_t steps = cfg.train.steps;
+  const int64_t tokens_per_step =
+      int64_t{cfg.train.micro_batch} * cfg.train.grad_accum * cfg.data.seq_len;
+  double train_time = 0, last_loss = 0;
+  EvalResult last_eval = base;
+  int64_t last_eval_step = 0;
+  memory.ResetPeaks();
+  for (int64_t step = 0; step < steps; ++step) {
+    const auto step_start = Clock::now();
+    const double lr = CosineWithWarmup(cfg.optim.lr, step, cfg.train.warmup_steps, steps);
+    for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+    double loss_sum = 0;
+    for (int64_t micro = 0; micro < cfg.train.grad_accum; ++micro) {
+      auto batch = data.NextTrain();
+      phase.name = "forward";
+      auto hidden = model->forward(batch.tokens.to(device));
+      auto r = ChunkedCrossEntropy(hidden, model->lm_head_weight(), batch.labels.to(device));
+      phase.name = "backward";
+      (r.loss / static_cast<double>(cfg.train.grad_accum)).backward();
+      loss_sum += r.loss.item<double>();
+    }
+    phase.name = "optimizer";
+    double grad_norm = 0;
+    if (cfg.train.max_grad_norm > 0) {
+      grad_norm = torch::nn::utils::clip_grad_norm_(params, cfg.train.max_grad_norm);
+    } else {
+      grad_norm = torch::nn::utils::clip_grad_norm_(params, INFINITY);
+    }
+    optimizer.step();
+    optimizer.zero_grad(/*set_to_none=*/true);
+    if (device.is_cuda()) torch::cuda::synchronize();
+    const double step_s = Seconds(step_start);
+    train_time += step_s;
+    last_loss = loss_sum / static_cast<double>(cfg.train.grad_accum);
+    auto mem = memory.Sample();
+    sink.Emit({{"event", "step"}, {"step", step + 1}, {"loss", last_loss}, {"lr", lr},
+               {"grad_norm", grad_norm}, {"tokens", tokens_per_step * (step + 1)},
+               {"step_time_s", step_s}, {"memory", MemoryJson(mem)}});
+    const bool at_interval = cfg.eval.interval > 0 && (step + 1) % cfg.eval.interval == 0;
+    if (at_interval || step + 1 == steps) {
+      phase.name = "eval";
+      last_eval = Evaluate(model, data, cfg.eval.batches, device);
+      last_eval_step = step + 1;
+      sink.Emit({{"event", "eval"}, {"step", step + 1}, {"eval_loss", last_eval.loss},
+                 {"perplexity", std::exp(last_eval.loss)},
+                 {"token_accuracy", last_eval.accuracy}, {"base", false}});
+    }
+  }
+  auto mem = memory.Sample();
+  sink.Emit({{"event", "done"},
+             {"steps", steps},
+             {"final_loss", last_loss},
+             {"base_eval_loss", base.loss},
+             {"final_eval_loss", last_eval.loss},
+             {"final_eval_step", last_eval_step},
+             {"perplexity", std::exp(last_eval.loss)},
+             {"token_accuracy", last_eval.accuracy},
+             {"tokens_per_s", static_cast<double>(tokens_per_step * steps) / train_time},
+             {"step_time_s", train_time / static_cast<double>(steps)},
+             {"trainable_params", trainable},
+             {"peak_alloc_bytes", mem.peak_alloc_bytes},
+             {"peak_reserved_bytes", mem.peak_reserved_bytes},
+             {"device_peak_bytes", memory.device_peak_bytes()},
+             {"wall_s", Seconds(start)}});
+  return kExitDone;
+}
+
+}  // namespace
+
+int RunTrial(const sweeps::TrialConfig& cfg, EventSink& sink) {
+  Phase phase;
+  try {
+    return Train(cfg, sink, phase);
+  } catch (const c10::OutOfMemoryError& e) {
+    sink.Emit({{"event", "oom"}, {"phase", phase.name}, {"message", e.what_without_backtrace()}});
+    return kExitOom;
+  } catch (const std::invalid_argument& e) {
+    sink.Emit({{"event", "error"}, {"phase", phase.name}, {"message", e.what()}});
+    return kExitConfig;
+  } catch (const c10::Error& e) {
+    sink.Emit({{"event", "error"}, {"phase", phase.name}, {"message", e.what_without_backtrace()}});
+    return kExitFailed;
+  } catch (const std::exception& e) {
+    sink.Emit({{"event", "error"}, {"phase", phase.name}, {"message", e.what()}});
+    return kExitFailed;
+  }
+}
+
+}  // namespace qlsweep::trainer
