@@ -1,4 +1,6 @@
 # Finds the charter's dependencies the ordinary way (find_package) and records what was found.
+# The Python whose site-packages hold torch (libtorch) and h5py (tests); scripts/setup makes it.
+set(QLSWEEP_PYTHON "/opt/qlsweep/venv/bin/python" CACHE FILEPATH "Python with torch and h5py")
 find_package(Threads REQUIRED)
 find_package(yaml-cpp REQUIRED)
 if(NOT TARGET yaml-cpp::yaml-cpp)  # yaml-cpp 0.7 (Debian 12) exports a plain `yaml-cpp` target
@@ -32,7 +34,6 @@ endif()
 if(QLSWEEP_WITH_TORCH)
   if(NOT Torch_DIR)
     # libtorch comes from PyPI's torch wheel; scripts/setup installs it into /opt/qlsweep/venv.
-    set(QLSWEEP_PYTHON "/opt/qlsweep/venv/bin/python" CACHE FILEPATH "Python whose site-packages hold torch")
     execute_process(
       COMMAND ${QLSWEEP_PYTHON} -c
         "import importlib.util,os;print(os.path.join(os.path.dirname(importlib.util.find_spec('torch').origin),'share','cmake','Torch'))"

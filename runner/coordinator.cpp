@@ -13,6 +13,7 @@
 #include "runner/progress.h"
 #include "runner/trial_outcome.h"
 #include "storage/run_index.h"
+#include "sweeps/trial_file.h"
 #include "sweeps/trial_id.h"
 
 namespace qlsweep::runner {
@@ -59,8 +60,7 @@ std::string HostName() {
 }
 
 std::string WriteTrialFile(const sweeps::TrialConfig& trial, const fs::path& dir) {
-  auto doc = trial.resolved;
-  doc["name"] = trial.name;
+  const auto doc = sweeps::TrialDocument(trial);
   const auto path = dir / (trial.id + ".json");
   std::ofstream out(path);
   out << doc.dump(2) << "\n";

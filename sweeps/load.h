@@ -1,4 +1,4 @@
-// Reading trial and sweep files: YAML in, validated TrialConfigs out (or a ConfigError naming every problem).
+// Reading trial and sweep files: YAML in, validated TrialConfigs out, or a ConfigError naming all.
 #pragma once
 
 #include <string>
@@ -6,22 +6,29 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sweeps/config_error.h"
 #include "sweeps/trial_config.h"
 
 namespace qlsweep::sweeps {
 
 // A sweep file expanded into its trials, in a deterministic order.
 struct ExpandedSweep {
-  std::string name;             // the sweep's `name:` (required)
-  std::string file;             // path it was read from
-  std::string gpu_profile;      // `gpu_profile:`; empty = none
-  std::string reference;        // name of the reference trial for quality scores; empty = none
-  nlohmann::json spec;          // the sweep file as JSON, for the record
+  std::string name;                 // the sweep's `name:` (required)
+  std::string file;                 // path it was read from
+  std::string gpu_profile;          // `gpu_profile:`; empty = none
+  std::string reference;            // name of the reference trial for quality scores; empty = none
+  nlohmann::json spec;              // the sweep file as JSON, for the record
   std::vector<TrialConfig> trials;  // unique by id; duplicates from overlapping axes are merged
 };
 
 // Reads and validates a single trial file (YAML or JSON). Throws ConfigError.
+// A trial file holds trial keys (nested sections and/or dotted keys, see docs/trial-config.md)
+// plus two optional top-level keys: `name:` (sets TrialConfig::name; default: the id) and `id:`
+// (when present it must equal the id of the config, which catches hand edits of written trials).
 TrialConfig LoadTrialFile(const std::string& path);
+
+// LoadTrialFile on text in memory; `file` labels errors.
+TrialConfig LoadTrialText(const std::string& yaml_text, const std::string& file);
 
 // Resolves a trial from an in-memory document (defaults applied, validated, id computed).
 // `file` only labels errors. Throws ConfigError.
@@ -31,7 +38,13 @@ TrialConfig ResolveTrial(const nlohmann::json& doc, const std::string& file = ""
 // and key (file, line, key), so nothing runs while any trial is invalid.
 ExpandedSweep LoadSweepFile(const std::string& path);
 
+// LoadSweepFile on text in memory; `file` labels errors and fills ExpandedSweep::file.
+ExpandedSweep LoadSweepText(const std::string& yaml_text, const std::string& file);
+
 // The built-in default sweep (a small sweep over lora.r on the tiny preset, CPU-friendly).
 ExpandedSweep DefaultSweep();
+
+// The YAML text DefaultSweep() is read from, to write out as a starting point for users.
+const std::string& DefaultSweepYaml();
 
 }  // namespace qlsweep::sweeps

@@ -67,14 +67,19 @@ LlamaModelImpl::LlamaModelImpl(uint64_t seed, const ModelShape& s, const LoraSpe
                                const torch::TensorOptions& opts)
     : shape_(s) {
   torch::NoGradGuard no_grad;
-  torch::manual_seed(seed);
-  embed = register_buffer("embed_tokens", torch::empty({s.vocab, s.hidden}, opts).normal_(0, 0.02));
+  embed = register_buffer("embed_tokens", torch::empty({s.vocab, s.hidden}, opts));
   final_norm = register_buffer("norm", FrozenOnes(s.hidden, opts));
   if (!s.tie_embeddings) {
-    lm_head = register_buffer("lm_head", torch::empty({s.vocab, s.hidden}, opts).normal_(0, 0.02));
+    lm_head = register_buffer("lm_head", torch::empty({s.vocab, s.hidden}, opts));
   }
   layers = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < s.layers; ++i) layers->push_back(DecoderLayer(s, lora, opts));
+  // The projections drew their adapters while being built; re-draw every frozen matrix in one
+  // pass, then every adapter, so the base never depends on the LoRA settings.
+  torch::manual_seed(seed);
+  for (auto& buffer : buffers()) {
+    if (buffer.dim() == 2) buffer.normal_(0.0, 0.02);
+  }
   torch::manual_seed(seed + 1);
   for (auto& module : modules(/*include_self=*/false)) {
     if (auto* linear = module->as<LoraLinearImpl>()) linear->ResetAdapter();

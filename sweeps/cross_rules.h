@@ -1,0 +1,20 @@
+// Rules that tie several trial keys together (each key alone may be valid, the mix is not).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sweeps/config_error.h"
+
+namespace qlsweep::sweeps {
+
+// Checks a resolved config: train.warmup_steps <= train.steps; data.path is set unless
+// data.source is synthetic. `key_lines` (dotted key -> line where it was set) places each issue
+// on the line of the key the user most likely has to change. Issues carry no file.
+std::vector<ConfigIssue> CheckCrossRules(const nlohmann::json& resolved,
+                                         const std::map<std::string, int>& key_lines);
+
+}  // namespace qlsweep::sweeps

@@ -1,0 +1,238 @@
+// Sweep expansion: base x points x axes, minus excludes, plus includes -> resolved, named trials.
+#include "sweeps/expand.h"
+
+#include <map>
+#include <optional>
+
+#include "sweeps/resolve.h"
+#include "sweeps/suggest.h"
+#include "sweeps/value_text.h"
+
+namespace qlsweep::sweeps {
+namespace {
+
+// A resolved trial before merging, with where it came from.
+struct Candidate {
+  TrialConfig trial;
+  int line = 0;  // line of the point or include entry it came from; 0 for plain grid trials
+};
+
+std::string Label(const Assignments& assignments) {
+  std::string out;
+  for (const auto& a : assignments)
+    out += (out.empty() ? "" : ",") + a.key + "=" + ValueText(a.value);
+  return out;
+}
+
+std::string Join(const std::string& a, const std::string& b) {
+  return a.empty() ? b : b.empty() ? a : a + "," + b;
+}
+
+bool Matches(const ExcludeRule& rule, const TrialConfig& trial) {
+  for (const auto& [key, alternatives] : rule.keys) {
+    const auto& value = ResolvedValue(trial.resolved, key);
+    bool any = false;
+    for (const auto& alternative : alternatives) any = any || alternative == value;
+    if (!any) return false;
+  }
+  return true;
+}
+
+class Expander {
+ public:
+  Expander(const SweepSpec& spec, const std::string& file, std::vector<ConfigIssue>& issues)
+      : spec_(spec), file_(file), issues_(issues) {}
+
+  Expansion Run() {
+    const size_t issues_before = issues_.size();
+    CheckPointsAgainstAxes();
+    if (!CheckSize()) return {};
+    std::vector<Candidate> generated = Generate();
+    std::vector<size_t> hits(spec_.excludes.size(), 0);
+    std::vector<Candidate> kept;
+    for (auto& candidate : generated) {
+      bool excluded = false;
+      for (size_t r = 0; r < spec_.excludes.size(); ++r) {
+        if (Matches(spec_.excludes[r], candidate.trial)) {
+          ++hits[r];
+          excluded = true;
+          excluded_by_.emplace(candidate.trial.name, spec_.excludes[r].line);
+        }
+      }
+      if (!excluded) kept.push_back(std::move(candidate));
+    }
+    for (const auto& include : spec_.includes) {
+      Assignments set = Prefix();
+      set.insert(set.end(), include.set.begin(), include.set.end());
+      std::string name = include.name.empty() ? Label(include.set) : include.name;
+      if (auto trial = Resolve(set, name))
+        kept.push_back(Candidate{std::move(*trial), include.line});
+    }
+    const bool clean = issues_.size() == issues_before;
+    for (size_t r = 0; r < spec_.excludes.size() && clean; ++r) {
+      if (hits[r] == 0) {
+        Issue(spec_.excludes[r].line, "exclude", "this entry matches no trial; check its values");
+      }
+    }
+    Expansion out;
+    Merge(std::move(kept), out);
+    if (out.trials.empty() && clean && !spec_.excludes.empty()) {
+      Issue(spec_.excludes.front().line, "exclude", "every trial is excluded; nothing would run");
+    }
+    out.reference = ResolveReference(out);
+    return out;
+  }
+
+ private:
+  void Issue(int line, const std::string& key, std::string message) {
+    issues_.push_back(ConfigIssue{file_, line, key, std::move(message)});
+  }
+
+  void CheckPointsAgainstAxes() {
+    std::map<std::string, int> axis_lines;
+    for (const auto& axis : spec_.axes) {
+      for (const auto& key : axis.keys) axis_lines.emplace(key, axis.line);
+    }
+    for (const auto& point : spec_.points) {
+      for (const auto& a : point.set) {
+        if (auto it = axis_lines.find(a.key); it != axis_lines.end()) {
+          Issue(a.line, a.key,
+                "point '" + point.name + "' sets a key that is varied at line " +
+                    std::to_string(it->second) + "; a point may not set an axis key");
+        }
+      }
+    }
+  }
+
+  bool CheckSize() {
+    size_t total = std::max<size_t>(1, spec_.points.size());
+    for (const auto& axis : spec_.axes) {
+      total *= axis.positions.size();
+      if (total > kMaxTrials) {
+        Issue(axis.line, axis.keys.front(),
+              "the sweep expands to more than " + std::to_string(kMaxTrials) +
+                  " trials; split it into several sweeps");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // The lowest layer under every trial: the sweep's gpu_profile, then its base.
+  Assignments Prefix() const {
+    Assignments out;
+    if (!spec_.gpu_profile.empty()) {
+      out.push_back(Assignment{"hardware.gpu_profile", spec_.gpu_profile, spec_.gpu_profile_line,
+                               "/gpu_profile"});
+    }
+    out.insert(out.end(), spec_.base.begin(), spec_.base.end());
+    return out;
+  }
+
+  std::optional<TrialConfig> Resolve(const Assignments& set, const std::string& name) {
+    attempted_names_.push_back(name);
+    auto trial = ResolveAssignments(set, file_, name, issues_);
+    if (trial) trial->name = name;
+    if (!trial) failed_names_.push_back(name);
+    return trial;
+  }
+
+  // Every point (or the base alone) crossed with every combination of axis positions, the last
+  // axis varying fastest.
+  std::vector<Candidate> Generate() {
+    std::vector<const NamedSet*> points;
+    for (const auto& point : spec_.points) points.push_back(&point);
+    if (points.empty()) points.push_back(nullptr);
+    std::vector<Candidate> out;
+    for (const NamedSet* point : points) {
+      std::vector<size_t> index(spec_.axes.size(), 0);
+      while (true) {
+        Assignments set = Prefix();
+        std::string name = point ? point->name : "";
+        if (point) set.insert(set.end(), point->set.begin(), point->set.end());
+        for (size_t a = 0; a < spec_.axes.size(); ++a) {
+          const Assignments& position = spec_.axes[a].positions[index[a]];
+          set.insert(set.end(), position.begin(), position.end());
+          name = Join(name, Label(position));
+        }
+        if (name.empty()) name = "base";
+        if (auto trial = Resolve(set, name)) {
+          out.push_back(Candidate{std::move(*trial), point ? point->line : 0});
+        }
+        size_t a = spec_.axes.size();
+        while (a > 0 && ++index[a - 1] == spec_.axes[a - 1].positions.size()) index[--a] = 0;
+        if (a == 0) break;
+      }
+    }
+    return out;
+  }
+
+  // Keeps the first trial of each id; later ones with the same config are merged into it.
+  void Merge(std::vector<Candidate> candidates, Expansion& out) {
+    std::map<std::string, size_t> by_id;
+    std::map<std::string, int> name_lines;
+    for (auto& candidate : candidates) {
+      auto [it, inserted] = by_id.emplace(candidate.trial.id, out.trials.size());
+      if (!inserted) {
+        merged_into_[candidate.trial.name] = out.trials[it->second].name;
+        continue;
+      }
+      auto [name_it, fresh] = name_lines.emplace(candidate.trial.name, candidate.line);
+      if (!fresh) {
+        Issue(candidate.line, "name",
+              "two different trials are named '" + candidate.trial.name + "'" +
+                  (name_it->second > 0
+                       ? " (the other at line " + std::to_string(name_it->second) + ")"
+                       : ""));
+      }
+      out.trials.push_back(std::move(candidate.trial));
+    }
+  }
+
+  std::string ResolveReference(const Expansion& out) {
+    if (spec_.reference.empty()) return "";
+    for (const auto& trial : out.trials) {
+      if (trial.name == spec_.reference) return spec_.reference;
+    }
+    if (auto it = merged_into_.find(spec_.reference); it != merged_into_.end()) return it->second;
+    for (const auto& name : failed_names_) {
+      if (name == spec_.reference) return spec_.reference;  // that trial has its own issue
+    }
+    if (auto it = excluded_by_.find(spec_.reference); it != excluded_by_.end()) {
+      Issue(spec_.reference_line, "reference",
+            "'" + spec_.reference + "' is dropped by the exclude entry at line " +
+                std::to_string(it->second));
+      return "";
+    }
+    for (const auto& trial : out.trials) {
+      if (trial.name.rfind(spec_.reference + ",", 0) == 0) {
+        Issue(spec_.reference_line, "reference",
+              "'" + spec_.reference +
+                  "' is a point crossed with the axes; name one of its trials, e.g. '" +
+                  trial.name + "'");
+        return "";
+      }
+    }
+    Issue(spec_.reference_line, "reference",
+          "'" + spec_.reference + "' names no trial of this sweep" +
+              DidYouMean(spec_.reference, attempted_names_));
+    return "";
+  }
+
+  const SweepSpec& spec_;
+  const std::string& file_;
+  std::vector<ConfigIssue>& issues_;
+  std::vector<std::string> attempted_names_;        // every trial name, for hints
+  std::vector<std::string> failed_names_;           // trials with issues of their own
+  std::map<std::string, int> excluded_by_;          // excluded trial name -> exclude line
+  std::map<std::string, std::string> merged_into_;  // merged-away name -> surviving name
+};
+
+}  // namespace
+
+Expansion ExpandSweep(const SweepSpec& spec, const std::string& file,
+                      std::vector<ConfigIssue>& issues) {
+  return Expander(spec, file, issues).Run();
+}
+
+}  // namespace qlsweep::sweeps

@@ -1,0 +1,27 @@
+// Sweep expansion: base x points x axes, minus excludes, plus includes -> resolved, named trials.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sweeps/config_error.h"
+#include "sweeps/sweep_spec.h"
+#include "sweeps/trial_config.h"
+
+namespace qlsweep::sweeps {
+
+// Most trials one sweep may expand to; a bigger product is reported instead of expanded.
+inline constexpr size_t kMaxTrials = 100000;
+
+// The expanded trials and the reference trial's (final) name.
+struct Expansion {
+  std::vector<TrialConfig> trials;
+  std::string reference;
+};
+
+// Expands `spec` (see docs/sweep-file.md for the semantics). Every invalid trial, an exclude
+// entry that matches nothing, an unknown reference and clashing names become issues.
+Expansion ExpandSweep(const SweepSpec& spec, const std::string& file,
+                      std::vector<ConfigIssue>& issues);
+
+}  // namespace qlsweep::sweeps

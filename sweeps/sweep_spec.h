@@ -1,0 +1,60 @@
+// A sweep file's structure, read and checked key by key, before any trial is expanded.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sweeps/assignments.h"
+#include "sweeps/config_error.h"
+#include "sweeps/yaml_doc.h"
+
+namespace qlsweep::sweeps {
+
+// One factor of the product: a grid key, or a zip group whose keys vary together.
+struct Axis {
+  std::vector<std::string> keys;       // dotted trial keys, in file order
+  int line = 0;                        // where the axis is declared
+  std::vector<Assignments> positions;  // positions[i]: each key's i-th value
+};
+
+// A named set of assignments: a point (crossed with the axes) or an include entry (added alone).
+struct NamedSet {
+  std::string name;  // empty for an include entry without `name:`
+  int line = 0;
+  Assignments set;
+};
+
+// One `exclude:` entry: a trial matching every key (its value is one of the alternatives) is
+// dropped.
+struct ExcludeRule {
+  int line = 0;
+  std::vector<std::pair<std::string, std::vector<nlohmann::json>>> keys;  // canonical values
+};
+
+// Everything a sweep file says, in file order.
+struct SweepSpec {
+  std::string name;
+  std::string description;
+  std::string gpu_profile;
+  int gpu_profile_line = 0;
+  std::string reference;
+  int reference_line = 0;
+  Assignments base;
+  std::vector<Axis> axes;  // grid keys in file order, then zip groups in file order
+  std::vector<NamedSet> points;
+  std::vector<NamedSet> includes;
+  std::vector<ExcludeRule> excludes;
+  nlohmann::json spec;  // the whole file as JSON
+};
+
+// Reads the sweep keys of `doc`. Every problem becomes an issue; the parts that are valid are
+// kept so that expansion can still find the problems of the trials themselves.
+SweepSpec ParseSweepSpec(const ParsedDoc& doc, const std::string& file,
+                         std::vector<ConfigIssue>& issues);
+
+// True for names of sweeps, points and named includes: [A-Za-z0-9_.-]+.
+bool IsValidName(const std::string& name);
+
+}  // namespace qlsweep::sweeps

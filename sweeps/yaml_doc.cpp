@@ -1,0 +1,258 @@
+// YAML (or JSON) text -> JSON document plus the 1-based line of every node, for file:line errors.
+#include "sweeps/yaml_doc.h"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <regex>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+namespace qlsweep::sweeps {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+constexpr std::string_view kTagStr = "tag:yaml.org,2002:str";
+constexpr std::string_view kTagInt = "tag:yaml.org,2002:int";
+constexpr std::string_view kTagFloat = "tag:yaml.org,2002:float";
+constexpr std::string_view kTagBool = "tag:yaml.org,2002:bool";
+constexpr std::string_view kTagNull = "tag:yaml.org,2002:null";
+
+std::optional<ojson> ParseNull(const std::string& s) {
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return ojson(nullptr);
+  return std::nullopt;
+}
+
+std::optional<ojson> ParseBool(const std::string& s) {
+  if (s == "true" || s == "True" || s == "TRUE") return ojson(true);
+  if (s == "false" || s == "False" || s == "FALSE") return ojson(false);
+  return std::nullopt;
+}
+
+std::optional<ojson> ParseFloat(const std::string& s) {
+  static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
+  static const std::regex kInf(R"([-+]?\.(inf|Inf|INF))");
+  static const std::regex kNan(R"(\.(nan|NaN|NAN))");
+  if (std::regex_match(s, kInf)) {
+    return ojson(s[0] == '-' ? -std::numeric_limits<double>::infinity()
+                             : std::numeric_limits<double>::infinity());
+  }
+  if (std::regex_match(s, kNan)) return ojson(std::numeric_limits<double>::quiet_NaN());
+  if (!std::regex_match(s, kFloat)) return std::nullopt;
+  std::string_view digits = s;
+  if (digits.front() == '+') digits.remove_prefix(1);
+  double value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (end != digits.data() + digits.size()) return std::nullopt;
+  if (ec == std::errc::result_out_of_range) {
+    return ojson(digits.front() == '-' ? -std::numeric_limits<double>::infinity()
+                                       : std::numeric_limits<double>::infinity());
+  }
+  return ojson(value);
+}
+
+std::optional<ojson> ParseInt(const std::string& s) {
+  static const std::regex kDec(R"([-+]?[0-9]+)");
+  static const std::regex kHex(R"(0x[0-9a-fA-F]+)");
+  static const std::regex kOct(R"(0o[0-7]+)");
+  int base = 10;
+  std::string_view digits = s;
+  if (std::regex_match(s, kHex)) {
+    base = 16;
+    digits.remove_prefix(2);
+  } else if (std::regex_match(s, kOct)) {
+    base = 8;
+    digits.remove_prefix(2);
+  } else if (!std::regex_match(s, kDec)) {
+    return std::nullopt;
+  }
+  if (digits.front() == '+') digits.remove_prefix(1);
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
+  if (ec == std::errc::result_out_of_range) return ParseFloat(s);  // too big for int64
+  if (end != digits.data() + digits.size()) return std::nullopt;
+  return ojson(value);
+}
+
+// Copies a JSON value into another nlohmann::basic_json flavour, keeping number kinds.
+template <class To, class From>
+To Recast(const From& value) {
+  switch (value.type()) {
+    case From::value_t::object: {
+      To out = To::object();
+      for (const auto& [key, item] : value.items()) out[key] = Recast<To>(item);
+      return out;
+    }
+    case From::value_t::array: {
+      To out = To::array();
+      for (const auto& item : value) out.push_back(Recast<To>(item));
+      return out;
+    }
+    case From::value_t::boolean:
+      return To(value.template get<bool>());
+    case From::value_t::number_integer:
+      return To(value.template get<int64_t>());
+    case From::value_t::number_unsigned:
+      return To(value.template get<uint64_t>());
+    case From::value_t::number_float:
+      return To(value.template get<double>());
+    case From::value_t::string:
+      return To(value.template get<std::string>());
+    default:
+      return To(nullptr);
+  }
+}
+
+class Converter {
+ public:
+  Converter(std::string file, LineMap& lines, std::vector<ConfigIssue>& issues)
+      : file_(std::move(file)), lines_(lines), issues_(issues) {}
+
+  ojson Convert(const YAML::Node& node, const std::string& pointer, const std::string& path,
+                int line) {
+    lines_[pointer] = line;
+    switch (node.Type()) {
+      case YAML::NodeType::Map:
+        return ConvertMap(node, pointer, path);
+      case YAML::NodeType::Sequence: {
+        ojson out = ojson::array();
+        size_t index = 0;
+        for (const auto& item : node) {
+          out.push_back(Convert(item, ChildPointer(pointer, index),
+                                path + "[" + std::to_string(index) + "]", MarkLine(item, line)));
+          ++index;
+        }
+        return out;
+      }
+      case YAML::NodeType::Scalar:
+        return ConvertScalar(node, path, line);
+      default:
+        return ojson(nullptr);
+    }
+  }
+
+ private:
+  static int MarkLine(const YAML::Node& node, int fallback) {
+    int line = node.Mark().line;
+    return line >= 0 ? line + 1 : fallback;
+  }
+
+  ojson ConvertMap(const YAML::Node& node, const std::string& pointer, const std::string& path) {
+    ojson out = ojson::object();
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      int key_line = MarkLine(it->first, lines_[pointer]);
+      if (!it->first.IsScalar()) {
+        Issue(key_line, path, "mapping keys must be plain names");
+        continue;
+      }
+      const std::string key = it->first.Scalar();
+      const std::string child = ChildPointer(pointer, key);
+      const std::string child_path = path.empty() ? key : path + "." + key;
+      if (out.contains(key)) {
+        Issue(key_line, child_path,
+              "duplicate key (first at line " + std::to_string(lines_[child]) + ")");
+        continue;
+      }
+      out[key] = Convert(it->second, child, child_path, key_line);
+    }
+    return out;
+  }
+
+  ojson ConvertScalar(const YAML::Node& node, const std::string& path, int line) {
+    const std::string& text = node.Scalar();
+    const std::string& tag = node.Tag();
+    if (tag == "!" || tag == kTagStr) return ojson(text);
+    std::optional<ojson> value;
+    if (tag == "?") {
+      value = ParseNull(text);
+      if (!value) value = ParseBool(text);
+      if (!value) value = ParseInt(text);
+      if (!value) value = ParseFloat(text);
+      return value ? *value : ojson(text);
+    }
+    if (tag == kTagInt) value = ParseInt(text);
+    if (tag == kTagFloat) value = ParseFloat(text);
+    if (!value && tag == kTagFloat) value = ParseInt(text);
+    if (tag == kTagBool) value = ParseBool(text);
+    if (tag == kTagNull) value = ParseNull(text);
+    if (!value) {
+      Issue(line, path, "cannot read '" + text + "' with tag " + tag);
+      return ojson(text);
+    }
+    return *value;
+  }
+
+  void Issue(int line, const std::string& key, std::string message) {
+    issues_.push_back(ConfigIssue{file_, line, key, std::move(message)});
+  }
+
+  std::string file_;
+  LineMap& lines_;
+  std::vector<ConfigIssue>& issues_;
+};
+
+}  // namespace
+
+std::string ChildPointer(const std::string& parent, std::string_view key) {
+  std::string out = parent + "/";
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string ChildPointer(const std::string& parent, size_t index) {
+  return parent + "/" + std::to_string(index);
+}
+
+int LineAt(const LineMap& lines, const std::string& pointer) {
+  auto it = lines.find(pointer);
+  return it == lines.end() ? 0 : it->second;
+}
+
+std::optional<ParsedDoc> ParseYamlText(const std::string& text, const std::string& file,
+                                       std::vector<ConfigIssue>& issues) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
+    issues.push_back(ConfigIssue{file, line, "", "YAML syntax error: " + e.msg});
+    return std::nullopt;
+  }
+  ParsedDoc doc;
+  Converter converter(file, doc.lines, issues);
+  int line = root.Mark().line >= 0 ? root.Mark().line + 1 : 0;
+  doc.json = converter.Convert(root, "", "", line);
+  return doc;
+}
+
+std::optional<ParsedDoc> ParseYamlFile(const std::string& path, std::vector<ConfigIssue>& issues) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    issues.push_back(ConfigIssue{path, 0, "", "cannot open the file"});
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseYamlText(text.str(), path, issues);
+}
+
+nlohmann::json ToSorted(const nlohmann::ordered_json& value) {
+  return Recast<nlohmann::json>(value);
+}
+
+nlohmann::ordered_json ToOrdered(const nlohmann::json& value) {
+  return Recast<nlohmann::ordered_json>(value);
+}
+
+}  // namespace qlsweep::sweeps

@@ -1,0 +1,156 @@
+// e2e tier: `qlsweep run` on a sweep file, then the SQLite rows and HDF5 series it left behind.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/run_index.h"
+#include "storage/series_file.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout only; stderr goes to the test log
+};
+
+CommandResult RunQlsweep(const std::string& args) {
+  const std::string cmd = std::string(QLSWEEP_BIN) + " " + args;
+  CommandResult result;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return result;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) result.out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+class SweepEndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("qlsweep-e2e-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    db_ = (dir_ / "runs.db").string();
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+  std::string WriteSweep(const std::string& text) {
+    const auto path = (dir_ / "sweep.yaml").string();
+    std::ofstream(path) << text;
+    return path;
+  }
+  fs::path dir_;
+  std::string db_;
+};
+
+// Two ranks train; a third trial (seq_len past the tiny model's 2048) fails; the sweep goes on.
+constexpr const char* kSweep = R"(name: e2e
+base:
+  model: {preset: tiny}
+  quantization: {type: none}
+  data: {seq_len: 32}
+  train: {steps: 6, micro_batch: 2, warmup_steps: 1}
+  optim: {name: adamw, lr: 0.01}
+  eval: {interval: 3, batches: 2}
+  hardware: {device: cpu}
+grid:
+  lora.r: [2, 4]
+include:
+  - {lora.r: 2, data.seq_len: 4096}
+)";
+
+TEST_F(SweepEndToEnd, RecordsEveryTrialInSqliteAndHdf5AndResumes) {
+  const auto sweep = WriteSweep(kSweep);
+  auto first = RunQlsweep("run " + sweep + " --db " + db_ + " --quiet");
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_NE(first.out.find("| done"), std::string::npos) << first.out;
+
+  auto index = qlsweep::storage::RunIndex::OpenReadOnly(db_);
+  auto trials = index->Trials("e2e");
+  ASSERT_EQ(trials.size(), 3u);
+  int done = 0, failed = 0;
+  for (const auto& t : trials) {
+    SCOPED_TRACE(t.name);
+    EXPECT_EQ(t.attempts, 1);
+    if (t.status == "failed") {
+      ++failed;
+      EXPECT_EQ(t.params.at("data.seq_len"), "4096");
+      EXPECT_NE(t.error.find("seq_len"), std::string::npos) << t.error;
+      continue;
+    }
+    ASSERT_EQ(t.status, "done") << t.error;
+    ++done;
+    // Plausible values: a random model over 512 tokens starts near ln(512) = 6.24 and learns.
+    const double base = t.results.at("base_eval_loss"), final = t.results.at("final_eval_loss");
+    EXPECT_NEAR(base, std::log(512.0), 0.3);
+    EXPECT_LT(final, base);
+    EXPECT_GT(t.results.at("tokens_per_s"), 0.0);
+    EXPECT_GT(t.results.at("peak_reserved_bytes"), 0.0);
+    EXPECT_EQ(t.results.at("trainable_params"),
+              // r * (in + out) per projection, 7 projections, 2 layers of the tiny preset
+              std::stod(t.params.at("lora.r")) * 2 * (2 * 128 + 2 * 96 + 3 * 240));
+
+    const auto loss = qlsweep::storage::ReadSeries(t.h5_path, "train/loss");
+    ASSERT_EQ(loss.size(), 6u);
+    for (double v : loss) EXPECT_TRUE(std::isfinite(v));
+    const auto steps = qlsweep::storage::ReadSeries(t.h5_path, "train/step");
+    EXPECT_EQ(steps.front(), 1.0);
+    EXPECT_EQ(steps.back(), 6.0);
+    const auto eval = qlsweep::storage::ReadSeries(t.h5_path, "eval/eval_loss");
+    ASSERT_EQ(eval.size(), 3u);  // base, step 3, step 6
+    EXPECT_DOUBLE_EQ(eval.back(), final);
+    const auto config = nlohmann::json::parse(qlsweep::storage::ReadRootAttribute(t.h5_path, "config"));
+    EXPECT_EQ(config["lora"]["r"].dump(), t.params.at("lora.r"));
+    EXPECT_EQ(qlsweep::storage::ReadRootAttribute(t.h5_path, "trial_id"), t.id);
+  }
+  EXPECT_EQ(done, 2);
+  EXPECT_EQ(failed, 1);
+
+  // Running again skips what is recorded: no trial is recorded twice or re-run.
+  auto second = RunQlsweep("run " + sweep + " --db " + db_ + " --quiet");
+  ASSERT_EQ(second.exit_code, 0);
+  for (const auto& t : index->Trials("e2e")) EXPECT_EQ(t.attempts, 1) << t.name;
+  // --retry-failed re-runs only the failed one.
+  auto third = RunQlsweep("run " + sweep + " --db " + db_ + " --quiet --retry-failed");
+  ASSERT_EQ(third.exit_code, 0);
+  for (const auto& t : index->Trials("e2e")) EXPECT_EQ(t.attempts, t.status == "failed" ? 2 : 1);
+
+  auto table = RunQlsweep("table --db " + db_ + " --by lora.r --format csv");
+  ASSERT_EQ(table.exit_code, 0);
+  EXPECT_EQ(std::count(table.out.begin(), table.out.end(), '\n'), 4) << table.out;  // header + 3
+}
+
+TEST_F(SweepEndToEnd, InvalidSweepRunsNothing) {
+  const auto sweep = WriteSweep("name: bad\ngrid:\n  lora.rank: [4, 8]\n");
+  auto result = RunQlsweep("run " + sweep + " --db " + db_ + " --quiet 2>&1");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.out.find("lora.r"), std::string::npos) << result.out;  // the suggestion
+  EXPECT_FALSE(fs::exists(db_));
+}
+
+TEST_F(SweepEndToEnd, QueryRefusesWrites) {
+  const auto sweep = WriteSweep(kSweep);
+  ASSERT_EQ(RunQlsweep("run " + sweep + " --db " + db_ + " --quiet").exit_code, 0);
+  auto ok = RunQlsweep("query --db " + db_ + " --format csv \"SELECT count(*) AS n FROM trials\"");
+  EXPECT_EQ(ok.exit_code, 0);
+  EXPECT_EQ(ok.out, "n\n3\n");
+  auto write = RunQlsweep("query --db " + db_ + " \"DELETE FROM trials\" 2>&1");
+  EXPECT_NE(write.exit_code, 0);
+  EXPECT_NE(write.out.find("read-only"), std::string::npos) << write.out;
+}
+
+}  // namespace

@@ -1,0 +1,115 @@
+// YAML -> JSON with lines: scalar typing by the YAML 1.2 core schema, line map, parse errors.
+#include "sweeps/yaml_doc.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "tests/sweeps/test_util.h"
+
+namespace qlsweep::sweeps {
+namespace {
+
+ParsedDoc Parse(const std::string& text, std::vector<ConfigIssue>* issues_out = nullptr) {
+  std::vector<ConfigIssue> issues;
+  auto doc = ParseYamlText(text, "t.yaml", issues);
+  if (issues_out != nullptr) {
+    *issues_out = issues;
+  } else {
+    EXPECT_TRUE(issues.empty()) << testing::Describe(issues);
+  }
+  EXPECT_TRUE(doc.has_value());
+  return doc.value_or(ParsedDoc{});
+}
+
+TEST(SweepsYamlDoc, PlainScalarsAreTypedQuotedOnesAreStrings) {
+  ParsedDoc doc = Parse(
+      "i: 16\nneg: -3\nhex: 0x10\nf: 0.05\ne: 2e-4\nw: 32.0\nb: true\nB: False\nn: ~\n"
+      "empty:\ns: tiny\nq: \"16\"\nsq: 'true'\ntagged: !!str 5\nyes_word: yes\ninf: .inf\n");
+  auto& j = doc.json;
+  EXPECT_TRUE(j["i"].is_number_integer());
+  EXPECT_EQ(j["i"].get<int64_t>(), 16);
+  EXPECT_EQ(j["neg"].get<int64_t>(), -3);
+  EXPECT_EQ(j["hex"].get<int64_t>(), 16);
+  EXPECT_TRUE(j["f"].is_number_float());
+  EXPECT_DOUBLE_EQ(j["f"].get<double>(), 0.05);
+  EXPECT_DOUBLE_EQ(j["e"].get<double>(), 2e-4);
+  EXPECT_TRUE(j["w"].is_number_float());
+  EXPECT_EQ(j["b"], true);
+  EXPECT_EQ(j["B"], false);
+  EXPECT_TRUE(j["n"].is_null());
+  EXPECT_TRUE(j["empty"].is_null());
+  EXPECT_EQ(j["s"], "tiny");
+  EXPECT_EQ(j["q"], "16");
+  EXPECT_EQ(j["sq"], "true");
+  EXPECT_EQ(j["tagged"], "5");
+  EXPECT_EQ(j["yes_word"], "yes");  // YAML 1.1 booleans are plain strings in 1.2
+  EXPECT_TRUE(std::isinf(j["inf"].get<double>()));
+}
+
+TEST(SweepsYamlDoc, RecordsOneBasedLinesOfKeysAndListItems) {
+  ParsedDoc doc = Parse("name: x\ngrid:\n  lora.r:\n    - 4\n    - 8\n  data.seq_len: [64, 128]\n");
+  EXPECT_EQ(LineAt(doc.lines, "/name"), 1);
+  EXPECT_EQ(LineAt(doc.lines, "/grid"), 2);
+  EXPECT_EQ(LineAt(doc.lines, "/grid/lora.r"), 3);
+  EXPECT_EQ(LineAt(doc.lines, "/grid/lora.r/0"), 4);
+  EXPECT_EQ(LineAt(doc.lines, "/grid/lora.r/1"), 5);
+  EXPECT_EQ(LineAt(doc.lines, "/grid/data.seq_len/1"), 6);
+  EXPECT_EQ(LineAt(doc.lines, "/nothing"), 0);
+}
+
+TEST(SweepsYamlDoc, KeepsKeysInFileOrder) {
+  ParsedDoc doc = Parse("zeta: 1\nalpha: 2\nmid: 3\n");
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : doc.json.items()) keys.push_back(key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"zeta", "alpha", "mid"}));
+}
+
+TEST(SweepsYamlDoc, DuplicateKeysAreIssuesNamingTheFirstLine) {
+  std::vector<ConfigIssue> issues;
+  Parse("lora:\n  r: 8\n  alpha: 16\n  r: 4\n", &issues);
+  ASSERT_EQ(issues.size(), 1u) << testing::Describe(issues);
+  EXPECT_EQ(issues[0].ToString(), "t.yaml:4: lora.r: duplicate key (first at line 2)");
+}
+
+TEST(SweepsYamlDoc, SyntaxErrorsCarryTheirLine) {
+  std::vector<ConfigIssue> issues;
+  auto doc = ParseYamlText("name: x\ngrid:\n  lora.r: [4, 8\n", "t.yaml", issues);
+  EXPECT_FALSE(doc.has_value());
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].file, "t.yaml");
+  EXPECT_GT(issues[0].line, 0);
+  EXPECT_NE(issues[0].message.find("YAML syntax error"), std::string::npos);
+}
+
+TEST(SweepsYamlDoc, MissingFileIsAnIssue) {
+  std::vector<ConfigIssue> issues;
+  EXPECT_FALSE(ParseYamlFile("/nonexistent/qlsweep/x.yaml", issues).has_value());
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].ToString(), "/nonexistent/qlsweep/x.yaml: cannot open the file");
+}
+
+TEST(SweepsYamlDoc, JsonTextParsesWithLines) {
+  ParsedDoc doc = Parse("{\n  \"lora\": {\n    \"r\": 8,\n    \"alpha\": 16.0\n  }\n}\n");
+  EXPECT_EQ(doc.json["lora"]["r"].get<int64_t>(), 8);
+  EXPECT_TRUE(doc.json["lora"]["alpha"].is_number_float());
+  EXPECT_EQ(LineAt(doc.lines, "/lora/alpha"), 4);
+}
+
+TEST(SweepsYamlDoc, ConversionsKeepNumberKinds) {
+  nlohmann::json sorted = {{"b", 1}, {"a", 1.0}, {"c", {true, "x", nullptr}}};
+  nlohmann::ordered_json ordered = ToOrdered(sorted);
+  EXPECT_TRUE(ordered["b"].is_number_integer());
+  EXPECT_TRUE(ordered["a"].is_number_float());
+  EXPECT_EQ(ToSorted(ordered), sorted);
+  EXPECT_EQ(ToSorted(ordered).dump(), sorted.dump());
+}
+
+TEST(SweepsYamlDoc, ChildPointerEscapesSlashAndTilde) {
+  EXPECT_EQ(ChildPointer("/grid", "lora.r"), "/grid/lora.r");
+  EXPECT_EQ(ChildPointer("", "a/b~c"), "/a~1b~0c");
+  EXPECT_EQ(ChildPointer("/zip", size_t{2}), "/zip/2");
+}
+
+}  // namespace
+}  // namespace qlsweep::sweeps
