@@ -6,10 +6,12 @@
 
 #include <torch/torch.h>
 
-#include "trainer/model/shape.h"
+#include "sweeps/model_shapes.h"
 #include "trainer/peft/lora_linear.h"
 
 namespace qlsweep::trainer {
+
+using sweeps::ModelShape;
 
 // Which projections carry an adapter, and its hyper-parameters.
 struct LoraSpec {

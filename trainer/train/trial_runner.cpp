@@ -98,7 +98,7 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
   const auto dtype = PickDtype(cfg.hardware.dtype, device);
   MemoryMonitor memory(device);
 
-  const auto shape = PresetShape(cfg.model.preset);
+  const auto shape = sweeps::PresetShape(cfg.model.preset);
   if (cfg.data.seq_len > shape.max_seq) {
     throw std::invalid_argument("data.seq_len " + std::to_string(cfg.data.seq_len) +
                                 " exceeds the model's maximum " + std::to_string(shape.max_seq));
@@ -137,7 +137,7 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
   const int64_t steps = cfg.train.steps;
   const int64_t tokens_per_step =
       int64_t{cfg.train.micro_batch} * cfg.train.grad_accum * cfg.data.seq_len;
-  double train_time = 0, last_loss = 0;
+  double train_time = 0, steady_time = 0, last_loss = 0;
   EvalResult last_eval = base;
   int64_t last_eval_step = 0;
   memory.ResetPeaks();
@@ -167,6 +167,7 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
     if (device.is_cuda()) torch::cuda::synchronize();
     const double step_s = Seconds(step_start);
     train_time += step_s;
+    if (step > 0) steady_time += step_s;  // step 1 pays for kernel selection and allocator growth
     last_loss = loss_sum / static_cast<double>(cfg.train.grad_accum);
     auto mem = memory.Sample();
     sink.Emit({{"event", "step"}, {"step", step + 1}, {"loss", last_loss}, {"lr", lr},
@@ -191,7 +192,9 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
              {"final_eval_step", last_eval_step},
              {"perplexity", std::exp(last_eval.loss)},
              {"token_accuracy", last_eval.accuracy},
-             {"tokens_per_s", static_cast<double>(tokens_per_step * steps) / train_time},
+             {"tokens_per_s", steps > 1 ? static_cast<double>(tokens_per_step * (steps - 1)) / steady_time
+                                        : static_cast<double>(tokens_per_step) / train_time},
+             {"tokens_per_s_incl_first", static_cast<double>(tokens_per_step * steps) / train_time},
              {"step_time_s", train_time / static_cast<double>(steps)},
              {"trainable_params", trainable},
              {"peak_alloc_bytes", mem.peak_alloc_bytes},

@@ -1,9 +1,9 @@
-// Shape presets, taken from each model's published config.json.
-#include "trainer/model/shape.h"
+// Model shape presets, taken from each model's published config.json.
+#include "sweeps/model_shapes.h"
 
 #include <stdexcept>
 
-namespace qlsweep::trainer {
+namespace qlsweep::sweeps {
 namespace {
 
 std::vector<ModelShape> MakePresets() {
@@ -69,4 +69,4 @@ ModelShape PresetShape(const std::string& name) {
   throw std::invalid_argument("unknown model preset '" + name + "' (known: " + known + ")");
 }
 
-}  // namespace qlsweep::trainer
+}  // namespace qlsweep::sweeps

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace qlsweep::trainer {
+namespace qlsweep::sweeps {
 
 // The hyper-parameters that fix every tensor shape of a Llama-family decoder.
 // Legend used in shape comments across the trainer: B batch, T sequence, D hidden (= H * hd),
@@ -34,4 +34,4 @@ struct ModelShape {
 ModelShape PresetShape(const std::string& name);
 const std::vector<std::string>& PresetNames();
 
-}  // namespace qlsweep::trainer
+}  // namespace qlsweep::sweeps
