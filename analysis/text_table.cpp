@@ -10,7 +10,7 @@ namespace qlsweep::analysis {
 namespace {
 
 std::string CsvCell(const std::string& cell) {
-  if (cell.find_first_of(",\"\n") == std::string::npos) return cell;
+  if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
   std::string out = "\"";
   for (char c : cell) {
     if (c == '"') out += '"';
@@ -19,11 +19,27 @@ std::string CsvCell(const std::string& cell) {
   return out + "\"";
 }
 
-std::string Markdown(const TextTable& t) {
+// A pipe would end the cell early: markdown writes it as \|.
+std::string MarkdownCell(const std::string& cell) {
+  std::string out;
+  for (char c : cell) {
+    if (c == '|') out += '\\';
+    out += c == '\n' ? ' ' : c;
+  }
+  return out;
+}
+
+std::string Markdown(const TextTable& input) {
+  TextTable t = input;
+  for (auto& h : t.headers) h = MarkdownCell(h);
+  for (auto& row : t.rows) {
+    for (auto& cell : row) cell = MarkdownCell(cell);
+  }
   std::vector<size_t> width(t.headers.size());
   for (size_t c = 0; c < t.headers.size(); ++c) width[c] = std::max<size_t>(3, t.headers[c].size());
   for (const auto& row : t.rows) {
-    for (size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    for (size_t c = 0; c < row.size() && c < width.size(); ++c)
+      width[c] = std::max(width[c], row[c].size());
   }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string out = "|";
@@ -64,10 +80,11 @@ std::string Render(const TextTable& table, TableFormat format) {
       return out;
     }
     case TableFormat::kJson: {
-      auto rows = nlohmann::json::array();
+      auto rows = nlohmann::ordered_json::array();
       for (const auto& row : table.rows) {
-        nlohmann::json obj = nlohmann::json::object();
-        for (size_t c = 0; c < table.headers.size() && c < row.size(); ++c) obj[table.headers[c]] = row[c];
+        nlohmann::ordered_json obj = nlohmann::ordered_json::object();
+        for (size_t c = 0; c < table.headers.size() && c < row.size(); ++c)
+          obj[table.headers[c]] = row[c];
         rows.push_back(obj);
       }
       return rows.dump(2) + "\n";

@@ -16,8 +16,9 @@ struct TextTable {
   std::vector<std::vector<std::string>> rows;  // each row has headers.size() cells
 };
 
-// Markdown pads columns to equal width; CSV quotes cells with commas, quotes or newlines (RFC 4180);
-// JSON is an array of objects keyed by header, values as strings.
+// Markdown pads columns to equal width (pipes in cells escaped as \|, newlines as spaces); CSV
+// quotes cells with commas, quotes or newlines (RFC 4180); JSON is an array of objects keyed by
+// header in column order, values as strings.
 std::string Render(const TextTable& table, TableFormat format);
 
 }  // namespace qlsweep::analysis

@@ -23,7 +23,7 @@ if(QLSWEEP_WITH_CUDA)
       set(CMAKE_CUDA_ARCHITECTURES 89 90)
     endif()
     enable_language(CUDA)
-    set(CMAKE_CUDA_STANDARD 20)
+    set(CMAKE_CUDA_STANDARD 17)  # CMake 3.25 knows no CUDA20 dialect for nvcc
     find_package(CUDAToolkit REQUIRED)
   else()
     message(STATUS "qlsweep: no CUDA compiler found; building without CUDA kernels")

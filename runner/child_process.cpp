@@ -57,32 +57,25 @@ ChildProcess::~ChildProcess() {
   if (stdout_fd_ >= 0) close(stdout_fd_);
 }
 
-ChildProcess::Read ChildProcess::ReadLine(std::string* line, int timeout_ms) {
-  for (;;) {
-    const auto newline = buffer_.find('\n');
-    if (newline != std::string::npos) {
-      *line = buffer_.substr(0, newline);
-      buffer_.erase(0, newline + 1);
-      return Read::kLine;
-    }
-    if (eof_) {
-      if (buffer_.empty()) return Read::kEof;
-      *line = std::move(buffer_);  // a last line without '\n'
-      buffer_.clear();
-      return Read::kLine;
-    }
-    pollfd pfd{stdout_fd_, POLLIN, 0};
-    const int ready = poll(&pfd, 1, timeout_ms);
-    if (ready < 0 && errno == EINTR) return Read::kTimeout;  // let the caller look at signals
-    if (ready == 0) return Read::kTimeout;
-    char chunk[4096];
-    const ssize_t n = read(stdout_fd_, chunk, sizeof(chunk));
-    if (n < 0 && errno == EINTR) return Read::kTimeout;
-    if (n <= 0) {
-      eof_ = true;
-    } else {
-      buffer_.append(chunk, static_cast<size_t>(n));
-    }
+void ChildProcess::ReadAvailable(std::vector<std::string>* lines) {
+  if (eof_) return;
+  char chunk[4096];
+  const ssize_t n = read(stdout_fd_, chunk, sizeof(chunk));
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  if (n <= 0) {
+    eof_ = true;
+  } else {
+    buffer_.append(chunk, static_cast<size_t>(n));
+  }
+  size_t begin = 0;
+  for (size_t newline; (newline = buffer_.find('\n', begin)) != std::string::npos;
+       begin = newline + 1) {
+    lines->push_back(buffer_.substr(begin, newline - begin));
+  }
+  buffer_.erase(0, begin);
+  if (eof_ && !buffer_.empty()) {
+    lines->push_back(std::move(buffer_));  // a last line without '\n'
+    buffer_.clear();
   }
 }
 
@@ -90,15 +83,40 @@ void ChildProcess::Signal(int signal) const {
   if (!reaped_ && pid_ > 0) kill(pid_, signal);
 }
 
-ChildProcess::Exit ChildProcess::Wait() {
+ChildProcess::Exit ChildProcess::Decode(int status) {
   Exit exit;
+  if (WIFEXITED(status)) exit.code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) exit.signal = WTERMSIG(status);
+  return exit;
+}
+
+std::optional<ChildProcess::Exit> ChildProcess::TryWait() {
+  int status = 0;
+  pid_t got;
+  while ((got = waitpid(pid_, &status, WNOHANG)) < 0 && errno == EINTR) {
+  }
+  if (got != pid_) return std::nullopt;
+  reaped_ = true;
+  return Decode(status);
+}
+
+ChildProcess::Exit ChildProcess::Wait() {
   int status = 0;
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   reaped_ = true;
-  if (WIFEXITED(status)) exit.code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) exit.signal = WTERMSIG(status);
-  return exit;
+  return Decode(status);
+}
+
+std::vector<bool> WaitReadable(const std::vector<ChildProcess*>& children, int timeout_ms) {
+  std::vector<pollfd> fds;
+  for (const auto* child : children) fds.push_back({child->stdout_fd(), POLLIN, 0});
+  std::vector<bool> readable(children.size(), false);
+  if (poll(fds.data(), fds.size(), timeout_ms) <= 0) return readable;  // timeout or a signal
+  for (size_t i = 0; i < fds.size(); ++i) {
+    readable[i] = fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+  }
+  return readable;
 }
 
 }  // namespace qlsweep::runner

@@ -1,7 +1,9 @@
-// ChildProcess: a trial process with its stdout read line by line and its stderr sent to a log file.
+// ChildProcess: a trial process with its stdout read line by line and its stderr sent to a log
+// file.
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,24 +20,34 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
-  enum class Read { kLine, kEof, kTimeout };
-  // Next complete stdout line (without '\n'); waits at most timeout_ms (-1 = forever).
-  Read ReadLine(std::string* line, int timeout_ms);
+  // The read end of the child's stdout, for poll(); -1 once end of file was read.
+  int stdout_fd() const { return eof_ ? -1 : stdout_fd_; }
+  bool at_eof() const { return eof_; }
+  // One read() of what the child wrote (call when poll() reports stdout_fd() readable; it may
+  // block otherwise). Appends each complete line (without '\n') to *lines, and at end of file
+  // the last unterminated line too.
+  void ReadAvailable(std::vector<std::string>* lines);
   void Signal(int signal) const;
 
   struct Exit {
     int code = 0;    // exit status when it exited
     int signal = 0;  // terminating signal when it was killed
   };
-  Exit Wait();  // reaps the child (blocking)
+  std::optional<Exit> TryWait();  // reaps the child if it has ended (never blocks)
+  Exit Wait();                    // reaps the child (blocking)
   int pid() const { return pid_; }
 
  private:
+  static Exit Decode(int status);
   int pid_ = -1;
   int stdout_fd_ = -1;
   std::string buffer_;
   bool eof_ = false;
   bool reaped_ = false;
 };
+
+// Waits up to timeout_ms (-1 = forever) until one of `children` has stdout to read; returns,
+// per child, whether it has (a child at end of file never has). A signal ends the wait early.
+std::vector<bool> WaitReadable(const std::vector<ChildProcess*>& children, int timeout_ms);
 
 }  // namespace qlsweep::runner

@@ -2,11 +2,14 @@
 #include "runner/commands.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 
 #include "analysis/text_table.h"
 #include "analysis/trial_table.h"
 #include "runner/coordinator.h"
+#include "runner/gpu_slots.h"
 #include "storage/run_index.h"
 #include "sweeps/config_error.h"
 #include "sweeps/load.h"
@@ -32,7 +35,8 @@ std::unique_ptr<storage::RunIndex> OpenIndexForReading(const std::string& db_pat
 // The named sweep, or else the most recently created one.
 std::string ResolveSweepName(const storage::RunIndex& index, const std::string& wanted) {
   if (!wanted.empty()) return wanted;
-  auto rows = index.Query("SELECT name FROM sweeps ORDER BY created_at DESC, rowid DESC LIMIT 1").rows;
+  auto rows =
+      index.Query("SELECT name FROM sweeps ORDER BY created_at DESC, rowid DESC LIMIT 1").rows;
   if (rows.empty() || !rows[0][0]) throw std::runtime_error(index.path() + ": no sweeps recorded");
   return *rows[0][0];
 }
@@ -53,6 +57,12 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
     return kExitInvalid;
   }
   RunOptions options;
+  try {
+    options.gpus = TrialSlots(args.gpus, std::getenv("CUDA_VISIBLE_DEVICES"));
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "qlsweep: --gpus: %s; nothing was run\n", e.what());
+    return kExitInvalid;
+  }
   options.db_path = common.db_path;
   options.retry_failed = args.retry_failed;
   options.trial_timeout_s = args.timeout_s;
@@ -122,8 +132,8 @@ int RunsCommand(const TableArgs& args, const CommonOptions& common) {
   for (const auto& t : index->Trials(args.sweep, args.status)) {
     char wall[32];
     std::snprintf(wall, sizeof(wall), "%.1f", t.wall_s);
-    table.rows.push_back({t.id, t.sweep, t.name, t.status, std::to_string(t.attempts),
-                          t.started_at, wall, t.error});
+    table.rows.push_back(
+        {t.id, t.sweep, t.name, t.status, std::to_string(t.attempts), t.started_at, wall, t.error});
   }
   PrintTable(table, common.format);
   return 0;

@@ -17,13 +17,16 @@ struct RunArgs {
   bool retry_failed = false;
   double timeout_s = 0;
   bool quiet = false;
+  std::string
+      gpus;  // --gpus "0,1": one trial per entry at once; empty = CUDA_VISIBLE_DEVICES or one
 };
 
 struct TableArgs {
   std::string sweep, by, status;
 };
 
-// Exit codes: 0 success, 1 failure, 2 invalid input (config errors, unknown sweep), 130 interrupted.
+// Exit codes: 0 success, 1 failure, 2 invalid input (config errors, unknown sweep), 130
+// interrupted.
 int RunCommand(const RunArgs& args, const CommonOptions& common);
 int PlanCommand(const std::string& sweep_file);
 int TableCommand(const TableArgs& args, const CommonOptions& common);

@@ -1,16 +1,18 @@
-// Sweep execution: plan into SQLite, launch each pending trial, read its events, record its outcome.
+// Sweep execution: plan into SQLite, launch pending trials into free GPU slots, read their events
+// in one poll() loop, record each outcome and environment.
 #include "runner/coordinator.h"
-
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include "runner/child_process.h"
 #include "runner/progress.h"
+#include "runner/trial_environment.h"
 #include "runner/trial_outcome.h"
 #include "storage/run_index.h"
 #include "sweeps/trial_file.h"
@@ -21,6 +23,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+
+constexpr int kPollMs = 200;
+constexpr auto kKillGrace = std::chrono::seconds(5);  // SIGTERM, then SIGKILL after this
+constexpr int kLaunchFailedExit = 127;  // recorded when the trial process could not start
 
 std::atomic<int> g_stop_signal{0};
 
@@ -53,12 +59,6 @@ bool ShouldRun(const std::string& status, bool retry_failed) {
   return false;  // done (or running in another coordinator)
 }
 
-std::string HostName() {
-  char name[256] = {};
-  gethostname(name, sizeof(name) - 1);
-  return name;
-}
-
 std::string WriteTrialFile(const sweeps::TrialConfig& trial, const fs::path& dir) {
   const auto doc = sweeps::TrialDocument(trial);
   const auto path = dir / (trial.id + ".json");
@@ -68,45 +68,168 @@ std::string WriteTrialFile(const sweeps::TrialConfig& trial, const fs::path& dir
   return path.string();
 }
 
-// Runs one trial process to its end and returns what to record.
-storage::TrialOutcome RunOne(const sweeps::TrialConfig& trial, const RunOptions& options,
-                             const fs::path& root, Progress& progress) {
-  const auto config_path = WriteTrialFile(trial, root / "trials");
-  const auto h5_path = (root / "series" / (trial.id + ".h5")).string();
-  ChildProcess child({options.self_exe, "train", config_path, "--h5", h5_path}, {},
-                     (root / "logs" / (trial.id + ".log")).string());
-  OutcomeBuilder outcome(trial.id);
-  const auto start = Clock::now();
+// One trial in flight: its process, what it reported so far, and why it is being stopped.
+struct RunningTrial {
+  RunningTrial(const sweeps::TrialConfig* t, int pos, size_t s)
+      : trial(t), position(pos), slot(s), outcome(t->id), start(Clock::now()) {}
+  const sweeps::TrialConfig* trial;
+  int position;  // k of "k of N"
+  size_t slot;   // index into the GPU slots
+  std::string h5_path;
+  std::unique_ptr<ChildProcess> child;
+  OutcomeBuilder outcome;
+  Clock::time_point start;
   bool timed_out = false, interrupted = false, signalled = false;
   Clock::time_point signalled_at;
-  std::string line;
-  for (;;) {
-    const auto read = child.ReadLine(&line, 200);
-    if (read == ChildProcess::Read::kEof) break;
-    if (read == ChildProcess::Read::kLine) {
-      outcome.OnLine(line);
-      if (line.find("\"event\":\"step\"") != std::string::npos) {
-        progress.Step(outcome.last_step(), trial.train.steps);
+};
+
+class SweepRun {
+ public:
+  SweepRun(const RunOptions& options, const fs::path& root, storage::RunIndex& index,
+           Progress& progress, RunSummary& summary)
+      : options_(options),
+        root_(root),
+        index_(index),
+        progress_(progress),
+        summary_(summary),
+        coordinator_env_(DetectCoordinatorEnvironment()),
+        slots_(options.gpus.empty() ? std::vector<std::string>{""} : options.gpus),
+        busy_(slots_.size(), false) {}
+
+  void Run(std::deque<const sweeps::TrialConfig*> queue, int first_position) {
+    int position = first_position;
+    for (;;) {
+      while (g_stop_signal.load() == 0 && !queue.empty() && FreeSlot() < slots_.size()) {
+        Launch(queue.front(), ++position, FreeSlot());
+        queue.pop_front();
+      }
+      if (running_.empty()) return;
+      ReadEvents();
+      for (auto& trial : running_) StopIfNeeded(*trial);
+      for (auto it = running_.begin(); it != running_.end();) {
+        if ((*it)->child && !(*it)->child->at_eof()) {
+          ++it;
+          continue;
+        }
+        std::optional<ChildProcess::Exit> exit;
+        if ((*it)->child) exit = (*it)->child->TryWait();
+        if ((*it)->child && !exit) {
+          ++it;
+          continue;
+        }
+        Finish(**it, exit.value_or(ChildProcess::Exit{kLaunchFailedExit, 0}));
+        it = running_.erase(it);
       }
     }
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    if (!signalled && g_stop_signal.load() != 0) interrupted = true;
-    if (!signalled && options.trial_timeout_s > 0 && elapsed > options.trial_timeout_s) {
-      timed_out = true;
-    }
-    if (!signalled && (interrupted || timed_out)) {
-      child.Signal(SIGTERM);
-      signalled = true;
-      signalled_at = Clock::now();
-    }
-    if (signalled && Clock::now() - signalled_at > std::chrono::seconds(5)) child.Signal(SIGKILL);
   }
-  const auto exit = child.Wait();
-  const double wall = std::chrono::duration<double>(Clock::now() - start).count();
-  auto recorded = outcome.Finish(exit.code, exit.signal, timed_out, interrupted, wall);
-  recorded.h5_path = h5_path;
-  return recorded;
-}
+
+ private:
+  size_t FreeSlot() const {
+    for (size_t i = 0; i < busy_.size(); ++i) {
+      if (!busy_[i]) return i;
+    }
+    return busy_.size();
+  }
+
+  void Launch(const sweeps::TrialConfig* trial, int position, size_t slot) {
+    const std::string& gpu = slots_[slot];
+    busy_[slot] = true;
+    progress_.TrialStarted(position, trial->id, trial->name, gpu);
+    index_.MarkRunning(trial->id, coordinator_env_.host, gpu);
+    index_.RecordEnvironment(trial->id, TrialEnvironment(coordinator_env_, gpu, nullptr));
+    auto running = std::make_unique<RunningTrial>(trial, position, slot);
+    running->h5_path = (root_ / "series" / (trial->id + ".h5")).string();
+    std::map<std::string, std::string> env;
+    if (!gpu.empty()) env["CUDA_VISIBLE_DEVICES"] = gpu;
+    try {
+      const auto config_path = WriteTrialFile(*trial, root_ / "trials");
+      running->child = std::make_unique<ChildProcess>(
+          std::vector<std::string>{options_.self_exe, "train", config_path, "--h5",
+                                   running->h5_path},
+          env, (root_ / "logs" / (trial->id + ".log")).string());
+    } catch (const std::exception& e) {
+      running->outcome.OnLine(e.what());  // recorded as the failure's message
+    }
+    running_.push_back(std::move(running));
+  }
+
+  void ReadEvents() {
+    std::vector<ChildProcess*> children;
+    std::vector<RunningTrial*> owners;
+    for (auto& trial : running_) {
+      if (!trial->child) continue;
+      children.push_back(trial->child.get());
+      owners.push_back(trial.get());
+    }
+    const auto readable = WaitReadable(children, kPollMs);
+    std::vector<std::string> lines;
+    for (size_t i = 0; i < children.size(); ++i) {
+      if (!readable[i]) continue;
+      lines.clear();
+      children[i]->ReadAvailable(&lines);
+      for (const auto& line : lines) OnLine(*owners[i], line);
+    }
+  }
+
+  void OnLine(RunningTrial& trial, const std::string& line) {
+    const auto kind = trial.outcome.OnLine(line);
+    if (kind == "step") {
+      progress_.Step(trial.position, trial.outcome.last_step(), trial.trial->train.steps);
+    } else if (kind == "started") {
+      index_.RecordEnvironment(
+          trial.trial->id,
+          TrialEnvironment(coordinator_env_, slots_[trial.slot], trial.outcome.started()));
+    }
+  }
+
+  // Sends SIGTERM on Ctrl-C or past the time limit, and SIGKILL when SIGTERM was not enough.
+  void StopIfNeeded(RunningTrial& trial) {
+    if (!trial.child || trial.child->at_eof()) return;  // it has ended on its own
+    const auto now = Clock::now();
+    if (!trial.signalled) {
+      const double elapsed = std::chrono::duration<double>(now - trial.start).count();
+      if (g_stop_signal.load() != 0) {
+        trial.interrupted = true;
+      } else if (options_.trial_timeout_s > 0 && elapsed > options_.trial_timeout_s) {
+        trial.timed_out = true;
+      }
+      if (trial.interrupted || trial.timed_out) {
+        trial.child->Signal(SIGTERM);
+        trial.signalled = true;
+        trial.signalled_at = now;
+      }
+    } else if (now - trial.signalled_at > kKillGrace) {
+      trial.child->Signal(SIGKILL);
+    }
+  }
+
+  void Finish(RunningTrial& trial, const ChildProcess::Exit& exit) {
+    const double wall = std::chrono::duration<double>(Clock::now() - trial.start).count();
+    auto outcome =
+        trial.outcome.Finish(exit.code, exit.signal, trial.timed_out, trial.interrupted, wall);
+    outcome.h5_path = trial.h5_path;
+    index_.RecordOutcome(outcome);
+    busy_[trial.slot] = false;
+    ++summary_.ran;
+    if (outcome.status == "done") ++summary_.done;
+    if (outcome.status == "oom") ++summary_.oom;
+    if (outcome.status == "failed") ++summary_.failed;
+    if (outcome.status == "killed") ++summary_.killed;
+    if (outcome.status == "timeout") ++summary_.timeout;
+    const std::string detail = outcome.status == "oom" ? "in " + outcome.oom_phase : outcome.error;
+    progress_.TrialFinished(trial.position, outcome.status, outcome.wall_s, detail);
+  }
+
+  const RunOptions& options_;
+  fs::path root_;
+  storage::RunIndex& index_;
+  Progress& progress_;
+  RunSummary& summary_;
+  CoordinatorEnvironment coordinator_env_;
+  std::vector<std::string> slots_;
+  std::vector<bool> busy_;
+  std::vector<std::unique_ptr<RunningTrial>> running_;
+};
 
 }  // namespace
 
@@ -117,17 +240,19 @@ RunSummary RunSweep(const sweeps::ExpandedSweep& sweep, const RunOptions& option
   for (const char* sub : {"series", "trials", "logs"}) fs::create_directories(root / sub);
 
   auto index = storage::RunIndex::OpenForWrite(options.db_path);
-  index->UpsertSweep({sweep.name, sweep.file, sweep.gpu_profile, sweep.reference, sweep.spec.dump()});
+  index->UpsertSweep(
+      {sweep.name, sweep.file, sweep.gpu_profile, sweep.reference, sweep.spec.dump()});
   RunSummary summary;
   summary.planned = static_cast<int>(sweep.trials.size());
   Progress progress(summary.planned, options.quiet);
   if (const int stale = index->RecoverStaleRunning(sweep.name); stale > 0) {
-    progress.Note(std::to_string(stale) + " trial(s) left running by a stopped coordinator: re-running");
+    progress.Note(std::to_string(stale) +
+                  " trial(s) left running by a stopped coordinator: re-running");
   }
-  std::vector<const sweeps::TrialConfig*> pending;
+  std::deque<const sweeps::TrialConfig*> pending;
   for (const auto& trial : sweep.trials) {
-    const auto status = index->PlanTrial(
-        {trial.id, sweep.name, trial.name, trial.resolved.dump(), sweeps::FlattenParams(trial.resolved)});
+    const auto status = index->PlanTrial({trial.id, sweep.name, trial.name, trial.resolved.dump(),
+                                          sweeps::FlattenParams(trial.resolved)});
     if (ShouldRun(status, options.retry_failed)) {
       pending.push_back(&trial);
     } else {
@@ -141,23 +266,7 @@ RunSummary RunSweep(const sweeps::ExpandedSweep& sweep, const RunOptions& option
   }
 
   StopSignals stop_signals;
-  const auto host = HostName();
-  int position = summary.skipped;
-  for (const auto* trial : pending) {
-    if (g_stop_signal.load() != 0) break;
-    progress.TrialStarted(++position, trial->id, trial->name);
-    index->MarkRunning(trial->id, host, "");
-    auto outcome = RunOne(*trial, options, root, progress);
-    index->RecordOutcome(outcome);
-    ++summary.ran;
-    if (outcome.status == "done") ++summary.done;
-    if (outcome.status == "oom") ++summary.oom;
-    if (outcome.status == "failed") ++summary.failed;
-    if (outcome.status == "killed") ++summary.killed;
-    if (outcome.status == "timeout") ++summary.timeout;
-    std::string detail = outcome.status == "oom" ? "in " + outcome.oom_phase : outcome.error;
-    progress.TrialFinished(outcome.status, outcome.wall_s, detail);
-  }
+  SweepRun(options, root, *index, progress, summary).Run(std::move(pending), summary.skipped);
   summary.interrupted = g_stop_signal.load() != 0;
   return summary;
 }

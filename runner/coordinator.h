@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "sweeps/load.h"
 
@@ -14,18 +15,24 @@ struct RunOptions {
   bool retry_failed = false;   // re-run trials recorded as failed, oom or timeout
   double trial_timeout_s = 0;  // 0 = no limit
   bool quiet = false;          // no progress lines
+  // One trial runs per entry at once, with CUDA_VISIBLE_DEVICES set to it ("" = left as
+  // inherited). Empty = a single slot "" (runner/gpu_slots.h computes the CLI default).
+  std::vector<std::string> gpus;
 };
 
 struct RunSummary {
-  int planned = 0;   // trials in the sweep
-  int skipped = 0;   // already recorded and not re-run
+  int planned = 0;  // trials in the sweep
+  int skipped = 0;  // already recorded and not re-run
   int ran = 0;
   int done = 0, oom = 0, failed = 0, killed = 0, timeout = 0;
   bool interrupted = false;  // stopped by SIGINT/SIGTERM
 };
 
-// Runs every pending trial of `sweep`. Series files go to <db dir>/series/<id>.h5, trial
-// configs to <db dir>/trials/<id>.json and trial logs to <db dir>/logs/<id>.log.
+// Runs every pending trial of `sweep`, up to one per GPU slot at once, from one thread: a poll()
+// loop over the running trials' stdout. SIGINT/SIGTERM stop it: running trials get SIGTERM
+// (SIGKILL 5 s later) and are recorded killed, and no further trial starts. Series files go to <db
+// dir>/series/<id>.h5, trial configs to <db dir>/trials/<id>.json and trial logs to <db
+// dir>/logs/<id>.log.
 RunSummary RunSweep(const sweeps::ExpandedSweep& sweep, const RunOptions& options);
 
 }  // namespace qlsweep::runner

@@ -6,20 +6,23 @@
 #include <CLI/CLI.hpp>
 
 #include "runner/commands.h"
+#include "runner/version.h"
 #include "sweeps/schema_doc.h"
 
 int main(int argc, char** argv) {
   using namespace qlsweep::runner;
   CLI::App app{
-      "qlsweep: measure which QLoRA configurations fit a GPU, how fast they train and what quality\n"
+      "qlsweep: measure which QLoRA configurations fit a GPU, how fast they train and what "
+      "quality\n"
       "they reach. A sweep file expands into trials; each trial is a real training run whose\n"
       "memory, speed and quality land in SQLite (runs.db) and HDF5 (one file per trial)."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("qlsweep 0.1.0"));
+  app.set_version_flag("--version", std::string("qlsweep ") + kVersion);
 
   CommonOptions common;
   auto add_db = [&](CLI::App* cmd) {
-    cmd->add_option("--db", common.db_path, "SQLite run index (series, trial files and logs go beside it)")
+    cmd->add_option("--db", common.db_path,
+                    "SQLite run index (series, trial files and logs go beside it)")
         ->capture_default_str();
   };
   auto add_format = [&](CLI::App* cmd) {
@@ -29,16 +32,23 @@ int main(int argc, char** argv) {
   RunArgs run;
   auto* run_cmd = app.add_subcommand(
       "run", "Run every trial of a sweep not yet recorded (resumes), then print its table");
-  run_cmd->add_option("sweep", run.sweep_file,
-                      "Sweep file (YAML); without one, the built-in default sweep (tiny model, CPU)");
+  run_cmd->add_option(
+      "sweep", run.sweep_file,
+      "Sweep file (YAML); without one, the built-in default sweep (tiny model, CPU)");
   add_db(run_cmd);
-  run_cmd->add_flag("--retry-failed", run.retry_failed, "Also re-run trials recorded as failed, oom or timeout");
+  run_cmd->add_flag("--retry-failed", run.retry_failed,
+                    "Also re-run trials recorded as failed, oom or timeout");
   run_cmd->add_option("--timeout", run.timeout_s, "Per-trial time limit in seconds (0 = none)")
       ->capture_default_str();
   run_cmd->add_flag("--quiet", run.quiet, "No progress lines");
+  run_cmd->add_option(
+      "--gpus", run.gpus,
+      "Comma-separated GPUs (CUDA_VISIBLE_DEVICES entries), one trial on each at once "
+      "(default: the entries of CUDA_VISIBLE_DEVICES, else one trial at a time)");
 
   std::string plan_file;
-  auto* plan_cmd = app.add_subcommand("plan", "Print the trials a sweep expands into (nothing runs)");
+  auto* plan_cmd =
+      app.add_subcommand("plan", "Print the trials a sweep expands into (nothing runs)");
   plan_cmd->add_option("sweep", plan_file, "Sweep file (YAML); without one, the built-in default");
 
   std::string trial_file, h5_path;
@@ -61,7 +71,8 @@ int main(int argc, char** argv) {
   add_db(runs_cmd);
   add_format(runs_cmd);
   runs_cmd->add_option("--sweep", runs.sweep, "Only trials of this sweep");
-  runs_cmd->add_option("--status", runs.status, "Only trials with this status (done, oom, failed, ...)");
+  runs_cmd->add_option("--status", runs.status,
+                       "Only trials with this status (done, oom, failed, ...)");
 
   std::string sql;
   auto* query_cmd = app.add_subcommand("query", "Run a read-only SQL query on the run index");

@@ -20,11 +20,11 @@ void CopyNumbers(const json& event, const std::string& prefix,
 
 OutcomeBuilder::OutcomeBuilder(std::string trial_id) : id_(std::move(trial_id)) {}
 
-void OutcomeBuilder::OnLine(const std::string& line) {
+std::string OutcomeBuilder::OnLine(const std::string& line) {
   json event = json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (!event.is_object() || !event.contains("event")) {
+  if (!event.is_object() || !event.contains("event") || !event["event"].is_string()) {
     if (!line.empty()) last_text_ = line;
-    return;
+    return "";
   }
   const auto kind = event["event"].get<std::string>();
   if (kind == "started") started_ = event;
@@ -32,6 +32,7 @@ void OutcomeBuilder::OnLine(const std::string& line) {
   if (kind == "done") done_ = event;
   if (kind == "oom") oom_ = event;
   if (kind == "error") error_ = event;
+  return kind;
 }
 
 storage::TrialOutcome OutcomeBuilder::Finish(int exit_code, int signal, bool timed_out,
@@ -65,7 +66,7 @@ storage::TrialOutcome OutcomeBuilder::Finish(int exit_code, int signal, bool tim
     out.error = "trial process killed by signal " + std::to_string(signal);
   } else {
     out.status = "failed";
-    out.error = !error_.is_null() ? error_.value("message", "error")
+    out.error = !error_.is_null()     ? error_.value("message", "error")
                 : !last_text_.empty() ? last_text_
                                       : "trial exited with status " + std::to_string(exit_code);
   }

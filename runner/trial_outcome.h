@@ -13,13 +13,15 @@ namespace qlsweep::runner {
 class OutcomeBuilder {
  public:
   explicit OutcomeBuilder(std::string trial_id);
-  // Takes one stdout line; lines that are not JSON events are kept as the last message.
-  void OnLine(const std::string& line);
+  // Takes one stdout line and returns its event kind ("step", ...); lines that are not JSON
+  // events are kept as the last message and return "".
+  std::string OnLine(const std::string& line);
   // The recorded outcome, given how the process ended. `timed_out` and `interrupted` win over
   // the exit status; otherwise done needs a `done` event and exit 0, oom an oom event or exit 3.
   storage::TrialOutcome Finish(int exit_code, int signal, bool timed_out, bool interrupted,
                                double wall_s) const;
   const nlohmann::json& last_step() const { return last_step_; }
+  const nlohmann::json& started() const { return started_; }  // null until the event came
   int64_t total_steps() const { return total_steps_; }
 
  private:

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "sweeps/cross_rules.h"
+#include "sweeps/gpu_profiles.h"
 #include "sweeps/schema.h"
 #include "sweeps/trial_id.h"
 #include "sweeps/value_check.h"
@@ -45,6 +46,9 @@ std::optional<TrialConfig> ResolveAssignments(const Assignments& assignments,
     nlohmann::json value = spec.default_value;
     if (auto it = latest.find(spec.key); it != latest.end()) {
       CheckedValue checked = CheckValue(spec, it->second->value);
+      if (checked.error.empty() && spec.key == "hardware.gpu_profile") {
+        checked.error = GpuProfileError(checked.value.get<std::string>());
+      }
       if (!checked.error.empty()) {
         issues.push_back(ConfigIssue{file, it->second->line, spec.key, checked.error});
         ok = false;

@@ -5,6 +5,7 @@
 #include <map>
 #include <regex>
 
+#include "sweeps/gpu_profiles.h"
 #include "sweeps/schema.h"
 #include "sweeps/suggest.h"
 #include "sweeps/value_check.h"
@@ -46,6 +47,10 @@ class SpecParser {
     spec.description = OptionalString("description");
     spec.gpu_profile = OptionalString("gpu_profile");
     spec.gpu_profile_line = Line("/gpu_profile");
+    if (std::string error = GpuProfileError(spec.gpu_profile); !error.empty()) {
+      Issue(spec.gpu_profile_line, "gpu_profile", error);
+      spec.gpu_profile.clear();  // reported once here, not again in every trial
+    }
     spec.reference = OptionalString("reference");
     spec.reference_line = Line("/reference");
     if (doc_.json.contains("base")) {

@@ -64,7 +64,7 @@ struct EvalConfig {
 struct HardwareConfig {
   std::string device;       // auto | cpu | cuda
   std::string dtype;        // auto (bf16 on GPU, fp32 on CPU) | bf16 | fp16 | fp32
-  std::string gpu_profile;  // emulate this card's memory (runner/gpu_profiles); empty = whole GPU
+  std::string gpu_profile;  // emulate this card's memory (sweeps/gpu_profiles.h); empty = whole GPU
 };
 
 struct TrialConfig {

@@ -1,61 +1,22 @@
 // e2e tier: `qlsweep run` on a sweep file, then the SQLite rows and HDF5 series it left behind.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
+#include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "storage/run_index.h"
 #include "storage/series_file.h"
+#include "tests/e2e/e2e_support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;  // stdout only; stderr goes to the test log
-};
-
-CommandResult RunQlsweep(const std::string& args) {
-  const std::string cmd = std::string(QLSWEEP_BIN) + " " + args;
-  CommandResult result;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return result;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) result.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-class SweepEndToEnd : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("qlsweep-e2e-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    db_ = (dir_ / "runs.db").string();
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
-  std::string WriteSweep(const std::string& text) {
-    const auto path = (dir_ / "sweep.yaml").string();
-    std::ofstream(path) << text;
-    return path;
-  }
-  fs::path dir_;
-  std::string db_;
-};
+using qlsweep::e2e::RunQlsweep;
+using SweepEndToEnd = qlsweep::e2e::E2eTest;
 
 // Two ranks train; a third trial (seq_len past the tiny model's 2048) fails; the sweep goes on.
 constexpr const char* kSweep = R"(name: e2e
@@ -113,7 +74,8 @@ TEST_F(SweepEndToEnd, RecordsEveryTrialInSqliteAndHdf5AndResumes) {
     const auto eval = qlsweep::storage::ReadSeries(t.h5_path, "eval/eval_loss");
     ASSERT_EQ(eval.size(), 3u);  // base, step 3, step 6
     EXPECT_DOUBLE_EQ(eval.back(), final);
-    const auto config = nlohmann::json::parse(qlsweep::storage::ReadRootAttribute(t.h5_path, "config"));
+    const auto config =
+        nlohmann::json::parse(qlsweep::storage::ReadRootAttribute(t.h5_path, "config"));
     EXPECT_EQ(config["lora"]["r"].dump(), t.params.at("lora.r"));
     EXPECT_EQ(qlsweep::storage::ReadRootAttribute(t.h5_path, "trial_id"), t.id);
   }

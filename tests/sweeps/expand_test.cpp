@@ -179,8 +179,9 @@ TEST(SweepsExpand, GpuProfileIsCopiedIntoTrialsUnlessTheyChooseOne) {
   EXPECT_EQ(s.gpu_profile, "rtx4050-laptop-6gb");
   EXPECT_EQ(s.trials[0].hardware.gpu_profile, "rtx4050-laptop-6gb");
   EXPECT_EQ(s.trials[1].hardware.gpu_profile, "");
-  ExpandedSweep base = Load("name: gp\ngpu_profile: a\nbase: {hardware: {gpu_profile: b}}\n");
-  EXPECT_EQ(base.trials[0].hardware.gpu_profile, "b");
+  ExpandedSweep base =
+      Load("name: gp\ngpu_profile: t4-16gb\nbase: {hardware: {gpu_profile: a100-40gb}}\n");
+  EXPECT_EQ(base.trials[0].hardware.gpu_profile, "a100-40gb");
 }
 
 TEST(SweepsExpand, ReferenceNamesATrialAndSpecIsRecorded) {

@@ -68,9 +68,9 @@ TEST(SweepsTrialId, DefaultsWrittenOutGiveTheSameIdAsLeftOut) {
 
 TEST(SweepsTrialId, AnyChangedValueChangesTheId) {
   const std::string base = ResolveTrial(nlohmann::json::object()).id;
-  for (const char* change :
-       {R"({"lora.r": 8})", R"({"lora.alpha": 32.5})", R"({"optim.lr": 0.00021})",
-        R"({"lora.targets": ["q"]})", R"({"hardware.gpu_profile": "x"})", R"({"train.seed": 1})"}) {
+  for (const char* change : {R"({"lora.r": 8})", R"({"lora.alpha": 32.5})",
+                             R"({"optim.lr": 0.00021})", R"({"lora.targets": ["q"]})",
+                             R"({"hardware.gpu_profile": "t4-16gb"})", R"({"train.seed": 1})"}) {
     EXPECT_NE(ResolveTrial(nlohmann::json::parse(change)).id, base) << change;
   }
 }

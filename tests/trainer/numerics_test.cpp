@@ -75,7 +75,7 @@ TEST(LoraLinear, UpdateIsScaledLowRankProduct) {
 // Gradients of every adapter with per-layer checkpointing equal those without, dropout included.
 TEST(Checkpointing, GradientsEqualThoseWithoutCheckpointing) {
   LoraSpec lora{4, 8, 0.1, {"q", "k", "v", "o", "gate", "up", "down"}};
-  LlamaModel model(7, SmallShape(), lora, torch::TensorOptions());
+  auto model = MakeRandomLlama(7, SmallShape(), lora, torch::TensorOptions());
   {
     torch::NoGradGuard no_grad;
     for (auto& p : model->parameters()) p.normal_(0, 0.1);  // B != 0 so A gets gradients too
@@ -88,7 +88,7 @@ TEST(Checkpointing, GradientsEqualThoseWithoutCheckpointing) {
     model->zero_grad();
     torch::manual_seed(123);  // the same dropout masks in both runs
     auto hidden = model->forward(tokens);
-    ChunkedCrossEntropy(hidden, model->lm_head_weight(), labels).loss.backward();
+    ChunkedCrossEntropy(hidden, model->OutputWeight(), labels).loss.backward();
     std::vector<torch::Tensor> out;
     for (auto& p : model->parameters()) out.push_back(p.grad().clone());
     return out;
@@ -104,15 +104,16 @@ TEST(Checkpointing, GradientsEqualThoseWithoutCheckpointing) {
 }
 
 TEST(LlamaModel, BaseWeightsDoNotDependOnLoraRank) {
-  LlamaModel a(5, SmallShape(), LoraSpec{2, 4, 0, {"q"}}, torch::TensorOptions());
-  LlamaModel b(5, SmallShape(), LoraSpec{8, 4, 0, {"q", "v", "down"}}, torch::TensorOptions());
+  auto a = MakeRandomLlama(5, SmallShape(), LoraSpec{2, 4, 0, {"q"}}, torch::TensorOptions());
+  auto b = MakeRandomLlama(5, SmallShape(), LoraSpec{8, 4, 0, {"q", "v", "down"}},
+                           torch::TensorOptions());
   auto tokens = torch::randint(37, {1, 6}, torch::kInt64);
   torch::NoGradGuard no_grad;
   EXPECT_TRUE(torch::equal(a->forward(tokens), b->forward(tokens)));
 }
 
 TEST(LlamaModel, CausalOutputsDoNotSeeTheFuture) {
-  LlamaModel model(3, SmallShape(), LoraSpec{}, torch::TensorOptions());
+  auto model = MakeRandomLlama(3, SmallShape(), LoraSpec{}, torch::TensorOptions());
   torch::NoGradGuard no_grad;
   auto tokens = torch::randint(37, {1, 8}, torch::kInt64);
   auto changed = tokens.clone();

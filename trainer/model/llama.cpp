@@ -10,11 +10,11 @@ namespace {
 LoraLinear MakeProjection(const std::string& name, int64_t in, int64_t out, const LoraSpec& lora,
                           const torch::TensorOptions& opts) {
   const int64_t r = lora.targets.count(name) ? lora.r : 0;
-  return LoraLinear(in, out, r, lora.alpha, lora.dropout, opts);
+  return LoraLinear(in, out, r, lora.alpha, lora.dropout, opts, /*random_base=*/false);
 }
 
-torch::Tensor FrozenOnes(int64_t n, const torch::TensorOptions& opts) {
-  return torch::ones({n}, opts);
+std::string LayerName(int64_t i, const std::string& rest) {
+  return "model.layers." + std::to_string(i) + "." + rest;
 }
 
 }  // namespace
@@ -35,15 +35,14 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelShape& s, const LoraSpec& lora,
       up(MakeProjection("up", s.hidden, s.intermediate, lora, opts)),
       down(MakeProjection("down", s.intermediate, s.hidden, lora, opts)),
       shape_(s) {
-  register_module("q_proj", q);
-  register_module("k_proj", k);
-  register_module("v_proj", v);
-  register_module("o_proj", o);
-  register_module("gate_proj", gate);
-  register_module("up_proj", up);
-  register_module("down_proj", down);
-  input_norm = register_buffer("input_layernorm", FrozenOnes(s.hidden, opts));
-  post_norm = register_buffer("post_attention_layernorm", FrozenOnes(s.hidden, opts));
+  for (auto& [name, proj] : projections()) register_module(name, proj);
+  input_norm = torch::ones({s.hidden}, opts);
+  post_norm = torch::ones({s.hidden}, opts);
+}
+
+std::vector<std::pair<std::string, LoraLinear>> DecoderLayerImpl::projections() const {
+  return {{"q_proj", q},       {"k_proj", k},   {"v_proj", v},     {"o_proj", o},
+          {"gate_proj", gate}, {"up_proj", up}, {"down_proj", down}};
 }
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
@@ -63,33 +62,62 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
   return hidden + down(torch::silu(gate(m)) * up(m));
 }
 
-LlamaModelImpl::LlamaModelImpl(uint64_t seed, const ModelShape& s, const LoraSpec& lora,
+LlamaModelImpl::LlamaModelImpl(const ModelShape& s, const LoraSpec& lora,
                                const torch::TensorOptions& opts)
-    : shape_(s) {
-  torch::NoGradGuard no_grad;
-  embed = register_buffer("embed_tokens", torch::empty({s.vocab, s.hidden}, opts));
-  final_norm = register_buffer("norm", FrozenOnes(s.hidden, opts));
-  if (!s.tie_embeddings) {
-    lm_head = register_buffer("lm_head", torch::empty({s.vocab, s.hidden}, opts));
-  }
+    : shape_(s), dtype_(c10::typeMetaToScalarType(opts.dtype())) {
   layers = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < s.layers; ++i) layers->push_back(DecoderLayer(s, lora, opts));
-  // The projections drew their adapters while being built; re-draw every frozen matrix in one
-  // pass, then every adapter, so the base never depends on the LoRA settings.
-  torch::manual_seed(seed);
-  for (auto& buffer : buffers()) {
-    if (buffer.dim() == 2) buffer.normal_(0.0, 0.02);
+}
+
+void LlamaModelImpl::LoadBase(const BaseProvider& provider, const QuantPolicy& policy) {
+  torch::NoGradGuard no_grad;
+  const auto& s = shape_;
+  embed.Set(provider("model.embed_tokens.weight", {s.vocab, s.hidden}), policy,
+            policy.Quantizes("embed"));
+  for (int64_t i = 0; i < s.layers; ++i) {
+    auto& layer = *layers[i]->as<DecoderLayerImpl>();
+    for (auto& [name, proj] : layer.projections()) {
+      const auto prefix = (name == "gate_proj" || name == "up_proj" || name == "down_proj")
+                              ? "mlp."
+                              : "self_attn.";
+      proj->SetBase(provider(LayerName(i, prefix + name + ".weight"),
+                             {proj->out_features(), proj->in_features()}),
+                    policy);
+    }
+    layer.input_norm = provider(LayerName(i, "input_layernorm.weight"), {s.hidden});
+    layer.post_norm = provider(LayerName(i, "post_attention_layernorm.weight"), {s.hidden});
   }
-  torch::manual_seed(seed + 1);
+  final_norm = provider("model.norm.weight", {s.hidden});
+  if (!s.tie_embeddings) {
+    lm_head.Set(provider("lm_head.weight", {s.vocab, s.hidden}), policy,
+                policy.Quantizes("lm_head"));
+  }
+}
+
+void LlamaModelImpl::ResetAdapters() {
   for (auto& module : modules(/*include_self=*/false)) {
     if (auto* linear = module->as<LoraLinearImpl>()) linear->ResetAdapter();
   }
 }
 
+torch::Tensor LlamaModelImpl::OutputWeight() const {
+  return shape_.tie_embeddings ? embed.Get(dtype_) : lm_head.Get(dtype_);
+}
+
+int64_t LlamaModelImpl::BaseBytes() const {
+  int64_t bytes = embed.Bytes() + lm_head.Bytes() + static_cast<int64_t>(final_norm.nbytes());
+  for (const auto& module : *layers) {
+    const auto& layer = *module->as<DecoderLayerImpl>();
+    for (const auto& [name, proj] : layer.projections()) bytes += proj->base().Bytes();
+    bytes += static_cast<int64_t>(layer.input_norm.nbytes() + layer.post_norm.nbytes());
+  }
+  return bytes;
+}
+
 torch::Tensor LlamaModelImpl::forward(const torch::Tensor& tokens) {
   const int64_t T = tokens.size(1);
   auto [cos, sin] = RopeTables(T, shape_.head_dim(), shape_.rope_theta, tokens.device());
-  auto x = torch::embedding(embed, tokens);  // [B, T, D]
+  auto x = torch::embedding(embed.Get(dtype_), tokens);  // [B, T, D]
   const bool checkpoint = checkpointing_ && is_training() && torch::GradMode::is_enabled();
   if (checkpoint) x.requires_grad_(true);
   for (auto& module : *layers) {
@@ -97,6 +125,23 @@ torch::Tensor LlamaModelImpl::forward(const torch::Tensor& tokens) {
     x = checkpoint ? CheckpointedLayer(layer, x, cos, sin) : layer.forward(x, cos, sin);
   }
   return RmsNorm(x, final_norm, shape_.rms_eps);
+}
+
+LlamaModelImpl::BaseProvider RandomBase(const torch::TensorOptions& opts) {
+  return [opts](const std::string& name, const std::vector<int64_t>& shape) {
+    if (shape.size() == 1) return torch::ones(shape, opts);  // RMSNorm scales
+    return torch::empty(shape, opts).normal_(0.0, 0.02);
+  };
+}
+
+LlamaModel MakeRandomLlama(uint64_t seed, const ModelShape& shape, const LoraSpec& lora,
+                           const torch::TensorOptions& opts, const QuantPolicy& policy) {
+  LlamaModel model(shape, lora, opts);
+  torch::manual_seed(seed);
+  model->LoadBase(RandomBase(opts), policy);
+  torch::manual_seed(seed + 1);
+  model->ResetAdapters();
+  return model;
 }
 
 }  // namespace qlsweep::trainer

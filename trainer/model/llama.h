@@ -1,13 +1,16 @@
 // The Llama decoder (RMSNorm, RoPE, grouped-query attention, SwiGLU) with LoRA on chosen projections.
 #pragma once
 
+#include <functional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
 #include "sweeps/model_shapes.h"
 #include "trainer/peft/lora_linear.h"
+#include "trainer/quant/frozen_matrix.h"
 
 namespace qlsweep::trainer {
 
@@ -26,6 +29,7 @@ torch::Tensor RmsNorm(const torch::Tensor& x, const torch::Tensor& weight, doubl
 
 class DecoderLayerImpl : public torch::nn::Module {
  public:
+  // Projections without a base (filled by LlamaModelImpl::LoadBase); norms at 1.
   DecoderLayerImpl(const ModelShape& shape, const LoraSpec& lora, const torch::TensorOptions& opts);
   // x: [B, T, D]; cos, sin: [T, hd] -> [B, T, D].
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
@@ -33,6 +37,7 @@ class DecoderLayerImpl : public torch::nn::Module {
   LoraLinear q, k, v, o, gate, up, down;
   torch::Tensor input_norm;  // [D], frozen
   torch::Tensor post_norm;   // [D], frozen
+  std::vector<std::pair<std::string, LoraLinear>> projections() const;  // q_proj ... down_proj
 
  private:
   ModelShape shape_;
@@ -41,29 +46,54 @@ TORCH_MODULE(DecoderLayer);
 
 class LlamaModelImpl : public torch::nn::Module {
  public:
-  // Random weights of the preset's true shapes (N(0, 0.02^2), norms at 1) in `opts`. The frozen
-  // weights are drawn from the global RNG seeded with `seed`, the adapters afterwards from
-  // seed + 1, so the base model is the same whatever the LoRA rank or targets.
-  LlamaModelImpl(uint64_t seed, const ModelShape& shape, const LoraSpec& lora, const torch::TensorOptions& opts);
+  // Produces the frozen tensor of HF name `name` with `shape`, on the model's device in its
+  // compute dtype (random, or read from a checkpoint).
+  using BaseProvider =
+      std::function<torch::Tensor(const std::string& name, const std::vector<int64_t>& shape)>;
+
+  // The structure and the adapters; the frozen base is empty until LoadBase.
+  LlamaModelImpl(const ModelShape& shape, const LoraSpec& lora, const torch::TensorOptions& opts);
+
+  // Fills every frozen tensor in a fixed order (embed_tokens; per layer q, k, v, o, gate, up,
+  // down, input_layernorm, post_attention_layernorm; norm; lm_head unless tied), one at a time,
+  // quantizing each as it arrives when `policy` says so: a 7B model never needs its whole 16-bit
+  // size at once.
+  void LoadBase(const BaseProvider& provider, const QuantPolicy& policy);
+  // Re-draws every adapter's A from the global RNG and zeroes B.
+  void ResetAdapters();
 
   // tokens: [B, T] int64 -> final hidden states [B, T, D] (after the last RMSNorm).
   // With checkpointing on (and grad mode on) each decoder layer is recomputed in backward.
   torch::Tensor forward(const torch::Tensor& tokens);
 
-  // [V, D]: the output projection (the embedding matrix when tied).
-  torch::Tensor lm_head_weight() const { return shape_.tie_embeddings ? embed : lm_head; }
+  // [V, D] in the compute dtype: the output projection (the embedding matrix when tied);
+  // dequantized afresh when it is 4-bit.
+  torch::Tensor OutputWeight() const;
   const ModelShape& shape() const { return shape_; }
+  torch::Dtype dtype() const { return dtype_; }
   void set_checkpointing(bool on) { checkpointing_ = on; }
+  // Device bytes of the frozen base (4-bit codes and scales, or dense tensors).
+  int64_t BaseBytes() const;
 
-  torch::Tensor embed;       // [V, D], frozen
-  torch::Tensor final_norm;  // [D], frozen
-  torch::Tensor lm_head;     // [V, D], frozen; undefined when tied
+  FrozenMatrix embed;
+  torch::Tensor final_norm;  // [D]
+  FrozenMatrix lm_head;      // undefined when tied
   torch::nn::ModuleList layers;
 
  private:
   ModelShape shape_;
+  torch::Dtype dtype_;
   bool checkpointing_ = false;
 };
 TORCH_MODULE(LlamaModel);
+
+// A provider of random frozen weights: N(0, 0.02^2) matrices, unit norms, drawn from the
+// global RNG on opts' device in the compute dtype.
+LlamaModelImpl::BaseProvider RandomBase(const torch::TensorOptions& opts);
+
+// A model with a random base (drawn from `seed`, quantized per `policy`) and fresh adapters
+// (drawn from seed + 1): the base is the same whatever the LoRA settings.
+LlamaModel MakeRandomLlama(uint64_t seed, const ModelShape& shape, const LoraSpec& lora,
+                           const torch::TensorOptions& opts, const QuantPolicy& policy = {});
 
 }  // namespace qlsweep::trainer

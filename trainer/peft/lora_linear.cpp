@@ -1,16 +1,21 @@
-// LoRA forward: base GEMM on the frozen weight plus the scaled low-rank update.
+// LoRA forward: base GEMM on the frozen (possibly 4-bit) weight plus the scaled low-rank update.
 #include "trainer/peft/lora_linear.h"
 
 #include <cmath>
 
+#include "trainer/quant/linear_4bit.h"
+
 namespace qlsweep::trainer {
 
 LoraLinearImpl::LoraLinearImpl(int64_t in_features, int64_t out_features, int64_t rank,
-                               double alpha, double dropout, const torch::TensorOptions& options)
-    : rank_(rank), alpha_(alpha), dropout_(dropout) {
+                               double alpha, double dropout, const torch::TensorOptions& options,
+                               bool random_base)
+    : in_(in_features), out_(out_features), rank_(rank), alpha_(alpha), dropout_(dropout) {
   torch::NoGradGuard no_grad;
-  weight_ = register_buffer("weight", torch::empty({out_features, in_features}, options));
-  weight_.normal_(0.0, 0.02);
+  if (random_base) {
+    base_.Set(torch::empty({out_features, in_features}, options).normal_(0.0, 0.02), QuantPolicy{},
+              false);
+  }
   if (rank_ > 0) {
     lora_a_ = register_parameter("lora_A", torch::empty({rank_, in_features}, options));
     lora_b_ = register_parameter("lora_B", torch::zeros({out_features, rank_}, options));
@@ -18,17 +23,24 @@ LoraLinearImpl::LoraLinearImpl(int64_t in_features, int64_t out_features, int64_
   }
 }
 
+void LoraLinearImpl::SetBase(const torch::Tensor& dense, const QuantPolicy& policy) {
+  TORCH_CHECK(dense.dim() == 2 && dense.size(0) == out_ && dense.size(1) == in_,
+              "base weight of shape ", dense.sizes(), " for a [", out_, ", ", in_, "] projection");
+  base_.Set(dense, policy, policy.Quantizes("proj"));
+}
+
 void LoraLinearImpl::ResetAdapter() {
   if (rank_ == 0) return;
   torch::NoGradGuard no_grad;
   // kaiming_uniform_(a=sqrt(5)) on [R, in] is U(-1/sqrt(in), 1/sqrt(in)), PEFT's default.
-  const double bound = 1.0 / std::sqrt(static_cast<double>(lora_a_.size(1)));
+  const double bound = 1.0 / std::sqrt(static_cast<double>(in_));
   lora_a_.uniform_(-bound, bound);
   lora_b_.zero_();
 }
 
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
-  auto y = torch::nn::functional::linear(x, weight_);
+  auto y = base_.quantized() ? Linear4bit(x, base_.four_bit())
+                             : torch::nn::functional::linear(x, base_.dense());
   if (rank_ == 0) return y;
   auto h = dropout_ > 0.0 ? torch::dropout(x, dropout_, is_training()) : x;
   auto update = torch::nn::functional::linear(torch::nn::functional::linear(h, lora_a_), lora_b_);

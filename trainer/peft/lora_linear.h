@@ -1,37 +1,46 @@
-// LoraLinear: a frozen base projection plus a trainable low-rank adapter (PEFT's LoRA).
+// LoraLinear: a frozen base projection (dense or 4-bit) plus a trainable low-rank adapter (LoRA).
 #pragma once
 
 #include <torch/torch.h>
+
+#include "trainer/quant/frozen_matrix.h"
 
 namespace qlsweep::trainer {
 
 // y = x W^T + (alpha / r) * dropout(x) A^T B^T, with W frozen and only A, B trainable.
 // B starts at zero, so a fresh adapter leaves the base output unchanged (as PEFT does).
+// With a 4-bit W this is QLoRA: W is dequantized for the GEMM (trainer/quant/linear_4bit.h).
 class LoraLinearImpl : public torch::nn::Module {
  public:
-  // rank 0 builds a plain frozen linear (no adapter). Weights are allocated with `options`;
-  // W ~ N(0, 0.02^2) until real weights are copied in; A ~ kaiming_uniform(a=sqrt(5)) as PEFT.
+  // rank 0 builds a plain frozen linear (no adapter). The adapter is allocated with `options`
+  // (A ~ kaiming_uniform(a=sqrt(5)) as PEFT, B = 0). The base starts as W ~ N(0, 0.02^2) when
+  // `random_base`, else unset until SetBase.
   LoraLinearImpl(int64_t in_features, int64_t out_features, int64_t rank, double alpha,
-                 double dropout, const torch::TensorOptions& options);
+                 double dropout, const torch::TensorOptions& options, bool random_base = true);
 
   // x: [..., in] (compute dtype) -> [..., out] (compute dtype).
   torch::Tensor forward(const torch::Tensor& x);
 
+  // dense: [out, in] on the adapter's device in the compute dtype; quantized per `policy`.
+  void SetBase(const torch::Tensor& dense, const QuantPolicy& policy);
+  const FrozenMatrix& base() const { return base_; }
   // Re-draws A from the global RNG and zeroes B.
   void ResetAdapter();
 
   bool has_adapter() const { return rank_ > 0; }
   double scaling() const { return rank_ > 0 ? alpha_ / static_cast<double>(rank_) : 0.0; }
-  // The frozen base weight [out, in]; replaceable by real (or dequantized) weights.
-  torch::Tensor& weight() { return weight_; }
+  int64_t in_features() const { return in_; }
+  int64_t out_features() const { return out_; }
+  // The dense base weight [out, in]; undefined when the base is 4-bit.
+  const torch::Tensor& weight() const { return base_.dense(); }
   torch::Tensor lora_a() const { return lora_a_; }  // [R, in], trainable
   torch::Tensor lora_b() const { return lora_b_; }  // [out, R], trainable
 
  private:
-  int64_t rank_;
+  int64_t in_, out_, rank_;
   double alpha_;
   double dropout_;
-  torch::Tensor weight_;
+  FrozenMatrix base_;
   torch::Tensor lora_a_;
   torch::Tensor lora_b_;
 };

@@ -10,6 +10,7 @@
 #include "trainer/data/synthetic.h"
 #include "trainer/memory/memory_stats.h"
 #include "trainer/model/llama.h"
+#include "trainer/optim/make_optimizer.h"
 #include "trainer/train/chunked_loss.h"
 #include "trainer/train/schedule.h"
 
@@ -45,14 +46,6 @@ torch::Dtype PickDtype(const std::string& wanted, const torch::Device& device) {
 }
 
 void CheckSupported(const sweeps::TrialConfig& cfg) {
-  if (cfg.quantization.type != "none") {
-    throw std::invalid_argument("quantization.type '" + cfg.quantization.type +
-                                "' is not in this build yet; use quantization.type: none");
-  }
-  if (cfg.optim.name != "adamw") {
-    throw std::invalid_argument("optim.name '" + cfg.optim.name +
-                                "' is not in this build yet; use optim.name: adamw");
-  }
   if (cfg.data.source != "synthetic") {
     throw std::invalid_argument("data.source '" + cfg.data.source +
                                 "' is not in this build yet; use data.source: synthetic");
@@ -81,7 +74,7 @@ EvalResult Evaluate(LlamaModel& model, DataSource& data, int64_t batches,
   for (int64_t i = 0; i < batches; ++i) {
     auto batch = data.Eval(i);
     auto hidden = model->forward(batch.tokens.to(device));
-    auto r = ChunkedCrossEntropy(hidden, model->lm_head_weight(), batch.labels.to(device));
+    auto r = ChunkedCrossEntropy(hidden, model->OutputWeight(), batch.labels.to(device));
     loss_sum += r.loss.item<double>() * static_cast<double>(r.counted);
     correct += r.correct;
     counted += r.counted;
@@ -105,7 +98,13 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
   }
   LoraSpec lora{cfg.lora.r, cfg.lora.alpha, cfg.lora.dropout,
                 {cfg.lora.targets.begin(), cfg.lora.targets.end()}};
-  LlamaModel model(static_cast<uint64_t>(cfg.train.seed), shape, lora, torch::TensorOptions().dtype(dtype).device(device));
+  QuantPolicy policy;
+  policy.type = cfg.quantization.type;
+  policy.block = cfg.quantization.block_size;
+  policy.double_quant = cfg.quantization.double_quant;
+  policy.skip = {cfg.quantization.skip.begin(), cfg.quantization.skip.end()};
+  LlamaModel model = MakeRandomLlama(static_cast<uint64_t>(cfg.train.seed), shape, lora,
+                                     torch::TensorOptions().dtype(dtype).device(device), policy);
   model->set_checkpointing(cfg.train.grad_checkpointing);
   model->train();
   torch::manual_seed(static_cast<uint64_t>(cfg.train.seed) + 2);  // dropout masks
@@ -115,10 +114,7 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
   auto params = model->parameters();
   int64_t trainable = 0;
   for (const auto& p : params) trainable += p.numel();
-  torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(cfg.optim.lr)
-                                            .betas({cfg.optim.beta1, cfg.optim.beta2})
-                                            .eps(cfg.optim.eps)
-                                            .weight_decay(cfg.optim.weight_decay));
+  auto optimizer = MakeOptimizer(cfg.optim, params, device);
   sink.Emit({{"event", "started"},
              {"trial", cfg.id},
              {"device", device.str()},
@@ -144,13 +140,12 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
   for (int64_t step = 0; step < steps; ++step) {
     const auto step_start = Clock::now();
     const double lr = CosineWithWarmup(cfg.optim.lr, step, cfg.train.warmup_steps, steps);
-    for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
     double loss_sum = 0;
     for (int64_t micro = 0; micro < cfg.train.grad_accum; ++micro) {
       auto batch = data.NextTrain();
       phase.name = "forward";
       auto hidden = model->forward(batch.tokens.to(device));
-      auto r = ChunkedCrossEntropy(hidden, model->lm_head_weight(), batch.labels.to(device));
+      auto r = ChunkedCrossEntropy(hidden, model->OutputWeight(), batch.labels.to(device));
       phase.name = "backward";
       (r.loss / static_cast<double>(cfg.train.grad_accum)).backward();
       loss_sum += r.loss.item<double>();
@@ -162,8 +157,8 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
     } else {
       grad_norm = torch::nn::utils::clip_grad_norm_(params, INFINITY);
     }
-    optimizer.step();
-    optimizer.zero_grad(/*set_to_none=*/true);
+    optimizer->Step(lr);
+    optimizer->ZeroGrad();
     if (device.is_cuda()) torch::cuda::synchronize();
     const double step_s = Seconds(step_start);
     train_time += step_s;

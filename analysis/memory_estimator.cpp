@@ -1,0 +1,179 @@
+// The memory budget of one trial: weights, adapters, gradients, optimizer states, activations,
+// loss buffers; then allocator slack and the CUDA context; then the verdict against a card.
+#include "analysis/memory_estimator.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace qlsweep::analysis {
+namespace {
+
+bool Has(const std::vector<std::string>& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+std::string Format(const char* format, auto... args) {
+  char buffer[256];
+  std::snprintf(buffer, sizeof(buffer), format, args...);
+  return buffer;
+}
+
+// The 7 projections: 4-bit or 16-bit storage.
+MemoryComponent BaseWeights(const sweeps::ModelShape& s, const sweeps::QuantizationConfig& q,
+                            int c) {
+  const int64_t n = s.LinearParams();
+  const int64_t bytes = BaseLinearBytes(s, q, c);
+  if (q.type == "none") {
+    return {"base weights (7 projections, 16-bit)", bytes,
+            Format("params * c = %lld * %d", static_cast<long long>(n), c)};
+  }
+  return {"base weights (7 projections, " + q.type + (q.double_quant ? ", double quant)" : ")"),
+          bytes,
+          Format("per tensor: n/2 + absmax (block %d%s); %.3f bits/param", q.block_size,
+                 q.double_quant ? ", 8-bit absmax + fp32 per 256 + offset" : ", fp32",
+                 8.0 * static_cast<double>(bytes) / static_cast<double>(n))};
+}
+
+// Embeddings, lm_head (unless tied) and norms: compute dtype unless quantization.skip leaves
+// embed or lm_head out, which stores them in the 4-bit format. Norm vectors are never quantized.
+MemoryComponent OtherWeights(const sweeps::ModelShape& s, const sweeps::QuantizationConfig& q,
+                             int c) {
+  const int64_t table = s.vocab * s.hidden;
+  auto stored = [&](const char* kind) {
+    return q.type == "none" || Has(q.skip, kind) ? table * c : QuantizedTensorBytes(table, q);
+  };
+  const int64_t norms = (2 * s.layers + 1) * s.hidden;
+  int64_t bytes = stored("embed") + norms * c;
+  if (!s.tie_embeddings) bytes += stored("lm_head");
+  return {"embeddings, lm_head, norms", bytes,
+          Format("V*D = %lld per table (%s), (2L+1)*D = %lld norm params; c = %d",
+                 static_cast<long long>(table), s.tie_embeddings ? "tied" : "embed + lm_head",
+                 static_cast<long long>(norms), c)};
+}
+
+// Per-tensor element counts of the adapters: lora_A [R, in], lora_B [out, R] per target, per layer.
+std::vector<int64_t> AdapterTensors(const sweeps::ModelShape& s, const sweeps::LoraConfig& lora) {
+  std::vector<int64_t> out;
+  for (int64_t layer = 0; layer < s.layers; ++layer) {
+    for (const auto& p : Projections(s)) {
+      if (!Has(lora.targets, p.name)) continue;
+      out.push_back(int64_t{lora.r} * p.in);
+      out.push_back(int64_t{lora.r} * p.out);
+    }
+  }
+  return out;
+}
+
+MemoryComponent OptimizerStates(const sweeps::TrialConfig& cfg, const sweeps::ModelShape& s) {
+  const std::string& name = cfg.optim.name;
+  const bool eight_bit = name.find("8bit") != std::string::npos;
+  const bool paged = name.rfind("paged", 0) == 0;
+  int64_t bytes = 0;
+  for (int64_t numel : AdapterTensors(s, cfg.lora)) bytes += AdamStateBytes(numel, eight_bit);
+  std::string note = eight_bit ? "m, v: 8-bit + fp32 absmax per 256 (fp32 below 4096 elements)"
+                               : "m, v: 2 * 4 bytes per trainable param";
+  if (paged) note += "; paged: managed memory, evictable to host";
+  return {"optimizer states (" + name + ")", bytes, note, paged};
+}
+
+// Activations of the decoder layers. With checkpointing each layer saves only its input
+// (B*T*D*c) and one layer at a time is recomputed in backward; without, every layer keeps its
+// input and its working set. Working set of one layer, in elements:
+//   attention: q, k, v, attention output  B*T*(D + 2*Hkv*hd + D)
+//   MLP: gate, up, act(gate), act*up      4*B*T*F
+//   RMSNorm outputs (attention, MLP)      2*B*T*D
+//   LoRA down-projections                 B*T*R per adapter
+//   all times c, plus with lora.dropout > 0 a dropped copy of each adapter's input and its mask:
+//                                         B*T*in*(c + 1) per adapter.
+std::vector<MemoryComponent> Activations(const sweeps::TrialConfig& cfg,
+                                         const sweeps::ModelShape& s, int c) {
+  const int64_t bt = int64_t{cfg.train.micro_batch} * cfg.data.seq_len;
+  const int64_t kv = s.kv_heads * s.head_dim();
+  int64_t lora_r = 0, lora_in = 0;
+  for (const auto& p : Projections(s)) {
+    if (!Has(cfg.lora.targets, p.name)) continue;
+    lora_r += cfg.lora.r;
+    lora_in += p.in;
+  }
+  const int64_t attention = bt * (2 * s.hidden + 2 * kv) * c;
+  const int64_t mlp = 4 * bt * s.intermediate * c;
+  const int64_t norms = 2 * bt * s.hidden * c;
+  const int64_t adapters = bt * lora_r * c + (cfg.lora.dropout > 0 ? bt * lora_in * (c + 1) : 0);
+  const int64_t working = attention + mlp + norms + adapters;
+  const int64_t input = bt * s.hidden * c;
+  const std::string parts = Format("attn %lld + MLP %lld + norms %lld + LoRA %lld",
+                                   static_cast<long long>(attention), static_cast<long long>(mlp),
+                                   static_cast<long long>(norms), static_cast<long long>(adapters));
+  if (cfg.train.grad_checkpointing) {
+    return {{"activations: saved layer inputs", s.layers * input,
+             Format("L*B*T*D*c = %lld*%lld*%lld*%d", static_cast<long long>(s.layers),
+                    static_cast<long long>(bt), static_cast<long long>(s.hidden), c)},
+            {"activations: one layer recomputed", working, parts}};
+  }
+  return {{"activations: all layers (no checkpointing)", s.layers * (input + working),
+           "L * (input B*T*D*c + " + parts + ")"}};
+}
+
+// The weight a 4-bit projection is dequantized into for its GEMM (forward and backward): one at a
+// time, the largest, out*in*c.
+MemoryComponent DequantizedWeight(const sweeps::TrialConfig& cfg, const sweeps::ModelShape& s,
+                                  int c) {
+  if (cfg.quantization.type == "none") {
+    return {"dequantized weight (transient)", 0, "none: the base is already 16-bit"};
+  }
+  int64_t largest = 0;
+  for (const auto& p : Projections(s)) largest = std::max(largest, p.in * p.out);
+  return {"dequantized weight (transient)", largest * c,
+          Format("largest projection F*D*c = %lld * %d", static_cast<long long>(largest), c)};
+}
+
+// Chunked cross-entropy (trainer/train/chunked_loss.cpp): per chunk of N = min(1024, B*T) tokens,
+// fp32 logits N*V*4, their softmax N*V*4 and its cast to the compute dtype N*V*c; plus the final
+// hidden states it saves and their gradient, 2*B*T*D*c.
+MemoryComponent LossBuffers(const sweeps::TrialConfig& cfg, const sweeps::ModelShape& s, int c) {
+  const int64_t bt = int64_t{cfg.train.micro_batch} * cfg.data.seq_len;
+  const int64_t chunk = std::min(kLossChunkTokens, bt);
+  const int64_t bytes = chunk * s.vocab * (8 + c) + 2 * bt * s.hidden * c;
+  return {"logits and loss buffers", bytes,
+          Format("N*V*(4+4+c) + 2*B*T*D*c, N = %lld, V = %lld", static_cast<long long>(chunk),
+                 static_cast<long long>(s.vocab))};
+}
+
+}  // namespace
+
+MemoryEstimate EstimateMemory(const sweeps::TrialConfig& cfg) {
+  const sweeps::ModelShape s = sweeps::PresetShape(cfg.model.preset);
+  const int c = ComputeBytes(cfg.hardware);
+  const int64_t lora = LoraParams(s, cfg.lora);
+  MemoryEstimate e;
+  e.components.push_back(BaseWeights(s, cfg.quantization, c));
+  e.components.push_back(OtherWeights(s, cfg.quantization, c));
+  e.components.push_back(
+      {"LoRA adapters", lora * c,
+       Format("%lld params (R*(in+out) per target per layer) * c", static_cast<long long>(lora))});
+  e.components.push_back({"LoRA gradients", lora * c, "one per adapter param, compute dtype"});
+  e.components.push_back(OptimizerStates(cfg, s));
+  for (auto& a : Activations(cfg, s, c)) e.components.push_back(std::move(a));
+  e.components.push_back(DequantizedWeight(cfg, s, c));
+  e.components.push_back(LossBuffers(cfg, s, c));
+  for (const auto& part : e.components) {
+    e.allocated_bytes += part.bytes;
+    if (part.pageable) e.pageable_bytes += part.bytes;
+  }
+  e.fragmentation_bytes =
+      static_cast<int64_t>(static_cast<double>(e.allocated_bytes) * kFragmentationFactor);
+  e.reserved_bytes = e.allocated_bytes + e.fragmentation_bytes;
+  e.context_bytes = cfg.hardware.device == "cpu" ? 0 : kCudaContextBytes;
+  e.total_bytes = e.reserved_bytes + e.context_bytes;
+  return e;
+}
+
+Verdict Judge(const MemoryEstimate& estimate, const sweeps::GpuProfile& profile) {
+  Verdict v;
+  v.budget_bytes = profile.memory_bytes;
+  v.margin_bytes = profile.memory_bytes - estimate.total_bytes;
+  v.fits = v.margin_bytes >= 0;
+  return v;
+}
+
+}  // namespace qlsweep::analysis

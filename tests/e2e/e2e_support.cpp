@@ -1,0 +1,111 @@
+// e2e helpers: popen and fork/exec of the qlsweep binary, /proc scans, read-only run index polls.
+#include "tests/e2e/e2e_support.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+namespace qlsweep::e2e {
+
+CommandResult RunQlsweep(const std::string& args) {
+  const std::string cmd = std::string(QLSWEEP_BIN) + " " + args;
+  CommandResult result;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return result;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) result.out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+BackgroundQlsweep::BackgroundQlsweep(const std::vector<std::string>& args,
+                                     const std::string& log_path) {
+  std::vector<std::string> argv = {QLSWEEP_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> c_argv;
+  for (auto& a : argv) c_argv.push_back(a.data());
+  c_argv.push_back(nullptr);
+  const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log < 0) throw std::runtime_error("cannot open " + log_path);
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    dup2(log, STDOUT_FILENO);
+    dup2(log, STDERR_FILENO);
+    execv(c_argv[0], c_argv.data());
+    _exit(127);
+  }
+  close(log);
+}
+
+BackgroundQlsweep::~BackgroundQlsweep() {
+  if (!reaped_ && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+int BackgroundQlsweep::Wait(double timeout_s) {
+  int status = 0;
+  const bool ended = WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, timeout_s);
+  if (!ended) return -1;
+  reaped_ = true;
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}
+
+bool WaitFor(const std::function<bool()>& condition, double timeout_s) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  for (;;) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+std::vector<pid_t> ChildrenOf(pid_t parent) {
+  std::vector<pid_t> children;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string stat;
+    if (!std::getline(in, stat)) continue;  // the process ended meanwhile
+    const auto close_paren = stat.rfind(')');
+    if (close_paren == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(stat.c_str() + close_paren + 1, " %c %d", &state, &ppid) != 2) continue;
+    if (ppid == parent && state != 'Z') children.push_back(std::stoi(name));
+  }
+  return children;
+}
+
+std::vector<storage::TrialRow> TrialsNow(const std::string& db_path, const std::string& sweep) {
+  if (!std::filesystem::exists(db_path)) return {};
+  try {
+    return storage::RunIndex::OpenReadOnly(db_path)->Trials(sweep);
+  } catch (const storage::StorageError&) {
+    return {};  // the writer is still creating the schema
+  }
+}
+
+int CountStatus(const std::vector<storage::TrialRow>& rows, const std::string& status) {
+  int n = 0;
+  for (const auto& row : rows) n += row.status == status ? 1 : 0;
+  return n;
+}
+
+}  // namespace qlsweep::e2e

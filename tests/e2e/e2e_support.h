@@ -1,0 +1,81 @@
+// Helpers of the e2e tier: run the real qlsweep binary in the foreground or background, watch the
+// run index it writes, and find its trial processes.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "storage/run_index.h"
+
+namespace qlsweep::e2e {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout only; stderr goes to the test log unless redirected in `args`
+};
+
+// Runs `QLSWEEP_BIN args` through the shell and waits for it.
+CommandResult RunQlsweep(const std::string& args);
+
+// `qlsweep ARGS...` started in the background (fork/exec, no shell), stdout and stderr appended
+// to `log_path`. The destructor SIGKILLs and reaps it if it still runs.
+class BackgroundQlsweep {
+ public:
+  BackgroundQlsweep(const std::vector<std::string>& args, const std::string& log_path);
+  ~BackgroundQlsweep();
+  BackgroundQlsweep(const BackgroundQlsweep&) = delete;
+  BackgroundQlsweep& operator=(const BackgroundQlsweep&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // Waits up to timeout_s for it to end: its exit code, 128 + signal when a signal ended it, or
+  // -1 on timeout (it keeps running).
+  int Wait(double timeout_s);
+
+ private:
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+};
+
+// Polls `condition` every 10 ms until it holds (true) or timeout_s passes (false).
+bool WaitFor(const std::function<bool()>& condition, double timeout_s);
+
+// Live processes whose parent is `parent` (from /proc/*/stat; zombies excluded).
+std::vector<pid_t> ChildrenOf(pid_t parent);
+
+// The sweep's trials as a read-only reader sees them now; empty while the file is not there yet.
+std::vector<storage::TrialRow> TrialsNow(const std::string& db_path, const std::string& sweep);
+
+// Counts trials of `rows` with status `status`.
+int CountStatus(const std::vector<storage::TrialRow>& rows, const std::string& status);
+
+// A fresh directory per test for the run index and its files (kept when the test fails).
+class E2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("qlsweep-e2e-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    db_ = (dir_ / "runs.db").string();
+  }
+  void TearDown() override {
+    if (!HasFailure()) std::filesystem::remove_all(dir_);
+  }
+  std::string WriteSweep(const std::string& text, const std::string& name = "sweep.yaml") {
+    const auto path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+  std::filesystem::path dir_;
+  std::string db_;
+};
+
+}  // namespace qlsweep::e2e

