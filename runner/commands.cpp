@@ -6,12 +6,15 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "analysis/estimate_table.h"
+#include "analysis/memory_estimator.h"
 #include "analysis/text_table.h"
 #include "analysis/trial_table.h"
 #include "runner/coordinator.h"
 #include "runner/gpu_slots.h"
 #include "storage/run_index.h"
 #include "sweeps/config_error.h"
+#include "sweeps/gpu_profiles.h"
 #include "sweeps/load.h"
 #include "sweeps/trial_id.h"
 
@@ -101,9 +104,20 @@ int PlanCommand(const std::string& sweep_file) {
   table.headers = {"trial", "name"};
   const auto varying = analysis::VaryingParams(rows);
   table.headers.insert(table.headers.end(), varying.begin(), varying.end());
-  for (const auto& r : rows) {
+  table.headers.push_back("predicted GiB");
+  table.headers.push_back("fits?");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
     std::vector<std::string> cells = {r.id, r.name};
     for (const auto& k : varying) cells.push_back(r.params.at(k));
+    const auto estimate = analysis::EstimateMemory(sweep.trials[i]);
+    char gib[32];
+    std::snprintf(gib, sizeof(gib), "%.2f", static_cast<double>(estimate.total_bytes) / (1 << 30));
+    cells.push_back(gib);
+    const auto* profile = sweeps::FindGpuProfile(sweep.trials[i].hardware.gpu_profile);
+    cells.push_back(profile == nullptr                       ? "-"
+                    : analysis::Judge(estimate, *profile).fits ? "fits"
+                                                               : "does not fit");
     table.rows.push_back(std::move(cells));
   }
   std::printf("sweep %s: %zu trial(s)%s%s\n", sweep.name.c_str(), sweep.trials.size(),
@@ -150,6 +164,31 @@ int QueryCommand(const std::string& sql, const CommonOptions& common) {
     table.rows.push_back(std::move(cells));
   }
   PrintTable(table, common.format);
+  return 0;
+}
+
+int EstimateCommand(const EstimateArgs& args, const CommonOptions& common) {
+  sweeps::TrialConfig cfg;
+  try {
+    cfg = sweeps::LoadTrialFile(args.config_file);
+  } catch (const sweeps::ConfigError& e) {
+    std::fprintf(stderr, "qlsweep: invalid config:\n%s\n", e.what());
+    return kExitInvalid;
+  }
+  const std::string gpu = args.gpu.empty() ? cfg.hardware.gpu_profile : args.gpu;
+  const sweeps::GpuProfile* profile = gpu.empty() ? nullptr : sweeps::FindGpuProfile(gpu);
+  if (!gpu.empty() && profile == nullptr) {
+    std::fprintf(stderr, "qlsweep: --gpu: %s\n", sweeps::GpuProfileError(gpu).c_str());
+    return kExitInvalid;
+  }
+  const std::string text =
+      analysis::EstimateReport(cfg, profile, analysis::ParseTableFormat(common.format));
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return 0;
+}
+
+int GpusCommand(const CommonOptions& common) {
+  PrintTable(analysis::GpuProfilesTable(), common.format);
   return 0;
 }
 

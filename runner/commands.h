@@ -27,7 +27,14 @@ struct TableArgs {
 
 // Exit codes: 0 success, 1 failure, 2 invalid input (config errors, unknown sweep), 130
 // interrupted.
+struct EstimateArgs {
+  std::string config_file;  // trial file (YAML or JSON)
+  std::string gpu;          // profile to judge against; empty = the config's hardware.gpu_profile
+};
+
 int RunCommand(const RunArgs& args, const CommonOptions& common);
+int EstimateCommand(const EstimateArgs& args, const CommonOptions& common);
+int GpusCommand(const CommonOptions& common);
 int PlanCommand(const std::string& sweep_file);
 int TableCommand(const TableArgs& args, const CommonOptions& common);
 int RunsCommand(const TableArgs& args, const CommonOptions& common);

@@ -80,6 +80,17 @@ int main(int argc, char** argv) {
   add_db(query_cmd);
   add_format(query_cmd);
 
+  EstimateArgs estimate;
+  auto* estimate_cmd = app.add_subcommand(
+      "estimate", "Print a trial config's analytic memory budget and whether it fits a GPU profile");
+  estimate_cmd->add_option("config", estimate.config_file, "Trial file (YAML or JSON)")->required();
+  estimate_cmd->add_option("--gpu", estimate.gpu,
+                           "GPU profile to judge against (default: the config's "
+                           "hardware.gpu_profile); see `qlsweep gpus`");
+  add_format(estimate_cmd);
+  auto* gpus_cmd = app.add_subcommand("gpus", "List the built-in GPU profiles");
+  add_format(gpus_cmd);
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*run_cmd) return RunCommand(run, common);
@@ -88,6 +99,8 @@ int main(int argc, char** argv) {
     if (*table_cmd) return TableCommand(table, common);
     if (*runs_cmd) return RunsCommand(runs, common);
     if (*query_cmd) return QueryCommand(sql, common);
+    if (*estimate_cmd) return EstimateCommand(estimate, common);
+    if (*gpus_cmd) return GpusCommand(common);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "qlsweep: %s\n", e.what());
     return 1;

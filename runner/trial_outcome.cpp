@@ -42,8 +42,11 @@ storage::TrialOutcome OutcomeBuilder::Finish(int exit_code, int signal, bool tim
   out.exit_code = exit_code;
   out.signal = signal;
   out.wall_s = wall_s;
-  if (!started_.is_null() && started_.contains("trainable_params")) {
-    out.results["trainable_params"] = started_["trainable_params"].get<double>();
+  if (!started_.is_null()) {
+    CopyNumbers(started_, "started.", &out.results);  // budget, context, base bytes, ...
+    if (started_.contains("trainable_params")) {
+      out.results["trainable_params"] = started_["trainable_params"].get<double>();
+    }
   }
   if (!last_step_.is_null() && last_step_.contains("memory")) {
     CopyNumbers(last_step_["memory"], "last_step.", &out.results);
@@ -57,6 +60,7 @@ storage::TrialOutcome OutcomeBuilder::Finish(int exit_code, int signal, bool tim
   } else if (!oom_.is_null() || exit_code == trainer::kExitOom) {
     out.status = "oom";
     out.oom_phase = oom_.value("phase", "unknown");
+    CopyNumbers(oom_, "oom.", &out.results);  // the memory at the time and the budget
     out.error = oom_.value("message", "out of memory");
   } else if (exit_code == trainer::kExitDone && signal == 0 && !done_.is_null()) {
     out.status = "done";

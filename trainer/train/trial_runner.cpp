@@ -8,6 +8,7 @@
 #include <c10/core/Allocator.h>
 
 #include "trainer/data/synthetic.h"
+#include "trainer/memory/memory_cap.h"
 #include "trainer/memory/memory_stats.h"
 #include "trainer/model/llama.h"
 #include "trainer/optim/make_optimizer.h"
@@ -23,6 +24,8 @@ using nlohmann::json;
 // A failure with the phase it happened in, so an out-of-memory can be reported as such.
 struct Phase {
   std::string name = "load";
+  MemoryMonitor* memory = nullptr;  // set once the device is known, for the oom event
+  int64_t budget_bytes = 0;
 };
 
 double Seconds(Clock::time_point since) {
@@ -89,7 +92,11 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
   CheckSupported(cfg);
   const auto device = PickDevice(cfg.hardware.device);
   const auto dtype = PickDtype(cfg.hardware.dtype, device);
+  MemoryBudget budget;
+  if (!cfg.hardware.gpu_profile.empty()) budget = ApplyGpuProfile(cfg.hardware.gpu_profile, device);
   MemoryMonitor memory(device);
+  phase.memory = &memory;
+  phase.budget_bytes = budget.budget_bytes;
 
   const auto shape = sweeps::PresetShape(cfg.model.preset);
   if (cfg.data.seq_len > shape.max_seq) {
@@ -119,6 +126,11 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
              {"trial", cfg.id},
              {"device", device.str()},
              {"dtype", std::string(c10::toString(dtype))},
+             {"gpu_profile", cfg.hardware.gpu_profile},
+             {"budget_bytes", budget.budget_bytes},
+             {"context_bytes", budget.context_bytes},
+             {"allocator_cap_bytes", budget.allocator_cap_bytes},
+             {"base_bytes", model->BaseBytes()},
              {"params", shape.TotalParams()},
              {"trainable_params", trainable},
              {"load_s", Seconds(start)},
@@ -180,6 +192,7 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
   }
   auto mem = memory.Sample();
   sink.Emit({{"event", "done"},
+             {"budget_bytes", budget.budget_bytes},
              {"steps", steps},
              {"final_loss", last_loss},
              {"base_eval_loss", base.loss},
@@ -206,7 +219,12 @@ int RunTrial(const sweeps::TrialConfig& cfg, EventSink& sink) {
   try {
     return Train(cfg, sink, phase);
   } catch (const c10::OutOfMemoryError& e) {
-    sink.Emit({{"event", "oom"}, {"phase", phase.name}, {"message", e.what_without_backtrace()}});
+    nlohmann::json event = {{"event", "oom"},
+                            {"phase", phase.name},
+                            {"message", e.what_without_backtrace()},
+                            {"budget_bytes", phase.budget_bytes}};
+    if (phase.memory != nullptr) event["memory"] = MemoryJson(phase.memory->Sample());
+    sink.Emit(event);
     return kExitOom;
   } catch (const std::invalid_argument& e) {
     sink.Emit({{"event", "error"}, {"phase", phase.name}, {"message", e.what()}});

@@ -1,0 +1,68 @@
+// GPU tier: the CUDA 4-bit dequantization kernel, the QLoRA linear on CUDA, and the memory cap.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "trainer/memory/memory_cap.h"
+#include "trainer/quant/four_bit.h"
+#include "trainer/quant/linear_4bit.h"
+
+namespace qlsweep::trainer {
+namespace {
+
+TEST(GpuFourBit, KernelEqualsTheReferencePathExactly) {
+  ASSERT_TRUE(torch::cuda::is_available());
+  torch::manual_seed(0);
+  auto w = torch::randn({1000, 333}, torch::kCUDA);  // ragged: 333000 = 5203 blocks + 8
+  for (bool dq : {false, true}) {
+    for (auto type : {FourBitType::kNf4, FourBitType::kFp4}) {
+      auto q = Quantize4bit(w, type, 64, dq);
+      for (auto dtype : {torch::kFloat32, torch::kBFloat16, torch::kFloat16}) {
+        // Both compute code * absmax in fp32 and round once: bit-identical.
+        EXPECT_TRUE(torch::equal(Dequantize4bit(q, dtype), Dequantize4bitReference(q, dtype)))
+            << "double_quant " << dq << " dtype " << dtype;
+      }
+    }
+  }
+}
+
+TEST(GpuFourBit, QuantizingOnTheGpuEqualsQuantizingOnTheCpu) {
+  ASSERT_TRUE(torch::cuda::is_available());
+  auto w = torch::randn({256, 512});
+  auto cpu = Quantize4bit(w, FourBitType::kNf4, 64, true);
+  auto gpu = Quantize4bit(w.cuda(), FourBitType::kNf4, 64, true);
+  EXPECT_TRUE(torch::equal(cpu.packed, gpu.packed.cpu()));
+  EXPECT_TRUE(torch::equal(cpu.absmax_codes, gpu.absmax_codes.cpu()));
+}
+
+TEST(GpuLinear4bit, Bf16ForwardAndBackwardMatchTheDenseLinear) {
+  ASSERT_TRUE(torch::cuda::is_available());
+  torch::manual_seed(1);
+  auto opts = torch::TensorOptions().device(torch::kCUDA).dtype(torch::kBFloat16);
+  auto q = Quantize4bit(torch::randn({1024, 512}, torch::kCUDA), FourBitType::kNf4, 64, true);
+  auto dense = Dequantize4bit(q, torch::kBFloat16);
+  auto x = torch::randn({4, 128, 512}, opts).requires_grad_(true);
+  auto x_ref = x.detach().clone().requires_grad_(true);
+  auto y = Linear4bit(x, q);
+  auto y_ref = torch::nn::functional::linear(x_ref, dense);
+  EXPECT_TRUE(torch::equal(y, y_ref));  // the same bf16 GEMM on the same bf16 weight
+  auto g = torch::randn_like(y);
+  y.backward(g);
+  y_ref.backward(g);
+  EXPECT_TRUE(torch::equal(x.grad(), x_ref.grad()));
+}
+
+TEST(GpuMemoryCap, AllocatingPastTheEmulatedCardIsAnOutOfMemoryError) {
+  ASSERT_TRUE(torch::cuda::is_available());
+  const auto budget = ApplyGpuProfile("rtx4050-laptop-6gb", torch::Device(torch::kCUDA, 0));
+  EXPECT_EQ(budget.budget_bytes, 6141ll << 20);
+  EXPECT_GT(budget.context_bytes, 100ll << 20);  // the CUDA context is not free
+  EXPECT_EQ(budget.allocator_cap_bytes, budget.budget_bytes - budget.context_bytes);
+  // 2 GiB fits in 6 GiB...
+  auto fits = torch::empty({int64_t{2} << 30}, torch::TensorOptions().dtype(torch::kUInt8).device(torch::kCUDA));
+  // ...5 GiB more does not, although the real device has room for it.
+  EXPECT_THROW(torch::empty({int64_t{5} << 30}, torch::TensorOptions().dtype(torch::kUInt8).device(torch::kCUDA)),
+               c10::OutOfMemoryError);
+}
+
+}  // namespace
+}  // namespace qlsweep::trainer

@@ -1,0 +1,45 @@
+// The allocator cap behind GPU-profile emulation.
+#include "trainer/memory/memory_cap.h"
+
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <cuda_runtime_api.h>
+
+#include <stdexcept>
+
+#include "sweeps/gpu_profiles.h"
+
+namespace qlsweep::trainer {
+
+MemoryBudget ApplyGpuProfile(const std::string& profile_name, const torch::Device& device) {
+  const auto* profile = sweeps::FindGpuProfile(profile_name);
+  if (profile == nullptr) throw std::invalid_argument(sweeps::GpuProfileError(profile_name));
+  if (!device.is_cuda()) {
+    throw std::invalid_argument("hardware.gpu_profile '" + profile_name +
+                                "' emulates a GPU's memory and needs a CUDA device");
+  }
+  const c10::cuda::CUDAGuard guard(device);
+  C10_CUDA_CHECK(cudaFree(nullptr));  // create the context now, so it is measured
+  size_t free_bytes = 0, total_bytes = 0;
+  C10_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  MemoryBudget b;
+  b.budget_bytes = profile->memory_bytes;
+  b.device_total_bytes = static_cast<int64_t>(total_bytes);
+  b.context_bytes = static_cast<int64_t>(total_bytes - free_bytes);
+  b.allocator_cap_bytes = b.budget_bytes - b.context_bytes;
+  if (b.allocator_cap_bytes <= 0) {
+    TORCH_CHECK_WITH(OutOfMemoryError, false, "the CUDA context alone uses ", b.context_bytes,
+                     " bytes, more than the ", profile_name, " budget of ", b.budget_bytes);
+  }
+  if (b.budget_bytes > b.device_total_bytes) {
+    throw std::invalid_argument("hardware.gpu_profile '" + profile_name + "' has more memory (" +
+                                std::to_string(b.budget_bytes) + " bytes) than this GPU (" +
+                                std::to_string(b.device_total_bytes) + ")");
+  }
+  c10::cuda::CUDACachingAllocator::setMemoryFraction(
+      static_cast<double>(b.allocator_cap_bytes) / static_cast<double>(total_bytes),
+      device.index());
+  return b;
+}
+
+}  // namespace qlsweep::trainer

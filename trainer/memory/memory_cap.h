@@ -1,0 +1,26 @@
+// Emulating a smaller GPU: hold a trial to a GPU profile's memory on a bigger card.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <torch/torch.h>
+
+namespace qlsweep::trainer {
+
+struct MemoryBudget {
+  int64_t budget_bytes = 0;         // the emulated card's memory (its profile's memory_bytes)
+  int64_t context_bytes = 0;        // device memory in use before the trial allocated anything
+  int64_t allocator_cap_bytes = 0;  // budget - context: what the caching allocator may reserve
+  int64_t device_total_bytes = 0;
+};
+
+// Initialises CUDA on `device`, measures what is already in use there (the CUDA context, library
+// handles: on the real card they take the same room) and caps the caching allocator at
+// profile memory - that, through setMemoryFraction. Every tensor, cuBLAS workspace included,
+// comes from the caching allocator, so a trial that would not fit the real card fails with a
+// CUDA out-of-memory error here too. Throws std::invalid_argument for an unknown profile and
+// c10::OutOfMemoryError when the context alone exceeds the budget.
+MemoryBudget ApplyGpuProfile(const std::string& profile, const torch::Device& device);
+
+}  // namespace qlsweep::trainer
