@@ -65,21 +65,28 @@ FourBitWeight Quantize4bit(const torch::Tensor& w, FourBitType type, int64_t blo
   q.block = block;
   q.shape = w.sizes().vec();
   q.double_quant = double_quant;
-  auto flat = w.reshape({-1}).to(torch::kFloat32);
+  // Memory matters here (weights are quantized on the GPU as they load): one fp32 copy, scaled in
+  // place, then 32-bit bucket indices narrowed to bytes.
+  auto flat = w.reshape({-1}).to(torch::kFloat32, /*non_blocking=*/false, /*copy=*/true);
   const int64_t n = flat.numel();
   const int64_t blocks = (n + block - 1) / block;
-  auto padded = torch::nn::functional::pad(flat, torch::nn::functional::PadFuncOptions({0, blocks * block - n}));
-  auto absmax = padded.view({blocks, block}).abs().amax(1);  // [blocks]
-  auto scaled = (padded.view({blocks, block}) * (1.0 / absmax.clamp_min(1e-38)).unsqueeze(1))
-                    .clamp(-1, 1)
-                    .reshape({-1})
-                    .narrow(0, 0, n);
+  if (blocks * block != n) {
+    flat = torch::nn::functional::pad(flat, torch::nn::functional::PadFuncOptions({0, blocks * block - n}));
+  }
+  auto grid = flat.view({blocks, block});
+  auto absmax = torch::linalg_vector_norm(grid, INFINITY, {1}, false, std::nullopt);  // [blocks]
+  grid.mul_((1.0 / absmax.clamp_min(1e-38)).unsqueeze(1)).clamp_(-1, 1);
+  auto scaled = flat.narrow(0, 0, n);
   // Nearest code value; a value on a midpoint takes the lower code (torch.bucketize, right=False).
   auto code = FourBitCode(type).to(w.device());
-  auto order = std::get<1>(code.sort());
-  auto sorted = code.index({order});
+  auto [sorted, order] = code.sort();
   auto mid = (sorted.narrow(0, 0, 15) + sorted.narrow(0, 1, 15)) / 2;
-  auto idx = order.index({torch::bucketize(scaled, mid)}).to(torch::kUInt8);
+  auto bucket = torch::bucketize(scaled, mid, /*out_int32=*/true);
+  flat = torch::Tensor();
+  // NF4's table is sorted, so the bucket is the code; FP4's needs the sort order mapped back.
+  auto idx = type == FourBitType::kNf4 ? bucket.to(torch::kUInt8)
+                                       : order.index({bucket.to(torch::kInt64)}).to(torch::kUInt8);
+  bucket = torch::Tensor();
   if (n % 2) idx = torch::cat({idx, torch::zeros({1}, idx.options())});
   q.packed = torch::bitwise_or(idx.slice(0, 0, idx.numel(), 2).bitwise_left_shift(4),
                                idx.slice(0, 1, idx.numel(), 2));
