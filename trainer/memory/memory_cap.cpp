@@ -36,6 +36,8 @@ MemoryBudget ApplyGpuProfile(const std::string& profile_name, const torch::Devic
                                 std::to_string(b.budget_bytes) + " bytes) than this GPU (" +
                                 std::to_string(b.device_total_bytes) + ")");
   }
+  // The caching allocator initialises on its first allocation; only then does it take a cap.
+  torch::empty({1}, torch::TensorOptions().device(device));
   c10::cuda::CUDACachingAllocator::setMemoryFraction(
       static_cast<double>(b.allocator_cap_bytes) / static_cast<double>(total_bytes),
       device.index());

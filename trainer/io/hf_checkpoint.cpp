@@ -1,0 +1,228 @@
+// HfCheckpoint: config.json parsed into a ModelShape, safetensors headers indexed and checked.
+#include "trainer/io/hf_checkpoint.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <stdexcept>
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
+
+namespace qlsweep::trainer {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  std::ostringstream out;
+  out << "[";
+  for (size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
+  out << "]";
+  return out.str();
+}
+
+std::string ReadText(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path.string() + ": cannot open");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+json ParseJson(const std::string& path, const std::string& text) {
+  try {
+    json j = json::parse(text);
+    if (!j.is_object()) throw std::runtime_error("not a JSON object");
+    return j;
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": invalid JSON: " + e.what());
+  }
+}
+
+// The key's value as T; throws naming the file and key when absent (and required) or mistyped.
+template <typename T>
+T Get(const json& j, const std::string& path, const std::string& key, const T* fallback) {
+  if (!j.contains(key) || j[key].is_null()) {
+    if (fallback) return *fallback;
+    throw std::runtime_error(path + ": required key \"" + key + "\" is missing");
+  }
+  const json& v = j[key];
+  const bool ok = std::is_same_v<T, bool>       ? v.is_boolean()
+                  : std::is_integral_v<T>       ? v.is_number_integer()
+                  : std::is_floating_point_v<T> ? v.is_number()
+                                                : v.is_string();
+  if (!ok) throw std::runtime_error(path + ": key \"" + key + "\" has the wrong type: " + v.dump());
+  return v.get<T>();
+}
+
+int64_t Required(const json& j, const std::string& path, const std::string& key) {
+  const int64_t v = Get<int64_t>(j, path, key, nullptr);
+  if (v <= 0) throw std::runtime_error(path + ": key \"" + key + "\" must be positive");
+  return v;
+}
+
+void RejectRopeScaling(const json& j, const std::string& path) {
+  const std::string why = " is not supported: the model applies plain RoPE (no scaling)";
+  if (j.contains("rope_scaling") && !j["rope_scaling"].is_null()) {
+    throw std::runtime_error(path + ": key \"rope_scaling\" (" + j["rope_scaling"].dump() + ")" +
+                             why);
+  }
+  if (j.contains("rope_parameters") && j["rope_parameters"].is_object()) {
+    const json& p = j["rope_parameters"];
+    for (const char* key : {"rope_type", "type"}) {
+      if (p.contains(key) && p[key] != "default") {
+        throw std::runtime_error(path + ": key \"rope_parameters\" (" + p.dump() + ")" + why);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::map<std::string, std::vector<int64_t>> ExpectedLlamaTensors(const sweeps::ModelShape& s) {
+  const int64_t q = s.heads * s.head_dim(), kv = s.kv_heads * s.head_dim();
+  std::map<std::string, std::vector<int64_t>> out = {
+      {"model.embed_tokens.weight", {s.vocab, s.hidden}}, {"model.norm.weight", {s.hidden}}};
+  if (!s.tie_embeddings) out["lm_head.weight"] = {s.vocab, s.hidden};
+  for (int64_t i = 0; i < s.layers; ++i) {
+    const std::string p = "model.layers." + std::to_string(i) + ".";
+    out[p + "self_attn.q_proj.weight"] = {q, s.hidden};
+    out[p + "self_attn.k_proj.weight"] = {kv, s.hidden};
+    out[p + "self_attn.v_proj.weight"] = {kv, s.hidden};
+    out[p + "self_attn.o_proj.weight"] = {s.hidden, q};
+    out[p + "mlp.gate_proj.weight"] = {s.intermediate, s.hidden};
+    out[p + "mlp.up_proj.weight"] = {s.intermediate, s.hidden};
+    out[p + "mlp.down_proj.weight"] = {s.hidden, s.intermediate};
+    out[p + "input_layernorm.weight"] = {s.hidden};
+    out[p + "post_attention_layernorm.weight"] = {s.hidden};
+  }
+  return out;
+}
+
+sweeps::ModelShape ParseHfConfig(const std::string& path, const std::string& text) {
+  const json j = ParseJson(path, text);
+  sweeps::ModelShape s;
+  s.hidden = Required(j, path, "hidden_size");
+  s.intermediate = Required(j, path, "intermediate_size");
+  s.layers = Required(j, path, "num_hidden_layers");
+  s.heads = Required(j, path, "num_attention_heads");
+  s.vocab = Required(j, path, "vocab_size");
+  s.kv_heads = Get<int64_t>(j, path, "num_key_value_heads", &s.heads);
+  const int64_t max_seq = 2048;
+  s.max_seq = Get<int64_t>(j, path, "max_position_embeddings", &max_seq);
+  double theta = 10000.0;
+  if (j.contains("rope_parameters") && j["rope_parameters"].is_object()) {
+    theta = Get<double>(j["rope_parameters"], path + " rope_parameters", "rope_theta", &theta);
+  }
+  s.rope_theta = Get<double>(j, path, "rope_theta", &theta);
+  const double eps = 1e-6;
+  s.rms_eps = Get<double>(j, path, "rms_norm_eps", &eps);
+  const bool tied = false;
+  s.tie_embeddings = Get<bool>(j, path, "tie_word_embeddings", &tied);
+  RejectRopeScaling(j, path);
+  if (s.hidden % s.heads != 0 || s.heads % s.kv_heads != 0) {
+    throw std::runtime_error(path + ": hidden_size " + std::to_string(s.hidden) +
+                             ", num_attention_heads " + std::to_string(s.heads) +
+                             " and num_key_value_heads " + std::to_string(s.kv_heads) +
+                             " do not divide evenly");
+  }
+  const int64_t head_dim = s.head_dim();
+  if (Get<int64_t>(j, path, "head_dim", &head_dim) != head_dim) {
+    throw std::runtime_error(path +
+                             ": key \"head_dim\" must equal hidden_size / num_attention_heads (" +
+                             std::to_string(head_dim) + ")");
+  }
+  const std::string silu = "silu";
+  if (Get<std::string>(j, path, "hidden_act", &silu) != silu) {
+    throw std::runtime_error(path + ": key \"hidden_act\" must be \"silu\"");
+  }
+  const bool no_bias = false;
+  for (const char* key : {"attention_bias", "mlp_bias"}) {
+    if (Get<bool>(j, path, key, &no_bias)) {
+      throw std::runtime_error(path + ": key \"" + key + "\" is true; biases are not supported");
+    }
+  }
+  return s;
+}
+
+HfCheckpoint::HfCheckpoint(const std::string& folder) : folder_(folder) {
+  const fs::path dir(folder);
+  if (!fs::is_directory(dir)) throw std::runtime_error(folder + ": no such checkpoint folder");
+  const fs::path config = dir / "config.json";
+  if (!fs::exists(config)) throw std::runtime_error(config.string() + ": missing (no config.json)");
+  shape_ = ParseHfConfig(config.string(), ReadText(config));
+  fs::path name = dir.lexically_normal().filename();
+  if (name.empty()) name = dir.lexically_normal().parent_path().filename();
+  shape_.name = name.string();
+
+  const fs::path single = dir / "model.safetensors";
+  const fs::path index = dir / "model.safetensors.index.json";
+  if (fs::exists(index)) {
+    const json j = ParseJson(index.string(), ReadText(index));
+    if (!j.contains("weight_map") || !j["weight_map"].is_object()) {
+      throw std::runtime_error(index.string() + ": required key \"weight_map\" is missing");
+    }
+    std::map<std::string, const SafetensorsFile*> shards;
+    for (const auto& [tensor, shard_json] : j["weight_map"].items()) {
+      const std::string shard = shard_json.get<std::string>();
+      if (!shards.count(shard)) {
+        const fs::path shard_path = dir / shard;
+        if (!fs::exists(shard_path)) {
+          throw std::runtime_error(index.string() + ": shard " + shard + " (listed for tensor " +
+                                   tensor + ") is absent");
+        }
+        files_.push_back(std::make_unique<SafetensorsFile>(shard_path.string()));
+        shards[shard] = files_.back().get();
+      }
+      if (!shards[shard]->Has(tensor)) {
+        throw std::runtime_error(index.string() + ": tensor " + tensor + " is listed in " + shard +
+                                 " but that file does not hold it");
+      }
+      where_[tensor] = shards[shard];
+    }
+  } else if (fs::exists(single)) {
+    files_.push_back(std::make_unique<SafetensorsFile>(single.string()));
+    for (const auto& [tensor, entry] : files_.back()->entries())
+      where_[tensor] = files_.back().get();
+  } else {
+    throw std::runtime_error(folder +
+                             ": no weights (neither model.safetensors nor "
+                             "model.safetensors.index.json)");
+  }
+
+  for (const auto& [tensor, want] : ExpectedLlamaTensors(shape_)) {
+    auto it = where_.find(tensor);
+    if (it == where_.end()) {
+      throw std::runtime_error(folder + ": tensor " + tensor + " is missing from the checkpoint");
+    }
+    const auto& got = it->second->entries().at(tensor).shape;
+    if (got != want) {
+      throw std::runtime_error(it->second->path() + ": tensor " + tensor + " has shape " +
+                               ShapeText(got) + ", expected " + ShapeText(want) + " from " +
+                               config.string());
+    }
+  }
+}
+
+const SafetensorsFile& HfCheckpoint::FileOf(const std::string& name) const {
+  auto it = where_.find(name);
+  if (it == where_.end()) throw std::runtime_error(folder_ + ": no tensor " + name);
+  return *it->second;
+}
+
+std::vector<int64_t> HfCheckpoint::TensorShape(const std::string& name) const {
+  return FileOf(name).entries().at(name).shape;
+}
+
+torch::Tensor HfCheckpoint::Read(const std::string& name) {
+  const SafetensorsFile& file = FileOf(name);
+  torch::Tensor t = file.Read(name);
+  if (!torch::isFloatingType(t.scalar_type())) {
+    throw std::runtime_error(file.path() + ": tensor " + name + " has non-float dtype " +
+                             std::string(c10::toString(t.scalar_type())));
+  }
+  return t.to(torch::kFloat32).contiguous();
+}
+
+}  // namespace qlsweep::trainer
