@@ -5,6 +5,7 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "sweeps/gpu_profiles.h"
@@ -42,6 +43,22 @@ MemoryBudget ApplyGpuProfile(const std::string& profile_name, const torch::Devic
       static_cast<double>(b.allocator_cap_bytes) / static_cast<double>(total_bytes),
       device.index());
   return b;
+}
+
+void TightenGpuProfileCap(MemoryBudget& b, const torch::Device& device) {
+  if (b.budget_bytes == 0 || !device.is_cuda()) return;
+  constexpr size_t kAggregate = static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE);
+  const c10::cuda::CUDAGuard guard(device);
+  size_t free_bytes = 0, total_bytes = 0;
+  C10_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+  const int64_t reserved = stats.reserved_bytes[kAggregate].current;
+  const int64_t outside = static_cast<int64_t>(total_bytes - free_bytes) - reserved;
+  if (outside <= b.context_bytes) return;
+  b.context_bytes = outside;
+  b.allocator_cap_bytes = std::max<int64_t>(0, b.budget_bytes - outside);
+  c10::cuda::CUDACachingAllocator::setMemoryFraction(
+      static_cast<double>(b.allocator_cap_bytes) / static_cast<double>(total_bytes), device.index());
 }
 
 }  // namespace qlsweep::trainer

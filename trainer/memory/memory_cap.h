@@ -23,4 +23,10 @@ struct MemoryBudget {
 // c10::OutOfMemoryError when the context alone exceeds the budget.
 MemoryBudget ApplyGpuProfile(const std::string& profile, const torch::Device& device);
 
+// The CUDA context grows after start-up as kernels load lazily on first use (on the real card
+// too). Re-measures what the device holds outside the caching allocator (used - reserved) and
+// lowers the allocator cap so that the total stays within the budget; raises `context_bytes`.
+// Called after the base evaluation and after every optimizer step.
+void TightenGpuProfileCap(MemoryBudget& budget, const torch::Device& device);
+
 }  // namespace qlsweep::trainer

@@ -138,6 +138,7 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
 
   phase.name = "eval";
   const auto base = Evaluate(model, data, cfg.eval.batches, device);
+  TightenGpuProfileCap(budget, device);
   sink.Emit({{"event", "eval"}, {"step", 0}, {"eval_loss", base.loss},
              {"perplexity", std::exp(base.loss)}, {"token_accuracy", base.accuracy},
              {"base", true}});
@@ -176,6 +177,7 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
     train_time += step_s;
     if (step > 0) steady_time += step_s;  // step 1 pays for kernel selection and allocator growth
     last_loss = loss_sum / static_cast<double>(cfg.train.grad_accum);
+    TightenGpuProfileCap(budget, device);
     auto mem = memory.Sample();
     sink.Emit({{"event", "step"}, {"step", step + 1}, {"loss", last_loss}, {"lr", lr},
                {"grad_norm", grad_norm}, {"tokens", tokens_per_step * (step + 1)},
@@ -193,6 +195,8 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
   auto mem = memory.Sample();
   sink.Emit({{"event", "done"},
              {"budget_bytes", budget.budget_bytes},
+             {"context_bytes", budget.context_bytes},
+             {"allocator_cap_bytes", budget.allocator_cap_bytes},
              {"steps", steps},
              {"final_loss", last_loss},
              {"base_eval_loss", base.loss},
