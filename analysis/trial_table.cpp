@@ -67,7 +67,8 @@ TextTable TrialTable(const std::vector<storage::TrialRow>& trials_in, const std:
     table.headers.push_back(h);
   }
   for (const auto& t : trials) {
-    std::vector<std::string> row = {t.id, t.name, t.status == "oom" ? "oom (" + t.oom_phase + ")" : t.status};
+    std::vector<std::string> row = {t.id, t.name,
+                                    t.status == "oom" ? "oom (" + t.oom_phase + ")" : t.status};
     for (const auto& key : varying) {
       const auto it = t.params.find(key);
       row.push_back(it == t.params.end() ? "-" : it->second);

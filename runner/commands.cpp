@@ -115,7 +115,7 @@ int PlanCommand(const std::string& sweep_file) {
     std::snprintf(gib, sizeof(gib), "%.2f", static_cast<double>(estimate.total_bytes) / (1 << 30));
     cells.push_back(gib);
     const auto* profile = sweeps::FindGpuProfile(sweep.trials[i].hardware.gpu_profile);
-    cells.push_back(profile == nullptr                       ? "-"
+    cells.push_back(profile == nullptr                         ? "-"
                     : analysis::Judge(estimate, *profile).fits ? "fits"
                                                                : "does not fit");
     table.rows.push_back(std::move(cells));

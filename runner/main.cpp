@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
 
   EstimateArgs estimate;
   auto* estimate_cmd = app.add_subcommand(
-      "estimate", "Print a trial config's analytic memory budget and whether it fits a GPU profile");
+      "estimate",
+      "Print a trial config's analytic memory budget and whether it fits a GPU profile");
   estimate_cmd->add_option("config", estimate.config_file, "Trial file (YAML or JSON)")->required();
   estimate_cmd->add_option("--gpu", estimate.gpu,
                            "GPU profile to judge against (default: the config's "

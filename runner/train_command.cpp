@@ -1,4 +1,5 @@
-// Wires the trainer to its outputs: stdout JSON lines for the coordinator, HDF5 series for analysis.
+// Wires the trainer to its outputs: stdout JSON lines for the coordinator, HDF5 series for
+// analysis.
 #include "runner/train_command.h"
 
 #include <cstdio>
@@ -49,7 +50,8 @@ class TrialSink : public trainer::EventSink {
 };
 
 void EmitError(const std::string& message) {
-  std::printf("%s\n", json{{"event", "error"}, {"phase", "config"}, {"message", message}}.dump().c_str());
+  std::printf("%s\n",
+              json{{"event", "error"}, {"phase", "config"}, {"message", message}}.dump().c_str());
   std::fflush(stdout);
   std::fprintf(stderr, "%s\n", message.c_str());
 }

@@ -1,4 +1,5 @@
-// The built-in default sweep: LoRA rank 4, 8, 16 on the tiny preset, unquantized; CPU unless a GPU is present.
+// The built-in default sweep: LoRA rank 4, 8, 16 on the tiny preset, unquantized; CPU unless a GPU
+// is present.
 #include "sweeps/load.h"
 
 namespace qlsweep::sweeps {

@@ -9,25 +9,65 @@ namespace {
 std::vector<ModelShape> MakePresets() {
   std::vector<ModelShape> p;
   // A random model small enough to train for a few steps on a CPU in seconds.
-  p.push_back({.name = "tiny", .vocab = 512, .hidden = 64, .intermediate = 176, .layers = 2,
-               .heads = 4, .kv_heads = 2, .max_seq = 2048, .rope_theta = 10000.0,
-               .rms_eps = 1e-5, .tie_embeddings = false});
+  p.push_back({.name = "tiny",
+               .vocab = 512,
+               .hidden = 64,
+               .intermediate = 176,
+               .layers = 2,
+               .heads = 4,
+               .kv_heads = 2,
+               .max_seq = 2048,
+               .rope_theta = 10000.0,
+               .rms_eps = 1e-5,
+               .tie_embeddings = false});
   // HuggingFaceTB/SmolLM2-135M.
-  p.push_back({.name = "smollm2-135m", .vocab = 49152, .hidden = 576, .intermediate = 1536,
-               .layers = 30, .heads = 9, .kv_heads = 3, .max_seq = 8192, .rope_theta = 100000.0,
-               .rms_eps = 1e-5, .tie_embeddings = true});
+  p.push_back({.name = "smollm2-135m",
+               .vocab = 49152,
+               .hidden = 576,
+               .intermediate = 1536,
+               .layers = 30,
+               .heads = 9,
+               .kv_heads = 3,
+               .max_seq = 8192,
+               .rope_theta = 100000.0,
+               .rms_eps = 1e-5,
+               .tie_embeddings = true});
   // meta-llama/Llama-2-7b-hf.
-  p.push_back({.name = "llama2-7b", .vocab = 32000, .hidden = 4096, .intermediate = 11008,
-               .layers = 32, .heads = 32, .kv_heads = 32, .max_seq = 4096, .rope_theta = 10000.0,
-               .rms_eps = 1e-5, .tie_embeddings = false});
+  p.push_back({.name = "llama2-7b",
+               .vocab = 32000,
+               .hidden = 4096,
+               .intermediate = 11008,
+               .layers = 32,
+               .heads = 32,
+               .kv_heads = 32,
+               .max_seq = 4096,
+               .rope_theta = 10000.0,
+               .rms_eps = 1e-5,
+               .tie_embeddings = false});
   // meta-llama/Llama-2-13b-hf.
-  p.push_back({.name = "llama2-13b", .vocab = 32000, .hidden = 5120, .intermediate = 13824,
-               .layers = 40, .heads = 40, .kv_heads = 40, .max_seq = 4096, .rope_theta = 10000.0,
-               .rms_eps = 1e-5, .tie_embeddings = false});
+  p.push_back({.name = "llama2-13b",
+               .vocab = 32000,
+               .hidden = 5120,
+               .intermediate = 13824,
+               .layers = 40,
+               .heads = 40,
+               .kv_heads = 40,
+               .max_seq = 4096,
+               .rope_theta = 10000.0,
+               .rms_eps = 1e-5,
+               .tie_embeddings = false});
   // meta-llama/Meta-Llama-3-8B.
-  p.push_back({.name = "llama3-8b", .vocab = 128256, .hidden = 4096, .intermediate = 14336,
-               .layers = 32, .heads = 32, .kv_heads = 8, .max_seq = 8192, .rope_theta = 500000.0,
-               .rms_eps = 1e-5, .tie_embeddings = false});
+  p.push_back({.name = "llama3-8b",
+               .vocab = 128256,
+               .hidden = 4096,
+               .intermediate = 14336,
+               .layers = 32,
+               .heads = 32,
+               .kv_heads = 8,
+               .max_seq = 8192,
+               .rope_theta = 500000.0,
+               .rms_eps = 1e-5,
+               .tie_embeddings = false});
   return p;
 }
 
@@ -41,7 +81,7 @@ const std::vector<ModelShape>& Presets() {
 int64_t ModelShape::LinearParams() const {
   const int64_t kv = kv_heads * head_dim();
   const int64_t attn = hidden * hidden * 2 + hidden * kv * 2;  // q, o; k, v
-  const int64_t mlp = 3 * hidden * intermediate;                // gate, up, down
+  const int64_t mlp = 3 * hidden * intermediate;               // gate, up, down
   return layers * (attn + mlp);
 }
 

@@ -1,4 +1,5 @@
-// TrialConfig: one fully resolved, validated training trial; the contract between sweeps and trainer.
+// TrialConfig: one fully resolved, validated training trial; the contract between sweeps and
+// trainer.
 #pragma once
 
 #include <string>
@@ -16,10 +17,10 @@ struct ModelConfig {
 };
 
 struct QuantizationConfig {
-  std::string type;                // none | nf4 | fp4
-  bool double_quant;               // quantize the absmax values a second time (8-bit, block 256)
-  int block_size;                  // weights per absmax (64 in QLoRA)
-  std::vector<std::string> skip;   // module kinds kept 16-bit: embed, norm, lm_head
+  std::string type;               // none | nf4 | fp4
+  bool double_quant;              // quantize the absmax values a second time (8-bit, block 256)
+  int block_size;                 // weights per absmax (64 in QLoRA)
+  std::vector<std::string> skip;  // module kinds kept 16-bit: embed, norm, lm_head
 };
 
 struct LoraConfig {
@@ -30,10 +31,10 @@ struct LoraConfig {
 };
 
 struct DataConfig {
-  std::string source;    // synthetic | text | jsonl | tokens
-  std::string path;      // data file; empty for synthetic
-  int seq_len;           // tokens per sequence
-  double eval_fraction;  // share of sequences held out for evaluation
+  std::string source;           // synthetic | text | jsonl | tokens
+  std::string path;             // data file; empty for synthetic
+  int seq_len;                  // tokens per sequence
+  double eval_fraction;         // share of sequences held out for evaluation
   std::string prompt_template;  // jsonl only
 };
 

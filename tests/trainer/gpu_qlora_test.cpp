@@ -58,9 +58,11 @@ TEST(GpuMemoryCap, AllocatingPastTheEmulatedCardIsAnOutOfMemoryError) {
   EXPECT_GT(budget.context_bytes, 100ll << 20);  // the CUDA context is not free
   EXPECT_EQ(budget.allocator_cap_bytes, budget.budget_bytes - budget.context_bytes);
   // 2 GiB fits in 6 GiB...
-  auto fits = torch::empty({int64_t{2} << 30}, torch::TensorOptions().dtype(torch::kUInt8).device(torch::kCUDA));
+  auto fits = torch::empty({int64_t{2} << 30},
+                           torch::TensorOptions().dtype(torch::kUInt8).device(torch::kCUDA));
   // ...5 GiB more does not, although the real device has room for it.
-  EXPECT_THROW(torch::empty({int64_t{5} << 30}, torch::TensorOptions().dtype(torch::kUInt8).device(torch::kCUDA)),
+  EXPECT_THROW(torch::empty({int64_t{5} << 30},
+                            torch::TensorOptions().dtype(torch::kUInt8).device(torch::kCUDA)),
                c10::OutOfMemoryError);
 }
 

@@ -17,7 +17,8 @@ class VectorSink : public EventSink {
 };
 
 TEST(GpuTrial, TinyTrialTrainsOnCudaInBf16) {
-  ASSERT_TRUE(torch::cuda::is_available()) << "the gpu tier runs on the GPU machine (scripts/device)";
+  ASSERT_TRUE(torch::cuda::is_available())
+      << "the gpu tier runs on the GPU machine (scripts/device)";
   auto cfg = sweeps::ResolveTrial(nlohmann::json::parse(R"({
       "model": {"preset": "tiny"}, "quantization": {"type": "none"},
       "data": {"seq_len": 128}, "train": {"steps": 6, "micro_batch": 4},

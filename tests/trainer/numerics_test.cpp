@@ -46,7 +46,8 @@ TEST(ChunkedCrossEntropy, MatchesFullCrossEntropyInValueAndGradient) {
   EXPECT_NEAR(chunked.loss.item<double>(), reference.item<double>(), 1e-5);
   EXPECT_TRUE(torch::allclose(grad_chunked, hidden.grad(), 1e-5, 1e-6));
   EXPECT_EQ(chunked.counted, 12);
-  auto argmax_hits = (logits.argmax(-1).eq(labels.reshape({-1})) & labels.reshape({-1}).ne(-100)).sum();
+  auto argmax_hits =
+      (logits.argmax(-1).eq(labels.reshape({-1})) & labels.reshape({-1}).ne(-100)).sum();
   EXPECT_EQ(chunked.correct, argmax_hits.item<int64_t>());
 }
 
@@ -56,7 +57,7 @@ TEST(LoraLinear, FreshAdapterLeavesBaseOutputUnchangedExactly) {
   auto x = torch::randn({3, 5, 16});
   auto base = torch::nn::functional::linear(x, lora->weight());
   EXPECT_TRUE(torch::equal(lora->forward(x), base));  // B = 0: bit-identical
-  EXPECT_EQ(lora->parameters().size(), 2u);            // trainable set: exactly A and B
+  EXPECT_EQ(lora->parameters().size(), 2u);           // trainable set: exactly A and B
 }
 
 TEST(LoraLinear, UpdateIsScaledLowRankProduct) {

@@ -1,4 +1,5 @@
-// A micro-batch of token ids with next-token labels, and the interface every data source implements.
+// A micro-batch of token ids with next-token labels, and the interface every data source
+// implements.
 #pragma once
 
 #include <torch/torch.h>

@@ -13,8 +13,7 @@ torch::Generator SeededGenerator(uint64_t seed) {
 
 }  // namespace
 
-SyntheticSource::SyntheticSource(int64_t vocab, int64_t seq_len, int64_t micro_batch,
-                                 uint64_t seed)
+SyntheticSource::SyntheticSource(int64_t vocab, int64_t seq_len, int64_t micro_batch, uint64_t seed)
     : vocab_(vocab), seq_len_(seq_len), micro_batch_(micro_batch), seed_(seed) {
   perm_ = torch::randperm(vocab_, SeededGenerator(seed_), torch::kInt64);
 }

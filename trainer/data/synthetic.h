@@ -1,4 +1,5 @@
-// Synthetic token data for shape-only trials: a seeded, learnable bigram process over the vocabulary.
+// Synthetic token data for shape-only trials: a seeded, learnable bigram process over the
+// vocabulary.
 #pragma once
 
 #include "trainer/data/batch.h"

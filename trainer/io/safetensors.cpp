@@ -19,9 +19,9 @@ struct DtypeInfo {
 
 bool ParseDtype(const std::string& name, DtypeInfo* info) {
   static const std::map<std::string, DtypeInfo> kTypes = {
-      {"F64", {torch::kFloat64, 8}}, {"F32", {torch::kFloat32, 4}}, {"F16", {torch::kFloat16, 2}},
-      {"BF16", {torch::kBFloat16, 2}}, {"I64", {torch::kInt64, 8}}, {"I32", {torch::kInt32, 4}},
-      {"I16", {torch::kInt16, 2}}, {"I8", {torch::kInt8, 1}}, {"U8", {torch::kUInt8, 1}},
+      {"F64", {torch::kFloat64, 8}},   {"F32", {torch::kFloat32, 4}}, {"F16", {torch::kFloat16, 2}},
+      {"BF16", {torch::kBFloat16, 2}}, {"I64", {torch::kInt64, 8}},   {"I32", {torch::kInt32, 4}},
+      {"I16", {torch::kInt16, 2}},     {"I8", {torch::kInt8, 1}},     {"U8", {torch::kUInt8, 1}},
       {"BOOL", {torch::kBool, 1}}};
   const auto it = kTypes.find(name);
   if (it == kTypes.end()) return false;
@@ -58,7 +58,8 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
   for (const auto& [name, info] : doc.items()) {
     if (name == "__metadata__") {
       if (!info.is_object()) Fail(path, "__metadata__ is not an object");
-      for (const auto& [k, v] : info.items()) metadata_[k] = v.is_string() ? v.get<std::string>() : v.dump();
+      for (const auto& [k, v] : info.items())
+        metadata_[k] = v.is_string() ? v.get<std::string>() : v.dump();
       continue;
     }
     const auto where = "tensor '" + name + "': ";
@@ -74,12 +75,14 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
     entry.dtype = type.dtype;
     int64_t count = 1;
     for (const auto& d : info["shape"]) {
-      if (!d.is_number_integer() || d.get<int64_t>() < 0) Fail(path, where + "bad shape " + info["shape"].dump());
+      if (!d.is_number_integer() || d.get<int64_t>() < 0)
+        Fail(path, where + "bad shape " + info["shape"].dump());
       entry.shape.push_back(d.get<int64_t>());
       count *= d.get<int64_t>();
     }
     const auto& off = info["data_offsets"];
-    if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned()) {
+    if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() ||
+        !off[1].is_number_unsigned()) {
       Fail(path, where + "bad data_offsets " + off.dump());
     }
     entry.begin = data_start + off[0].get<uint64_t>();

@@ -12,11 +12,12 @@
 namespace qlsweep::trainer {
 
 // Names are HF transformers' Llama names: model.embed_tokens.weight,
-// model.layers.{i}.self_attn.{q,k,v,o}_proj.weight, model.layers.{i}.mlp.{gate,up,down}_proj.weight,
-// model.layers.{i}.input_layernorm.weight, model.layers.{i}.post_attention_layernorm.weight,
-// model.norm.weight, lm_head.weight (absent when embeddings are tied).
-// Implementations: HF safetensors folders (trainer/io/hf_checkpoint.h) and GGUF files
-// (trainer/io/gguf_source.h). Errors are std::runtime_error naming the file and the tensor.
+// model.layers.{i}.self_attn.{q,k,v,o}_proj.weight,
+// model.layers.{i}.mlp.{gate,up,down}_proj.weight, model.layers.{i}.input_layernorm.weight,
+// model.layers.{i}.post_attention_layernorm.weight, model.norm.weight, lm_head.weight (absent when
+// embeddings are tied). Implementations: HF safetensors folders (trainer/io/hf_checkpoint.h) and
+// GGUF files (trainer/io/gguf_source.h). Errors are std::runtime_error naming the file and the
+// tensor.
 class WeightSource {
  public:
   virtual ~WeightSource() = default;

@@ -58,7 +58,8 @@ void TightenGpuProfileCap(MemoryBudget& b, const torch::Device& device) {
   b.context_bytes = outside;
   b.allocator_cap_bytes = std::max<int64_t>(0, b.budget_bytes - outside);
   c10::cuda::CUDACachingAllocator::setMemoryFraction(
-      static_cast<double>(b.allocator_cap_bytes) / static_cast<double>(total_bytes), device.index());
+      static_cast<double>(b.allocator_cap_bytes) / static_cast<double>(total_bytes),
+      device.index());
 }
 
 }  // namespace qlsweep::trainer

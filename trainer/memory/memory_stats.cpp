@@ -24,8 +24,7 @@ MemoryMonitor::MemoryMonitor(const torch::Device& device) : device_(device) {}
 MemorySample MemoryMonitor::Sample() {
   MemorySample s;
   if (!device_.is_cuda()) {
-    s.alloc_bytes = s.reserved_bytes = s.peak_alloc_bytes = s.peak_reserved_bytes =
-        MaxRssBytes();
+    s.alloc_bytes = s.reserved_bytes = s.peak_alloc_bytes = s.peak_reserved_bytes = MaxRssBytes();
     device_peak_ = std::max(device_peak_, s.peak_reserved_bytes);
     s.device_used_bytes = s.reserved_bytes;
     return s;

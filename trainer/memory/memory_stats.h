@@ -8,11 +8,11 @@
 namespace qlsweep::trainer {
 
 struct MemorySample {
-  int64_t alloc_bytes = 0;         // CUDA: bytes in live tensors; CPU: resident set size
-  int64_t reserved_bytes = 0;      // CUDA: bytes the caching allocator holds; CPU: resident set
-  int64_t peak_alloc_bytes = 0;    // since the last ResetPeaks
+  int64_t alloc_bytes = 0;       // CUDA: bytes in live tensors; CPU: resident set size
+  int64_t reserved_bytes = 0;    // CUDA: bytes the caching allocator holds; CPU: resident set
+  int64_t peak_alloc_bytes = 0;  // since the last ResetPeaks
   int64_t peak_reserved_bytes = 0;
-  int64_t device_used_bytes = 0;   // CUDA: total - free of the whole device (context included)
+  int64_t device_used_bytes = 0;  // CUDA: total - free of the whole device (context included)
 };
 
 // Tracks the peak device-level usage over all samples taken; one per trial process.

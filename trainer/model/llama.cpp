@@ -41,7 +41,7 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelShape& s, const LoraSpec& lora,
 }
 
 std::vector<std::pair<std::string, LoraLinear>> DecoderLayerImpl::projections() const {
-  return {{"q_proj", q},       {"k_proj", k},   {"v_proj", v},     {"o_proj", o},
+  return {{"q_proj", q},       {"k_proj", k},   {"v_proj", v},      {"o_proj", o},
           {"gate_proj", gate}, {"up_proj", up}, {"down_proj", down}};
 }
 
@@ -77,9 +77,8 @@ void LlamaModelImpl::LoadBase(const BaseProvider& provider, const QuantPolicy& p
   for (int64_t i = 0; i < s.layers; ++i) {
     auto& layer = *layers[i]->as<DecoderLayerImpl>();
     for (auto& [name, proj] : layer.projections()) {
-      const auto prefix = (name == "gate_proj" || name == "up_proj" || name == "down_proj")
-                              ? "mlp."
-                              : "self_attn.";
+      const auto prefix =
+          (name == "gate_proj" || name == "up_proj" || name == "down_proj") ? "mlp." : "self_attn.";
       proj->SetBase(provider(LayerName(i, prefix + name + ".weight"),
                              {proj->out_features(), proj->in_features()}),
                     policy);

@@ -1,4 +1,5 @@
-// The Llama decoder (RMSNorm, RoPE, grouped-query attention, SwiGLU) with LoRA on chosen projections.
+// The Llama decoder (RMSNorm, RoPE, grouped-query attention, SwiGLU) with LoRA on chosen
+// projections.
 #pragma once
 
 #include <functional>
@@ -35,8 +36,8 @@ class DecoderLayerImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
 
   LoraLinear q, k, v, o, gate, up, down;
-  torch::Tensor input_norm;  // [D], frozen
-  torch::Tensor post_norm;   // [D], frozen
+  torch::Tensor input_norm;                                             // [D], frozen
+  torch::Tensor post_norm;                                              // [D], frozen
   std::vector<std::pair<std::string, LoraLinear>> projections() const;  // q_proj ... down_proj
 
  private:

@@ -47,12 +47,14 @@ torch::Tensor DynamicMap(bool is_signed) {
   return torch::tensor(values, torch::kFloat32);
 }
 
-Blockwise8bit QuantizeBlockwise8bit(const torch::Tensor& x, const torch::Tensor& code, int64_t block) {
+Blockwise8bit QuantizeBlockwise8bit(const torch::Tensor& x, const torch::Tensor& code,
+                                    int64_t block) {
   auto flat = x.reshape({-1}).to(torch::kFloat32);
   const int64_t n = flat.numel();
   const int64_t blocks = (n + block - 1) / block;
-  auto padded = torch::nn::functional::pad(flat, torch::nn::functional::PadFuncOptions({0, blocks * block - n}));
-  auto absmax = padded.view({blocks, block}).abs().amax(1);                       // [blocks]
+  auto padded = torch::nn::functional::pad(
+      flat, torch::nn::functional::PadFuncOptions({0, blocks * block - n}));
+  auto absmax = padded.view({blocks, block}).abs().amax(1);  // [blocks]
   auto scaled = (padded.view({blocks, block}) * (1.0 / absmax.clamp_min(1e-38)).unsqueeze(1))
                     .clamp(-1, 1)
                     .reshape({-1})
@@ -62,7 +64,8 @@ Blockwise8bit QuantizeBlockwise8bit(const torch::Tensor& x, const torch::Tensor&
   return {codes, absmax};
 }
 
-torch::Tensor DequantizeBlockwise8bit(const Blockwise8bit& q, const torch::Tensor& code, int64_t block) {
+torch::Tensor DequantizeBlockwise8bit(const Blockwise8bit& q, const torch::Tensor& code,
+                                      int64_t block) {
   const int64_t n = q.codes.numel();
   auto values = code.index({q.codes.to(torch::kInt64)});  // [N]
   auto scale = q.absmax.repeat_interleave(block).narrow(0, 0, n);

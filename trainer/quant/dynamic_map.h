@@ -18,9 +18,11 @@ struct Blockwise8bit {
 // x: [N] float32 (any device); code: [256] sorted float32 map on x's device. Per block of
 // `block` values: absmax = max|x| (a short last block allowed), code index = nearest map value to
 // x / absmax, ties to the lower index (torch.bucketize on the midpoints, as bitsandbytes does).
-Blockwise8bit QuantizeBlockwise8bit(const torch::Tensor& x, const torch::Tensor& code, int64_t block);
+Blockwise8bit QuantizeBlockwise8bit(const torch::Tensor& x, const torch::Tensor& code,
+                                    int64_t block);
 
 // Inverse of QuantizeBlockwise8bit: [N] float32 = code[codes] * absmax[block of each value].
-torch::Tensor DequantizeBlockwise8bit(const Blockwise8bit& q, const torch::Tensor& code, int64_t block);
+torch::Tensor DequantizeBlockwise8bit(const Blockwise8bit& q, const torch::Tensor& code,
+                                      int64_t block);
 
 }  // namespace qlsweep::trainer

@@ -12,12 +12,23 @@ namespace {
 constexpr int64_t kAbsmaxBlock = 256;  // second-level block of double quantization
 
 // bitsandbytes' NF4 values (normal-float quantiles) and FP4 values (e2m1 with bnb's scaling).
-const float kNf4[16] = {-1.0f, -0.6961928009986877f, -0.5250730514526367f, -0.39491748809814453f,
-                        -0.28444138169288635f, -0.18477343022823334f, -0.09105003625154495f, 0.0f,
-                        0.07958029955625534f, 0.16093020141124725f, 0.24611230194568634f,
-                        0.33791524171829224f, 0.44070982933044434f, 0.5626170039176941f,
-                        0.7229568362236023f, 1.0f};
-const float kFp4[16] = {0.0f,  1.0f / 192, 2.0f / 3, 1.0f,  1.0f / 3,  0.5f,  1.0f / 6,  0.25f,
+const float kNf4[16] = {-1.0f,
+                        -0.6961928009986877f,
+                        -0.5250730514526367f,
+                        -0.39491748809814453f,
+                        -0.28444138169288635f,
+                        -0.18477343022823334f,
+                        -0.09105003625154495f,
+                        0.0f,
+                        0.07958029955625534f,
+                        0.16093020141124725f,
+                        0.24611230194568634f,
+                        0.33791524171829224f,
+                        0.44070982933044434f,
+                        0.5626170039176941f,
+                        0.7229568362236023f,
+                        1.0f};
+const float kFp4[16] = {0.0f, 1.0f / 192,  2.0f / 3,  1.0f,  1.0f / 3,  0.5f,  1.0f / 6,  0.25f,
                         0.0f, -1.0f / 192, -2.0f / 3, -1.0f, -1.0f / 3, -0.5f, -1.0f / 6, -0.25f};
 
 }  // namespace
@@ -71,7 +82,8 @@ FourBitWeight Quantize4bit(const torch::Tensor& w, FourBitType type, int64_t blo
   const int64_t n = flat.numel();
   const int64_t blocks = (n + block - 1) / block;
   if (blocks * block != n) {
-    flat = torch::nn::functional::pad(flat, torch::nn::functional::PadFuncOptions({0, blocks * block - n}));
+    flat = torch::nn::functional::pad(
+        flat, torch::nn::functional::PadFuncOptions({0, blocks * block - n}));
   }
   auto grid = flat.view({blocks, block});
   auto absmax = torch::linalg_vector_norm(grid, INFINITY, {1}, false, std::nullopt);  // [blocks]

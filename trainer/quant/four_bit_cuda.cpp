@@ -23,7 +23,8 @@ void EnsureTables(int device) {
   if (done.count(device)) return;
   auto nf4 = FourBitCode(FourBitType::kNf4), fp4 = FourBitCode(FourBitType::kFp4);
   auto code8 = DynamicMap(/*is_signed=*/true);
-  kernels::UploadFourBitTables(nf4.data_ptr<float>(), fp4.data_ptr<float>(), code8.data_ptr<float>());
+  kernels::UploadFourBitTables(nf4.data_ptr<float>(), fp4.data_ptr<float>(),
+                               code8.data_ptr<float>());
   C10_CUDA_CHECK(cudaGetLastError());
   done.insert(device);
 }

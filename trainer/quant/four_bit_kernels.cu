@@ -13,11 +13,17 @@ __constant__ float kCode8[256];    // the signed dynamic map (second level of do
 template <typename T>
 __device__ T FromFloat(float v);
 template <>
-__device__ float FromFloat<float>(float v) { return v; }
+__device__ float FromFloat<float>(float v) {
+  return v;
+}
 template <>
-__device__ __nv_bfloat16 FromFloat<__nv_bfloat16>(float v) { return __float2bfloat16(v); }
+__device__ __nv_bfloat16 FromFloat<__nv_bfloat16>(float v) {
+  return __float2bfloat16(v);
+}
 template <>
-__device__ __half FromFloat<__half>(float v) { return __float2half(v); }
+__device__ __half FromFloat<__half>(float v) {
+  return __float2half(v);
+}
 
 // One thread per packed byte: two outputs that share one absmax (the block size is even).
 template <typename T>
@@ -43,8 +49,8 @@ void Launch(const uint8_t* packed, const float* absmax, const uint8_t* codes, co
   constexpr int kThreads = 256;
   const int64_t bytes = (n + 1) / 2;
   const auto grid = static_cast<unsigned>((bytes + kThreads - 1) / kThreads);
-  Dequantize4bitKernel<T><<<grid, kThreads, 0, stream>>>(packed, absmax, codes, absmax2, offset,
-                                                         type, block_shift, n, static_cast<T*>(out));
+  Dequantize4bitKernel<T><<<grid, kThreads, 0, stream>>>(
+      packed, absmax, codes, absmax2, offset, type, block_shift, n, static_cast<T*>(out));
 }
 
 }  // namespace
@@ -66,7 +72,8 @@ cudaError_t LaunchDequantize4bit(const uint8_t* packed, const float* absmax,
   if (n == 0) return cudaSuccess;
   switch (out_type) {
     case OutType::kF32:
-      Launch<float>(packed, absmax, absmax_codes, absmax2, offset, type, block_shift, n, out, stream);
+      Launch<float>(packed, absmax, absmax_codes, absmax2, offset, type, block_shift, n, out,
+                    stream);
       break;
     case OutType::kBF16:
       Launch<__nv_bfloat16>(packed, absmax, absmax_codes, absmax2, offset, type, block_shift, n,

@@ -8,8 +8,7 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 constexpr int64_t kIgnore = -100;
 
-class ChunkedCrossEntropyFunction
-    : public torch::autograd::Function<ChunkedCrossEntropyFunction> {
+class ChunkedCrossEntropyFunction : public torch::autograd::Function<ChunkedCrossEntropyFunction> {
  public:
   // hidden: [N, D]; weight: [V, D]; labels: [N]. Returns {loss [], correct [] int64}.
   static variable_list forward(AutogradContext* ctx, torch::Tensor hidden, torch::Tensor weight,
@@ -48,8 +47,7 @@ class ChunkedCrossEntropyFunction
       auto lab = labels.narrow(0, start, len);
       auto valid = lab.ne(kIgnore);
       auto probs = torch::softmax(logits, -1);
-      probs.scatter_add_(1, lab.clamp_min(0).unsqueeze(1),
-                         -torch::ones({len, 1}, probs.options()));
+      probs.scatter_add_(1, lab.clamp_min(0).unsqueeze(1), -torch::ones({len, 1}, probs.options()));
       probs.mul_(valid.unsqueeze(1).to(probs.dtype()) * scale);
       grad_hidden.narrow(0, start, len).copy_(torch::matmul(probs.to(hidden.dtype()), weight));
     }

@@ -1,4 +1,5 @@
-// Cross-entropy over the vocabulary in chunks of tokens, so fp32 logits for the whole batch never exist.
+// Cross-entropy over the vocabulary in chunks of tokens, so fp32 logits for the whole batch never
+// exist.
 #pragma once
 
 #include <torch/torch.h>
@@ -6,9 +7,9 @@
 namespace qlsweep::trainer {
 
 struct LossResult {
-  torch::Tensor loss;  // [] float32: mean over labelled tokens; differentiable w.r.t. hidden
-  int64_t correct = 0; // labelled tokens whose arg-max prediction equals the label
-  int64_t counted = 0; // labelled tokens (label != -100)
+  torch::Tensor loss;   // [] float32: mean over labelled tokens; differentiable w.r.t. hidden
+  int64_t correct = 0;  // labelled tokens whose arg-max prediction equals the label
+  int64_t counted = 0;  // labelled tokens (label != -100)
 };
 
 // hidden: [B, T, D] (compute dtype); weight: [V, D] frozen output projection (same dtype);

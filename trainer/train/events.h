@@ -16,9 +16,9 @@ class EventSink {
 // Exit status of `qlsweep train`; the coordinator maps them to trial statuses.
 enum ExitCode : int {
   kExitDone = 0,
-  kExitFailed = 1,   // any error other than below
-  kExitConfig = 2,   // the trial config is invalid (nothing ran)
-  kExitOom = 3,      // out of (emulated) GPU memory; the oom event names the phase
+  kExitFailed = 1,  // any error other than below
+  kExitConfig = 2,  // the trial config is invalid (nothing ran)
+  kExitOom = 3,     // out of (emulated) GPU memory; the oom event names the phase
 };
 
 }  // namespace qlsweep::trainer

@@ -35,7 +35,8 @@ double Seconds(Clock::time_point since) {
 torch::Device PickDevice(const std::string& wanted) {
   if (wanted == "cpu") return torch::kCPU;
   if (wanted == "cuda") {
-    if (!torch::cuda::is_available()) throw std::runtime_error("hardware.device is cuda but no GPU");
+    if (!torch::cuda::is_available())
+      throw std::runtime_error("hardware.device is cuda but no GPU");
     return torch::Device(torch::kCUDA, 0);
   }
   return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
@@ -103,7 +104,9 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
     throw std::invalid_argument("data.seq_len " + std::to_string(cfg.data.seq_len) +
                                 " exceeds the model's maximum " + std::to_string(shape.max_seq));
   }
-  LoraSpec lora{cfg.lora.r, cfg.lora.alpha, cfg.lora.dropout,
+  LoraSpec lora{cfg.lora.r,
+                cfg.lora.alpha,
+                cfg.lora.dropout,
                 {cfg.lora.targets.begin(), cfg.lora.targets.end()}};
   QuantPolicy policy;
   policy.type = cfg.quantization.type;
@@ -139,8 +142,11 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
   phase.name = "eval";
   const auto base = Evaluate(model, data, cfg.eval.batches, device);
   TightenGpuProfileCap(budget, device);
-  sink.Emit({{"event", "eval"}, {"step", 0}, {"eval_loss", base.loss},
-             {"perplexity", std::exp(base.loss)}, {"token_accuracy", base.accuracy},
+  sink.Emit({{"event", "eval"},
+             {"step", 0},
+             {"eval_loss", base.loss},
+             {"perplexity", std::exp(base.loss)},
+             {"token_accuracy", base.accuracy},
              {"base", true}});
 
   const int64_t steps = cfg.train.steps;
@@ -179,40 +185,49 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
     last_loss = loss_sum / static_cast<double>(cfg.train.grad_accum);
     TightenGpuProfileCap(budget, device);
     auto mem = memory.Sample();
-    sink.Emit({{"event", "step"}, {"step", step + 1}, {"loss", last_loss}, {"lr", lr},
-               {"grad_norm", grad_norm}, {"tokens", tokens_per_step * (step + 1)},
-               {"step_time_s", step_s}, {"memory", MemoryJson(mem)}});
+    sink.Emit({{"event", "step"},
+               {"step", step + 1},
+               {"loss", last_loss},
+               {"lr", lr},
+               {"grad_norm", grad_norm},
+               {"tokens", tokens_per_step * (step + 1)},
+               {"step_time_s", step_s},
+               {"memory", MemoryJson(mem)}});
     const bool at_interval = cfg.eval.interval > 0 && (step + 1) % cfg.eval.interval == 0;
     if (at_interval || step + 1 == steps) {
       phase.name = "eval";
       last_eval = Evaluate(model, data, cfg.eval.batches, device);
       last_eval_step = step + 1;
-      sink.Emit({{"event", "eval"}, {"step", step + 1}, {"eval_loss", last_eval.loss},
+      sink.Emit({{"event", "eval"},
+                 {"step", step + 1},
+                 {"eval_loss", last_eval.loss},
                  {"perplexity", std::exp(last_eval.loss)},
-                 {"token_accuracy", last_eval.accuracy}, {"base", false}});
+                 {"token_accuracy", last_eval.accuracy},
+                 {"base", false}});
     }
   }
   auto mem = memory.Sample();
-  sink.Emit({{"event", "done"},
-             {"budget_bytes", budget.budget_bytes},
-             {"context_bytes", budget.context_bytes},
-             {"allocator_cap_bytes", budget.allocator_cap_bytes},
-             {"steps", steps},
-             {"final_loss", last_loss},
-             {"base_eval_loss", base.loss},
-             {"final_eval_loss", last_eval.loss},
-             {"final_eval_step", last_eval_step},
-             {"perplexity", std::exp(last_eval.loss)},
-             {"token_accuracy", last_eval.accuracy},
-             {"tokens_per_s", steps > 1 ? static_cast<double>(tokens_per_step * (steps - 1)) / steady_time
-                                        : static_cast<double>(tokens_per_step) / train_time},
-             {"tokens_per_s_incl_first", static_cast<double>(tokens_per_step * steps) / train_time},
-             {"step_time_s", train_time / static_cast<double>(steps)},
-             {"trainable_params", trainable},
-             {"peak_alloc_bytes", mem.peak_alloc_bytes},
-             {"peak_reserved_bytes", mem.peak_reserved_bytes},
-             {"device_peak_bytes", memory.device_peak_bytes()},
-             {"wall_s", Seconds(start)}});
+  sink.Emit(
+      {{"event", "done"},
+       {"budget_bytes", budget.budget_bytes},
+       {"context_bytes", budget.context_bytes},
+       {"allocator_cap_bytes", budget.allocator_cap_bytes},
+       {"steps", steps},
+       {"final_loss", last_loss},
+       {"base_eval_loss", base.loss},
+       {"final_eval_loss", last_eval.loss},
+       {"final_eval_step", last_eval_step},
+       {"perplexity", std::exp(last_eval.loss)},
+       {"token_accuracy", last_eval.accuracy},
+       {"tokens_per_s", steps > 1 ? static_cast<double>(tokens_per_step * (steps - 1)) / steady_time
+                                  : static_cast<double>(tokens_per_step) / train_time},
+       {"tokens_per_s_incl_first", static_cast<double>(tokens_per_step * steps) / train_time},
+       {"step_time_s", train_time / static_cast<double>(steps)},
+       {"trainable_params", trainable},
+       {"peak_alloc_bytes", mem.peak_alloc_bytes},
+       {"peak_reserved_bytes", mem.peak_reserved_bytes},
+       {"device_peak_bytes", memory.device_peak_bytes()},
+       {"wall_s", Seconds(start)}});
   return kExitDone;
 }
 
