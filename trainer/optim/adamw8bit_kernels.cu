@@ -3,31 +3,13 @@
 #include <cuda_fp16.h>
 
 #include "trainer/optim/adamw8bit_kernels.h"
+#include "trainer/quant/float_convert.cuh"
 
 namespace qlsweep::trainer::kernels {
 namespace {
 
 constexpr int kBlock = 256;  // elements per absmax = threads per thread block
 constexpr int kWarps = kBlock / 32;
-
-__device__ float ToFloat(float v) { return v; }
-__device__ float ToFloat(__nv_bfloat16 v) { return __bfloat162float(v); }
-__device__ float ToFloat(__half v) { return __half2float(v); }
-
-template <typename T>
-__device__ T FromFloat(float v);
-template <>
-__device__ float FromFloat<float>(float v) {
-  return v;
-}
-template <>
-__device__ __nv_bfloat16 FromFloat<__nv_bfloat16>(float v) {
-  return __float2bfloat16_rn(v);
-}
-template <>
-__device__ __half FromFloat<__half>(float v) {
-  return __float2half_rn(v);
-}
 
 // Max over the thread block; every thread gets the result. scratch: [kWarps] shared floats.
 __device__ float BlockMax(float x, float* scratch) {

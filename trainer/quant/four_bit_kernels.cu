@@ -2,6 +2,7 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include "trainer/quant/float_convert.cuh"
 #include "trainer/quant/four_bit_kernels.h"
 
 namespace qlsweep::trainer::kernels {
@@ -9,21 +10,6 @@ namespace {
 
 __constant__ float kCode4[2][16];  // [nf4, fp4] values by code
 __constant__ float kCode8[256];    // the signed dynamic map (second level of double quant)
-
-template <typename T>
-__device__ T FromFloat(float v);
-template <>
-__device__ float FromFloat<float>(float v) {
-  return v;
-}
-template <>
-__device__ __nv_bfloat16 FromFloat<__nv_bfloat16>(float v) {
-  return __float2bfloat16(v);
-}
-template <>
-__device__ __half FromFloat<__half>(float v) {
-  return __float2half(v);
-}
 
 // One thread per packed byte: two outputs that share one absmax (the block size is even).
 template <typename T>
