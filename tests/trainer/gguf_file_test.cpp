@@ -114,7 +114,7 @@ TEST(GgufFile, ReadsNestedArraysAndDefaultAlignment) {
 
 TEST(GgufFile, ExposesTokenizerMetadata) {
   GgufSource src(kFixture);
-  GgufTokenizerData t = src.Tokenizer();
+  GgufVocab t = src.Tokenizer();
   EXPECT_EQ(t.model, "llama");
   EXPECT_EQ(t.pre, "default");
   ASSERT_EQ(t.tokens.size(), 512u);
@@ -123,12 +123,12 @@ TEST(GgufFile, ExposesTokenizerMetadata) {
   EXPECT_EQ(t.merges, (std::vector<std::string>{"t o", "to k"}));
   ASSERT_EQ(t.scores.size(), 512u);
   EXPECT_EQ(t.scores[7], -7.0f);
-  ASSERT_EQ(t.token_type.size(), 512u);
-  EXPECT_EQ(t.token_type[0], 2);
-  EXPECT_EQ(t.token_type[5], 6);
+  ASSERT_EQ(t.token_types.size(), 512u);
+  EXPECT_EQ(t.token_types[0], 2);
+  EXPECT_EQ(t.token_types[5], 6);
   EXPECT_EQ(t.bos_id, 1);
   EXPECT_EQ(t.eos_id, 2);
-  EXPECT_FALSE(t.pad_id.has_value());
+  EXPECT_FALSE(t.source.empty());  // the file, for the tokenizer's messages
   EXPECT_EQ(t.add_bos, true);
   EXPECT_EQ(t.chat_template, "{% for m in messages %}{{ m['content'] }}{% endfor %}");
 }

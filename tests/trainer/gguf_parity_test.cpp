@@ -104,7 +104,7 @@ TEST(GgufParity, SmolLM2FileWhenGiven) {
   EXPECT_GT(q.abs().mean().item<float>(), 0.01f);
   const auto norm = src.Read("model.norm.weight");
   EXPECT_EQ(norm.sizes().vec(), (std::vector<int64_t>{576}));
-  const GgufTokenizerData tok = src.Tokenizer();
+  const GgufVocab tok = src.Tokenizer();
   EXPECT_EQ(tok.model, "gpt2");
   EXPECT_EQ(tok.pre, "smollm");
   EXPECT_EQ(tok.tokens.size(), 49152u);

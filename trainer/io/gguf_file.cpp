@@ -381,8 +381,9 @@ const uint8_t* GgufFile::TensorData(const GgufTensorInfo& info) const {
   return data_ + info.file_offset;
 }
 
-GgufTokenizerData ReadGgufTokenizer(const GgufFile& f) {
-  GgufTokenizerData t;
+GgufVocab ReadGgufTokenizer(const GgufFile& f) {
+  GgufVocab t;
+  t.source = f.path();
   auto string_array = [&](const std::string& key, bool required) {
     const GgufValue* v = required ? &f.Get(key) : f.Find(key);
     if (v == nullptr) return std::vector<std::string>{};
@@ -391,9 +392,9 @@ GgufTokenizerData ReadGgufTokenizer(const GgufFile& f) {
     }
     return v->strings;
   };
-  auto optional_int = [&](const std::string& key) -> std::optional<int64_t> {
+  auto optional_int = [&](const std::string& key) -> std::optional<int32_t> {
     if (f.Find(key) == nullptr) return std::nullopt;
-    return f.GetInt(key);
+    return static_cast<int32_t>(f.GetInt(key));
   };
   auto optional_bool = [&](const std::string& key) -> std::optional<bool> {
     if (f.Find(key) == nullptr) return std::nullopt;
@@ -416,12 +417,12 @@ GgufTokenizerData ReadGgufTokenizer(const GgufFile& f) {
       Fail(f.path(),
            "metadata 'tokenizer.ggml.token_type' must be an integer array of one type per token");
     }
-    t.token_type.assign(s->ints.begin(), s->ints.end());
+    t.token_types.reserve(s->ints.size());
+    for (int64_t type : s->ints) t.token_types.push_back(static_cast<int32_t>(type));
   }
   t.bos_id = optional_int("tokenizer.ggml.bos_token_id");
   t.eos_id = optional_int("tokenizer.ggml.eos_token_id");
   t.unk_id = optional_int("tokenizer.ggml.unknown_token_id");
-  t.pad_id = optional_int("tokenizer.ggml.padding_token_id");
   t.add_bos = optional_bool("tokenizer.ggml.add_bos_token");
   t.add_eos = optional_bool("tokenizer.ggml.add_eos_token");
   t.add_space_prefix = optional_bool("tokenizer.ggml.add_space_prefix");

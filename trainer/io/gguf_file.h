@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "trainer/tokenizer/gguf_vocab.h"
+
 namespace qlsweep::trainer {
 
 // GGUF metadata value types (the numbers are the on-disk codes).
@@ -132,18 +134,7 @@ class GgufFile {
 
 // The tokenizer as llama.cpp stores it in GGUF metadata (tokenizer.ggml.*), as plain values.
 // Optional fields are empty / nullopt when the file lacks the key.
-struct GgufTokenizerData {
-  std::string model;  // tokenizer.ggml.model: "gpt2" (byte-level BPE), "llama" (SentencePiece), ...
-  std::string pre;    // tokenizer.ggml.pre: pre-tokenizer name ("smollm", "llama-bpe", ...)
-  std::vector<std::string> tokens;  // id -> token text
-  std::vector<std::string> merges;  // "a b" merge rules in priority order (BPE)
-  std::vector<float> scores;        // SentencePiece scores
-  std::vector<int32_t> token_type;  // 1 normal, 2 unknown, 3 control, 4 user-defined, 6 byte
-  std::optional<int64_t> bos_id, eos_id, unk_id, pad_id;
-  std::optional<bool> add_bos, add_eos, add_space_prefix;
-  std::string chat_template;  // tokenizer.chat_template (Jinja), empty if absent
-};
 // Throws naming the file when tokenizer.ggml.tokens is missing.
-GgufTokenizerData ReadGgufTokenizer(const GgufFile& file);
+GgufVocab ReadGgufTokenizer(const GgufFile& file);
 
 }  // namespace qlsweep::trainer

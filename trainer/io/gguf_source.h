@@ -34,7 +34,7 @@ class GgufSource : public WeightSource {
   std::string Describe() const override { return file_->path(); }
 
   // The tokenizer stored in the file (throws naming the file when it has none).
-  GgufTokenizerData Tokenizer() const { return ReadGgufTokenizer(*file_); }
+  GgufVocab Tokenizer() const { return ReadGgufTokenizer(*file_); }
   const GgufFile& file() const { return *file_; }
 
  private:

@@ -7,10 +7,14 @@
 
 #include <c10/core/Allocator.h>
 
+#include "trainer/data/dataset.h"
 #include "trainer/data/synthetic.h"
+#include "trainer/data/tokenizer_encoder.h"
+#include "trainer/io/gguf_source.h"
 #include "trainer/memory/memory_cap.h"
 #include "trainer/memory/memory_stats.h"
 #include "trainer/model/llama.h"
+#include "trainer/model/load.h"
 #include "trainer/optim/make_optimizer.h"
 #include "trainer/train/chunked_loss.h"
 #include "trainer/train/schedule.h"
@@ -49,10 +53,37 @@ torch::Dtype PickDtype(const std::string& wanted, const torch::Device& device) {
   return device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
 }
 
-void CheckSupported(const sweeps::TrialConfig& cfg) {
-  if (cfg.data.source != "synthetic") {
-    throw std::invalid_argument("data.source '" + cfg.data.source +
-                                "' is not in this build yet; use data.source: synthetic");
+// The trial's data: synthetic, or a file tokenized with the trial's tokenizer (model.tokenizer,
+// or the one inside / beside model.weights).
+std::unique_ptr<DataSource> OpenData(const sweeps::TrialConfig& cfg, int64_t vocab) {
+  const auto seed = static_cast<uint64_t>(cfg.train.seed);
+  if (cfg.data.source == "synthetic") {
+    return std::make_unique<SyntheticSource>(vocab, cfg.data.seq_len, cfg.train.micro_batch, seed);
+  }
+  DatasetOptions options;
+  options.source = cfg.data.source;
+  options.path = cfg.data.path;
+  options.seq_len = cfg.data.seq_len;
+  options.eval_fraction = cfg.data.eval_fraction;
+  options.prompt_template = cfg.data.prompt_template;
+  options.micro_batch = cfg.train.micro_batch;
+  options.seed = seed;
+  options.vocab = vocab;
+  std::unique_ptr<TokenizerEncoder> encoder;
+  if (cfg.data.source != "tokens" || !cfg.model.tokenizer.empty()) {
+    encoder = OpenTokenizer(cfg.model.tokenizer, cfg.model.weights, vocab);
+  } else {
+    // Pre-tokenized ids need only the EOS id between documents: the GGUF metadata's, else the
+    // last id of the vocabulary.
+    options.eos_id = vocab - 1;
+    if (cfg.model.weights.ends_with(".gguf")) {
+      options.eos_id = GgufSource(cfg.model.weights).Tokenizer().eos_id.value_or(vocab - 1);
+    }
+  }
+  try {
+    return OpenDataset(options, encoder.get());
+  } catch (const std::runtime_error& e) {
+    throw std::invalid_argument(e.what());  // bad data is the config's problem: exit 2
   }
 }
 
@@ -90,7 +121,6 @@ EvalResult Evaluate(LlamaModel& model, DataSource& data, int64_t batches,
 
 int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
   const auto start = Clock::now();
-  CheckSupported(cfg);
   const auto device = PickDevice(cfg.hardware.device);
   const auto dtype = PickDtype(cfg.hardware.dtype, device);
   MemoryBudget budget;
@@ -99,11 +129,22 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
   phase.memory = &memory;
   phase.budget_bytes = budget.budget_bytes;
 
-  const auto shape = sweeps::PresetShape(cfg.model.preset);
+  // Real weights (HF folder or GGUF file) when model.weights is given, else the preset's shapes
+  // with random weights.
+  std::unique_ptr<WeightSource> weights;
+  if (!cfg.model.weights.empty()) {
+    try {
+      weights = OpenWeights(cfg.model.weights);
+    } catch (const std::runtime_error& e) {
+      throw std::invalid_argument(e.what());
+    }
+  }
+  const auto shape = weights ? weights->Shape() : sweeps::PresetShape(cfg.model.preset);
   if (cfg.data.seq_len > shape.max_seq) {
     throw std::invalid_argument("data.seq_len " + std::to_string(cfg.data.seq_len) +
                                 " exceeds the model's maximum " + std::to_string(shape.max_seq));
   }
+  auto data = OpenData(cfg, shape.vocab);
   LoraSpec lora{cfg.lora.r,
                 cfg.lora.alpha,
                 cfg.lora.dropout,
@@ -113,13 +154,14 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
   policy.block = cfg.quantization.block_size;
   policy.double_quant = cfg.quantization.double_quant;
   policy.skip = {cfg.quantization.skip.begin(), cfg.quantization.skip.end()};
-  LlamaModel model = MakeRandomLlama(static_cast<uint64_t>(cfg.train.seed), shape, lora,
-                                     torch::TensorOptions().dtype(dtype).device(device), policy);
+  const auto opts = torch::TensorOptions().dtype(dtype).device(device);
+  const auto seed = static_cast<uint64_t>(cfg.train.seed);
+  LlamaModel model = weights ? LoadLlama(*weights, lora, opts, policy, seed + 1)
+                             : MakeRandomLlama(seed, shape, lora, opts, policy);
+  weights.reset();
   model->set_checkpointing(cfg.train.grad_checkpointing);
   model->train();
-  torch::manual_seed(static_cast<uint64_t>(cfg.train.seed) + 2);  // dropout masks
-  SyntheticSource data(shape.vocab, cfg.data.seq_len, cfg.train.micro_batch,
-                       static_cast<uint64_t>(cfg.train.seed));
+  torch::manual_seed(seed + 2);  // dropout masks
 
   auto params = model->parameters();
   int64_t trainable = 0;
@@ -140,7 +182,7 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
              {"memory", MemoryJson(memory.Sample())}});
 
   phase.name = "eval";
-  const auto base = Evaluate(model, data, cfg.eval.batches, device);
+  const auto base = Evaluate(model, *data, cfg.eval.batches, device);
   TightenGpuProfileCap(budget, device);
   sink.Emit({{"event", "eval"},
              {"step", 0},
@@ -161,7 +203,7 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
     const double lr = CosineWithWarmup(cfg.optim.lr, step, cfg.train.warmup_steps, steps);
     double loss_sum = 0;
     for (int64_t micro = 0; micro < cfg.train.grad_accum; ++micro) {
-      auto batch = data.NextTrain();
+      auto batch = data->NextTrain();
       phase.name = "forward";
       auto hidden = model->forward(batch.tokens.to(device));
       auto r = ChunkedCrossEntropy(hidden, model->OutputWeight(), batch.labels.to(device));
@@ -196,7 +238,7 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
     const bool at_interval = cfg.eval.interval > 0 && (step + 1) % cfg.eval.interval == 0;
     if (at_interval || step + 1 == steps) {
       phase.name = "eval";
-      last_eval = Evaluate(model, data, cfg.eval.batches, device);
+      last_eval = Evaluate(model, *data, cfg.eval.batches, device);
       last_eval_step = step + 1;
       sink.Emit({{"event", "eval"},
                  {"step", step + 1},

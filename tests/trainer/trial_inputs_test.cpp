@@ -1,0 +1,65 @@
+// RunTrial on real inputs: checkpoint weights (GGUF, HF) and data files, and their clear errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "sweeps/load.h"
+#include "trainer/train/trial_runner.h"
+
+namespace qlsweep::trainer {
+namespace {
+
+class LastEventSink : public EventSink {
+ public:
+  void Emit(const nlohmann::json& event) override { last = event; }
+  nlohmann::json last;
+};
+
+std::string Asset(const std::string& rest) { return std::string(QLSWEEP_SOURCE_DIR) + "/" + rest; }
+
+sweeps::TrialConfig Trial(const std::string& weights, const std::string& source,
+                          const std::string& data, const std::string& tokenizer = "") {
+  auto cfg = sweeps::ResolveTrial(nlohmann::json::parse(R"({
+      "quantization": {"type": "nf4"}, "data": {"seq_len": 32, "eval_fraction": 0.2},
+      "train": {"steps": 3, "micro_batch": 2, "warmup_steps": 1},
+      "optim": {"name": "adamw_8bit", "lr": 0.003}, "eval": {"batches": 1},
+      "hardware": {"device": "cpu"}})"));
+  cfg.model.weights = weights;
+  cfg.model.tokenizer = tokenizer;
+  cfg.data.source = source;
+  cfg.data.path = data;
+  return cfg;
+}
+
+TEST(TrialInputs, GgufWeightsQuantizedOnLoadTrainOnPreTokenizedData) {
+  LastEventSink sink;
+  const auto cfg = Trial(Asset("tests/assets/gguf/tiny-llama.gguf"), "tokens",
+                         Asset("tests/assets/data/tokens.jsonl"));
+  ASSERT_EQ(RunTrial(cfg, sink), kExitDone) << sink.last.dump();
+  EXPECT_TRUE(std::isfinite(sink.last["final_eval_loss"].get<double>()));
+  EXPECT_GT(sink.last["trainable_params"].get<int64_t>(), 0);
+}
+
+TEST(TrialInputs, TokenizerLargerThanTheModelVocabularyIsAConfigError) {
+  LastEventSink sink;
+  const auto cfg = Trial(Asset("tests/assets/hf-tiny/untied"), "text",
+                         Asset("tests/assets/data/fortunes-literature.txt"),
+                         Asset("../shared/data/tokenizers/llama2/tokenizer.json"));
+  EXPECT_EQ(RunTrial(cfg, sink), kExitConfig);
+  EXPECT_EQ(sink.last["event"], "error");
+  EXPECT_NE(sink.last["message"].get<std::string>().find("32000"), std::string::npos)
+      << sink.last.dump();
+}
+
+TEST(TrialInputs, MissingWeightsNameThePath) {
+  LastEventSink sink;
+  const auto cfg = Trial("/nonexistent/model.gguf", "synthetic", "");
+  EXPECT_EQ(RunTrial(cfg, sink), kExitConfig);
+  EXPECT_NE(sink.last["message"].get<std::string>().find("/nonexistent/model.gguf"),
+            std::string::npos)
+      << sink.last.dump();
+}
+
+}  // namespace
+}  // namespace qlsweep::trainer
