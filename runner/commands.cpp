@@ -9,6 +9,7 @@
 #include "analysis/estimate_table.h"
 #include "analysis/memory_estimator.h"
 #include "analysis/text_table.h"
+#include "analysis/trial_filter.h"
 #include "analysis/trial_table.h"
 #include "runner/coordinator.h"
 #include "runner/gpu_slots.h"
@@ -143,7 +144,9 @@ int RunsCommand(const TableArgs& args, const CommonOptions& common) {
   auto index = OpenIndexForReading(common.db_path);
   analysis::TextTable table;
   table.headers = {"trial", "sweep", "name", "status", "attempts", "started", "wall s", "error"};
-  for (const auto& t : index->Trials(args.sweep, args.status)) {
+  std::vector<analysis::ParamCondition> conditions;
+  for (const auto& w : args.where) conditions.push_back(analysis::ParseParamCondition(w));
+  for (const auto& t : analysis::FilterTrials(index->Trials(args.sweep, args.status), conditions)) {
     char wall[32];
     std::snprintf(wall, sizeof(wall), "%.1f", t.wall_s);
     table.rows.push_back(

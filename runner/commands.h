@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "runner/train_command.h"
 
@@ -23,6 +24,7 @@ struct RunArgs {
 
 struct TableArgs {
   std::string sweep, by, status;
+  std::vector<std::string> where;  // "lora.r>=16": every condition must hold
 };
 
 // Exit codes: 0 success, 1 failure, 2 invalid input (config errors, unknown sweep), 130

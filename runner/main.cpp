@@ -71,6 +71,9 @@ int main(int argc, char** argv) {
   add_db(runs_cmd);
   add_format(runs_cmd);
   runs_cmd->add_option("--sweep", runs.sweep, "Only trials of this sweep");
+  runs_cmd->add_option("--where", runs.where,
+                       "Only trials whose parameter satisfies KEY OP VALUE, e.g. 'lora.r>=16' "
+                       "(repeatable; OP: = != < <= > >=)");
   runs_cmd->add_option("--status", runs.status,
                        "Only trials with this status (done, oom, failed, ...)");
 

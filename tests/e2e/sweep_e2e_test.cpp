@@ -94,6 +94,12 @@ TEST_F(SweepEndToEnd, RecordsEveryTrialInSqliteAndHdf5AndResumes) {
   auto table = RunQlsweep("table --db " + db_ + " --by lora.r --format csv");
   ASSERT_EQ(table.exit_code, 0);
   EXPECT_EQ(std::count(table.out.begin(), table.out.end(), '\n'), 4) << table.out;  // header + 3
+
+  // runs --where: numeric comparison on a config parameter (r=4 only; r=2 twice is left out).
+  auto where = RunQlsweep("runs --db " + db_ + " --where 'lora.r>=4' --format csv");
+  ASSERT_EQ(where.exit_code, 0);
+  EXPECT_EQ(std::count(where.out.begin(), where.out.end(), '\n'), 2) << where.out;
+  EXPECT_NE(where.out.find("lora.r=4"), std::string::npos) << where.out;
 }
 
 TEST_F(SweepEndToEnd, InvalidSweepRunsNothing) {
