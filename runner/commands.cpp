@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "analysis/calibration_table.h"
 #include "analysis/estimate_table.h"
 #include "analysis/memory_estimator.h"
 #include "analysis/text_table.h"
@@ -136,7 +137,9 @@ int TableCommand(const TableArgs& args, const CommonOptions& common) {
                  sweep.c_str());
     return kExitInvalid;
   }
-  PrintTable(analysis::TrialTable(trials, args.by), common.format);
+  PrintTable(
+      args.calibration ? analysis::CalibrationTable(trials) : analysis::TrialTable(trials, args.by),
+      common.format);
   return 0;
 }
 

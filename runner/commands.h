@@ -25,6 +25,7 @@ struct RunArgs {
 struct TableArgs {
   std::string sweep, by, status;
   std::vector<std::string> where;  // "lora.r>=16": every condition must hold
+  bool calibration = false;        // table: predicted vs measured memory
 };
 
 // Exit codes: 0 success, 1 failure, 2 invalid input (config errors, unknown sweep), 130

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <memory>
 
+#include "analysis/memory_estimator.h"
 #include "runner/child_process.h"
 #include "runner/progress.h"
 #include "runner/trial_environment.h"
@@ -20,6 +21,18 @@
 
 namespace qlsweep::runner {
 namespace {
+
+// The memory estimator's prediction, stored beside what the trial measured (`table
+// --calibration` compares them). Trials of presets the estimator does not know get none.
+void RecordPrediction(const sweeps::TrialConfig& trial, std::map<std::string, double>* results) {
+  try {
+    const auto e = analysis::EstimateMemory(trial);
+    (*results)["predicted.allocated_bytes"] = static_cast<double>(e.allocated_bytes);
+    (*results)["predicted.reserved_bytes"] = static_cast<double>(e.reserved_bytes);
+    (*results)["predicted.total_bytes"] = static_cast<double>(e.total_bytes);
+  } catch (const std::invalid_argument&) {
+  }
+}
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -208,6 +221,7 @@ class SweepRun {
     auto outcome =
         trial.outcome.Finish(exit.code, exit.signal, trial.timed_out, trial.interrupted, wall);
     outcome.h5_path = trial.h5_path;
+    RecordPrediction(*trial.trial, &outcome.results);
     index_.RecordOutcome(outcome);
     busy_[trial.slot] = false;
     ++summary_.ran;

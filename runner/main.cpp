@@ -64,6 +64,8 @@ int main(int argc, char** argv) {
   add_db(table_cmd);
   add_format(table_cmd);
   table_cmd->add_option("--sweep", table.sweep, "Sweep name (default: the only or latest sweep)");
+  table_cmd->add_flag("--calibration", table.calibration,
+                      "Predicted (memory estimator) vs measured memory, with the error");
   table_cmd->add_option("--by", table.by, "Order rows by this config key, e.g. data.seq_len");
 
   TableArgs runs;
