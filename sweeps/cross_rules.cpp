@@ -1,6 +1,8 @@
 // Rules that tie several trial keys together (each key alone may be valid, the mix is not).
 #include "sweeps/cross_rules.h"
 
+#include "sweeps/model_shapes.h"
+
 namespace qlsweep::sweeps {
 namespace {
 
@@ -31,6 +33,17 @@ std::vector<ConfigIssue> CheckCrossRules(const nlohmann::json& resolved,
   if (source != "synthetic" && resolved.at("data").at("path").get<std::string>().empty()) {
     issues.push_back(ConfigIssue{"", FirstSetLine(key_lines, {"data.path", "data.source"}),
                                  "data.path", "required when data.source is '" + source + "'"});
+  }
+  // A preset's context length is known before anything runs (real weights are checked on load).
+  if (resolved.at("model").at("weights").get<std::string>().empty()) {
+    const auto preset = PresetShape(resolved.at("model").at("preset").get<std::string>());
+    const auto seq_len = resolved.at("data").at("seq_len").get<int64_t>();
+    if (seq_len > preset.max_seq) {
+      issues.push_back(
+          ConfigIssue{"", FirstSetLine(key_lines, {"data.seq_len", "model.preset"}), "data.seq_len",
+                      std::to_string(seq_len) + " exceeds the " + preset.name + " context of " +
+                          std::to_string(preset.max_seq) + " tokens"});
+    }
   }
   return issues;
 }

@@ -127,14 +127,16 @@ TEST_F(SweepInterruption, CtrlCRecordsTheRunningTrialKilledAndStops) {
 }
 
 TEST_F(SweepInterruption, TrialPastTheTimeLimitIsRecordedTimeoutAndTheSweepGoesOn) {
-  // The first trial would run for hours; the second fails at once (seq_len past the model's
-  // maximum), so the limit cannot catch it even on a busy machine.
-  const auto sweep = WriteSweep(Sweep("slow", "data.seq_len: [32, 4096]", 100000));
+  // The first trial would run for hours; the second fails at once (its data file is missing),
+  // so the limit cannot catch it even on a busy machine.
+  const auto sweep = WriteSweep(
+      Sweep("slow", "data.source: [synthetic, tokens]\n  data.path: [/nonexistent/tokens.jsonl]",
+            100000));
   const auto result = RunQlsweep("run " + sweep + " --db " + db_ + " --quiet --timeout 3");
   ASSERT_EQ(result.exit_code, 0) << result.out;
   const auto rows = qlsweep::storage::RunIndex::OpenReadOnly(db_)->Trials("slow");
   ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[0].params.at("data.seq_len"), "32");
+  EXPECT_EQ(rows[0].params.at("data.source"), "synthetic");
   EXPECT_EQ(rows[0].status, "timeout");
   EXPECT_NE(rows[0].error.find("time limit"), std::string::npos) << rows[0].error;
   EXPECT_GE(rows[0].wall_s, 3.0);

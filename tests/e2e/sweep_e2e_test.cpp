@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 using qlsweep::e2e::RunQlsweep;
 using SweepEndToEnd = qlsweep::e2e::E2eTest;
 
-// Two ranks train; a third trial (seq_len past the tiny model's 2048) fails; the sweep goes on.
+// Two ranks train; a third trial (its data file is missing) fails; the sweep goes on.
 constexpr const char* kSweep = R"(name: e2e
 base:
   model: {preset: tiny}
@@ -31,7 +31,7 @@ base:
 grid:
   lora.r: [2, 4]
 include:
-  - {lora.r: 2, data.seq_len: 4096}
+  - {lora.r: 2, data.source: tokens, data.path: /nonexistent/qlsweep-e2e-tokens.jsonl}
 )";
 
 TEST_F(SweepEndToEnd, RecordsEveryTrialInSqliteAndHdf5AndResumes) {
@@ -49,8 +49,9 @@ TEST_F(SweepEndToEnd, RecordsEveryTrialInSqliteAndHdf5AndResumes) {
     EXPECT_EQ(t.attempts, 1);
     if (t.status == "failed") {
       ++failed;
-      EXPECT_EQ(t.params.at("data.seq_len"), "4096");
-      EXPECT_NE(t.error.find("seq_len"), std::string::npos) << t.error;
+      EXPECT_EQ(t.params.at("data.source"), "tokens");
+      EXPECT_NE(t.error.find("/nonexistent/qlsweep-e2e-tokens.jsonl"), std::string::npos)
+          << t.error;
       continue;
     }
     ASSERT_EQ(t.status, "done") << t.error;
