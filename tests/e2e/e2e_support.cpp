@@ -108,4 +108,21 @@ int CountStatus(const std::vector<storage::TrialRow>& rows, const std::string& s
   return n;
 }
 
+std::string TinyCpuSweep(const std::string& name, const std::string& grid_lines, int steps,
+                         const std::string& extra) {
+  return "name: " + name + R"(
+base:
+  model: {preset: tiny}
+  quantization: {type: none}
+  data: {seq_len: 32}
+  train: {steps: )" +
+         std::to_string(steps) + R"(, micro_batch: 2, warmup_steps: 1}
+  optim: {name: adamw, lr: 0.01}
+  eval: {interval: 3, batches: 2}
+  hardware: {device: cpu}
+grid:
+  )" + grid_lines +
+         "\n" + extra;
+}
+
 }  // namespace qlsweep::e2e

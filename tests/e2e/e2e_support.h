@@ -78,4 +78,9 @@ class E2eTest : public ::testing::Test {
   std::string db_;
 };
 
+// A sweep of tiny CPU trials (~1 s each, `steps` steps) whose `grid:` holds `grid_lines` (YAML,
+// indented by two spaces); `extra` is appended after the grid (e.g. an include: block).
+std::string TinyCpuSweep(const std::string& name, const std::string& grid_lines, int steps = 6,
+                         const std::string& extra = "");
+
 }  // namespace qlsweep::e2e

@@ -15,18 +15,7 @@ namespace {
 using qlsweep::e2e::RunQlsweep;
 using SeveralGpus = qlsweep::e2e::E2eTest;
 
-constexpr const char* kSweep = R"(name: gpus
-base:
-  model: {preset: tiny}
-  quantization: {type: none}
-  data: {seq_len: 32}
-  train: {steps: 6, micro_batch: 2, warmup_steps: 1}
-  optim: {name: adamw, lr: 0.01}
-  eval: {interval: 3, batches: 2}
-  hardware: {device: cpu}
-grid:
-  lora.r: [2, 4]
-)";
+const std::string kSweep = qlsweep::e2e::TinyCpuSweep("gpus", "lora.r: [2, 4]");
 
 std::map<std::string, std::string> Environment(const qlsweep::storage::RunIndex& index,
                                                const std::string& id) {

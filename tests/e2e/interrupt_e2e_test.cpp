@@ -18,27 +18,11 @@ using qlsweep::e2e::BackgroundQlsweep;
 using qlsweep::e2e::ChildrenOf;
 using qlsweep::e2e::CountStatus;
 using qlsweep::e2e::RunQlsweep;
+using qlsweep::e2e::TinyCpuSweep;
 using qlsweep::e2e::TrialsNow;
 using qlsweep::e2e::WaitFor;
 using qlsweep::storage::TrialRow;
 using SweepInterruption = qlsweep::e2e::E2eTest;
-
-// Tiny CPU trials (~1 s each) varying along `axis`.
-std::string Sweep(const std::string& name, const std::string& axis, int steps = 6) {
-  return "name: " + name + R"(
-base:
-  model: {preset: tiny}
-  quantization: {type: none}
-  data: {seq_len: 32}
-  train: {steps: )" +
-         std::to_string(steps) + R"(, micro_batch: 2, warmup_steps: 1}
-  optim: {name: adamw, lr: 0.01}
-  eval: {interval: 3, batches: 2}
-  hardware: {device: cpu}
-grid:
-  )" + axis +
-         "\n";
-}
 
 const TrialRow* FindStatus(const std::vector<TrialRow>& rows, const std::string& status) {
   for (const auto& row : rows) {
@@ -70,7 +54,7 @@ pid_t RunningTrialProcess(const BackgroundQlsweep& coordinator, const std::strin
 TEST_F(SweepInterruption, ResumesAfterTheCoordinatorIsKilled) {
   // This test process adopts the orphaned trial process, so it can see how that process ended.
   ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-  const auto sweep = WriteSweep(Sweep("sigkill", "lora.r: [2, 4, 8]", 8));
+  const auto sweep = WriteSweep(TinyCpuSweep("sigkill", "lora.r: [2, 4, 8]", 8));
   BackgroundQlsweep coordinator({"run", sweep, "--db", db_}, (dir_ / "run1.log").string());
   const pid_t trial = RunningTrialProcess(coordinator, db_, "sigkill", 1);
   ASSERT_GT(trial, 0) << "no state with one trial done and one running";
@@ -101,7 +85,7 @@ TEST_F(SweepInterruption, ResumesAfterTheCoordinatorIsKilled) {
 }
 
 TEST_F(SweepInterruption, CtrlCRecordsTheRunningTrialKilledAndStops) {
-  const auto sweep = WriteSweep(Sweep("sigint", "lora.r: [2, 4]"));
+  const auto sweep = WriteSweep(TinyCpuSweep("sigint", "lora.r: [2, 4]"));
   BackgroundQlsweep coordinator({"run", sweep, "--db", db_}, (dir_ / "run1.log").string());
   ASSERT_GT(RunningTrialProcess(coordinator, db_, "sigint", 0), 0);
   ASSERT_EQ(kill(coordinator.pid(), SIGINT), 0);
@@ -129,9 +113,9 @@ TEST_F(SweepInterruption, CtrlCRecordsTheRunningTrialKilledAndStops) {
 TEST_F(SweepInterruption, TrialPastTheTimeLimitIsRecordedTimeoutAndTheSweepGoesOn) {
   // The first trial would run for hours; the second fails at once (its data file is missing),
   // so the limit cannot catch it even on a busy machine.
-  const auto sweep = WriteSweep(
-      Sweep("slow", "data.source: [synthetic, tokens]\n  data.path: [/nonexistent/tokens.jsonl]",
-            100000));
+  const auto sweep = WriteSweep(TinyCpuSweep(
+      "slow", "data.source: [synthetic, tokens]\n  data.path: [/nonexistent/tokens.jsonl]",
+      100000));
   const auto result = RunQlsweep("run " + sweep + " --db " + db_ + " --quiet --timeout 3");
   ASSERT_EQ(result.exit_code, 0) << result.out;
   const auto rows = qlsweep::storage::RunIndex::OpenReadOnly(db_)->Trials("slow");
@@ -151,7 +135,7 @@ TEST_F(SweepInterruption, TrialPastTheTimeLimitIsRecordedTimeoutAndTheSweepGoesO
 
 TEST_F(SweepInterruption, TrialKilledBySignalIsRecordedAndTheSweepGoesOn) {
   // What the kernel's OOM killer (or a user's kill -9) does to a trial process.
-  const auto sweep = WriteSweep(Sweep("crash", "train.steps: [100000, 6]"));
+  const auto sweep = WriteSweep(TinyCpuSweep("crash", "train.steps: [100000, 6]"));
   BackgroundQlsweep coordinator({"run", sweep, "--db", db_}, (dir_ / "run1.log").string());
   const pid_t trial = RunningTrialProcess(coordinator, db_, "crash", 0);
   ASSERT_GT(trial, 0);

@@ -19,20 +19,10 @@ using qlsweep::e2e::RunQlsweep;
 using SweepEndToEnd = qlsweep::e2e::E2eTest;
 
 // Two ranks train; a third trial (its data file is missing) fails; the sweep goes on.
-constexpr const char* kSweep = R"(name: e2e
-base:
-  model: {preset: tiny}
-  quantization: {type: none}
-  data: {seq_len: 32}
-  train: {steps: 6, micro_batch: 2, warmup_steps: 1}
-  optim: {name: adamw, lr: 0.01}
-  eval: {interval: 3, batches: 2}
-  hardware: {device: cpu}
-grid:
-  lora.r: [2, 4]
-include:
-  - {lora.r: 2, data.source: tokens, data.path: /nonexistent/qlsweep-e2e-tokens.jsonl}
-)";
+const std::string kSweep =
+    qlsweep::e2e::TinyCpuSweep("e2e", "lora.r: [2, 4]", 6,
+                               "include:\n  - {lora.r: 2, data.source: tokens, data.path: "
+                               "/nonexistent/qlsweep-e2e-tokens.jsonl}\n");
 
 TEST_F(SweepEndToEnd, RecordsEveryTrialInSqliteAndHdf5AndResumes) {
   const auto sweep = WriteSweep(kSweep);
