@@ -13,6 +13,7 @@ find_package(GTest REQUIRED)
 # SQLite: the GPU machine has libsqlite3.so.0 but no header; scripts/device passes
 # SQLite3_INCLUDE_DIR (a carried sqlite3.h) and SQLite3_LIBRARY (the .so.0) explicitly.
 find_package(SQLite3 REQUIRED)
+include(${CMAKE_CURRENT_LIST_DIR}/SentencePiece.cmake)  # optional: tokenizer.model files
 
 if(QLSWEEP_WITH_CUDA)
   include(CheckLanguage)

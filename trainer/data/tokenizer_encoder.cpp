@@ -12,7 +12,7 @@ namespace {
 namespace fs = std::filesystem;
 
 Tokenizer FindTokenizer(const std::string& tokenizer_path, const std::string& weights_path) {
-  if (!tokenizer_path.empty()) return Tokenizer::FromHfJson(tokenizer_path);
+  if (!tokenizer_path.empty()) return Tokenizer::FromFile(tokenizer_path);
   if (weights_path.empty()) {
     throw std::invalid_argument(
         "model.tokenizer: text data needs a tokenizer (give model.tokenizer or model.weights)");
@@ -20,10 +20,9 @@ Tokenizer FindTokenizer(const std::string& tokenizer_path, const std::string& we
   if (fs::path(weights_path).extension() == ".gguf") {
     return Tokenizer::FromVocab(GgufSource(weights_path).Tokenizer());
   }
-  const auto beside = fs::path(weights_path) / "tokenizer.json";
-  if (fs::exists(beside)) return Tokenizer::FromHfJson(beside);
-  throw std::invalid_argument("model.tokenizer: no tokenizer.json in " + weights_path +
-                              "; give model.tokenizer");
+  if (const auto beside = FindTokenizerFile(weights_path)) return Tokenizer::FromFile(*beside);
+  throw std::invalid_argument("model.tokenizer: no tokenizer.json or tokenizer.model in " +
+                              weights_path + "; give model.tokenizer");
 }
 
 }  // namespace

@@ -21,10 +21,10 @@ class TokenizerEncoder : public TextEncoder {
   Tokenizer tokenizer_;
 };
 
-// model.tokenizer when given (a tokenizer.json), else the vocabulary inside a GGUF `weights`
-// file, else tokenizer.json beside an HF checkpoint. The tokenizer's vocabulary must fit the
-// model's (`model_vocab`). Throws std::invalid_argument naming the file when none is found or
-// the sizes disagree.
+// model.tokenizer when given (a tokenizer.json or a SentencePiece .model), else the vocabulary
+// inside a GGUF `weights` file, else tokenizer.json (or tokenizer.model) beside an HF
+// checkpoint. The tokenizer's vocabulary must fit the model's (`model_vocab`). Throws
+// std::invalid_argument naming the file when none is found or the sizes disagree.
 std::unique_ptr<TokenizerEncoder> OpenTokenizer(const std::string& tokenizer_path,
                                                 const std::string& weights_path,
                                                 int64_t model_vocab);

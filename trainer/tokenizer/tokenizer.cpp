@@ -1,4 +1,5 @@
-// A BPE tokenizer (byte-level or SentencePiece-style) that encodes text to ids and back.
+// A tokenizer (byte-level BPE, SentencePiece-style BPE, or a SentencePiece model) that encodes
+// text to ids and back.
 #include "trainer/tokenizer/tokenizer.h"
 
 #include <algorithm>
@@ -51,11 +52,19 @@ bool HasInnerMarker(std::string_view token) {
 
 }  // namespace
 
-Tokenizer::Tokenizer(TokenizerSpec spec) : spec_(std::move(spec)) {
+Tokenizer::Tokenizer(TokenizerSpec spec) : Tokenizer(std::move(spec), nullptr) {}
+
+Tokenizer::Tokenizer(TokenizerSpec spec, std::shared_ptr<const SentencePieceModel> model)
+    : spec_(std::move(spec)), model_(std::move(model)) {
   const auto fail = [&](const std::string& what) {
     throw std::runtime_error("tokenizer " + spec_.source + ": " + what);
   };
   if (spec_.vocab.empty()) fail("empty vocabulary");
+  if ((spec_.kind == TokenizerKind::kSentencePieceModel) != (model_ != nullptr)) {
+    fail(
+        "a SentencePiece model tokenizer needs its .model file "
+        "(Tokenizer::FromSentencePieceModel)");
+  }
   const int32_t n = static_cast<int32_t>(spec_.vocab.size());
   token_to_id_.reserve(spec_.vocab.size());
   for (int32_t id = 0; id < n; ++id) token_to_id_.try_emplace(spec_.vocab[id], id);
@@ -268,6 +277,8 @@ std::vector<int32_t> Tokenizer::Encode(std::string_view text, const EncodeOption
   for (const TextSegment& s : segments) {
     if (s.token_id != -1) {
       out.push_back(s.token_id);
+    } else if (model_) {
+      model_->Encode(s.text, out);
     } else if (spec_.kind == TokenizerKind::kByteLevel) {
       EncodeByteLevel(s.text, cache, out);
     } else {
@@ -311,6 +322,7 @@ std::string Tokenizer::DecodeSentencePiece(const std::vector<const std::string*>
 }
 
 std::string Tokenizer::Decode(std::span<const int32_t> ids, bool skip_special) const {
+  if (model_) return DecodeWithModel(ids, skip_special);
   std::vector<const std::string*> tokens;
   tokens.reserve(ids.size());
   for (int32_t id : ids) {

@@ -1,9 +1,11 @@
-// A BPE tokenizer (byte-level or SentencePiece-style) that encodes text to ids and back.
+// A tokenizer (byte-level BPE, SentencePiece-style BPE, or a SentencePiece model) that encodes
+// text to ids and back.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -14,6 +16,7 @@
 #include "trainer/tokenizer/added_tokens.h"
 #include "trainer/tokenizer/bpe_merges.h"
 #include "trainer/tokenizer/gguf_vocab.h"
+#include "trainer/tokenizer/sentencepiece_model.h"
 #include "trainer/tokenizer/tokenizer_spec.h"
 
 namespace qlsweep::trainer {
@@ -38,6 +41,14 @@ class Tokenizer {
                                  const std::filesystem::path& vocab_bpe);
   // The tokenizer.ggml.* arrays of a GGUF file.
   static Tokenizer FromVocab(const GgufVocab& vocab);
+  // A SentencePiece tokenizer.model (e.g. Llama 2's), encoded and decoded by libsentencepiece.
+  // Control pieces (<s>, </s>) and <unk> are special tokens matched in the raw text, as in HF's
+  // conversion; add_special_tokens adds BOS. Throws std::runtime_error naming the file when it
+  // is missing or corrupt, or when the build has no libsentencepiece.
+  static Tokenizer FromSentencePieceModel(const std::filesystem::path& model_file);
+  // Picks the reader by the file name: *.model is a SentencePiece model, anything else HF's
+  // tokenizer.json; a folder is read through FindTokenizerFile.
+  static Tokenizer FromFile(const std::filesystem::path& file);
 
   std::vector<int32_t> Encode(std::string_view text, const EncodeOptions& options = {}) const;
   // UTF-8 text of ids (ill-formed sequences become U+FFFD, as HF's decode does).
@@ -74,8 +85,12 @@ class Tokenizer {
                            std::vector<int32_t>& out) const;
   void EncodeWord(std::string_view word, std::vector<int32_t>& out) const;
   std::string DecodeSentencePiece(const std::vector<const std::string*>& tokens) const;
+  std::string DecodeWithModel(std::span<const int32_t> ids, bool skip_special) const;
+
+  Tokenizer(TokenizerSpec spec, std::shared_ptr<const SentencePieceModel> model);
 
   TokenizerSpec spec_;
+  std::shared_ptr<const SentencePieceModel> model_;  // kSentencePieceModel: encodes and decodes
   std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>> token_to_id_;
   BpeMerges merges_;
   AddedTokenMatcher added_;
@@ -86,5 +101,9 @@ class Tokenizer {
   // place before a "▁" that follows a non-"▁": the text is split there and the pieces cached.
   bool split_before_markers_ = false;
 };
+
+// The tokenizer file of an HF checkpoint folder: tokenizer.json, else tokenizer.model (HF's own
+// order, the fast tokenizer first); nullopt when it has neither.
+std::optional<std::filesystem::path> FindTokenizerFile(const std::filesystem::path& folder);
 
 }  // namespace qlsweep::trainer

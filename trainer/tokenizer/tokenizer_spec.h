@@ -20,6 +20,9 @@ enum class TokenizerKind {
   // SentencePiece-style BPE as HF converts it (Llama 2): spaces become "▁", one "▁" is prepended,
   // the whole text is one word, and characters outside the vocabulary fall back to <0xNN> tokens.
   kSentencePiece,
+  // A SentencePiece tokenizer.model run by libsentencepiece (BPE or unigram, the model's own
+  // normalizer); the spec holds its pieces, special ids and control tokens (sentencepiece_model.h).
+  kSentencePieceModel,
 };
 
 struct TokenizerSpec {
