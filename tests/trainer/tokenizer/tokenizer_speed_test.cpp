@@ -47,9 +47,9 @@ double ThreadCpuSeconds() {
   return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
-double SecondsToEncode(const Tokenizer& tok, const std::string& text, size_t& n_ids) {
+double SecondsToEncode(const Tokenizer& tok, const std::string& text, std::vector<int32_t>& ids) {
   const double start = ThreadCpuSeconds();
-  n_ids = tok.Encode(text, {.parse_special = false}).size();
+  ids = tok.Encode(text, {.parse_special = false});
   return ThreadCpuSeconds() - start;
 }
 
@@ -60,14 +60,24 @@ TEST(TokenizerSpeed, OneMegabyteUnderASecond) {
   const Tokenizer gpt2 =
       Tokenizer::FromGpt2Files(dir / "gpt2" / "encoder.json", dir / "gpt2" / "vocab.bpe");
   const Tokenizer llama2 = Tokenizer::FromHfJson(dir / "llama2" / "tokenizer.json");
+  std::vector<const Tokenizer*> tokenizers = {&gpt2, &llama2};
+#ifdef QLSWEEP_HAVE_SENTENCEPIECE
+  const Tokenizer llama2_model =
+      Tokenizer::FromSentencePieceModel(testing::AssetDir() / "llama2_sp" / "tokenizer.model");
+  tokenizers.push_back(&llama2_model);
+#endif
   for (const std::string& text : texts) {
-    for (const Tokenizer* tok : {&gpt2, &llama2}) {
-      size_t n_ids = 0;
-      const double seconds = SecondsToEncode(*tok, text, n_ids);
-      std::cout << tok->spec().source << ": " << text.size() << " bytes -> " << n_ids << " ids in "
-                << seconds << " CPU s\n";
-      EXPECT_GT(n_ids, text.size() / 10);
+    std::vector<std::vector<int32_t>> ids(tokenizers.size());
+    for (size_t i = 0; i < tokenizers.size(); ++i) {
+      const double seconds = SecondsToEncode(*tokenizers[i], text, ids[i]);
+      std::cout << tokenizers[i]->spec().source << ": " << text.size() << " bytes -> "
+                << ids[i].size() << " ids in " << seconds << " CPU s\n";
+      EXPECT_GT(ids[i].size(), text.size() / 10);
       EXPECT_LT(seconds, 1.0);
+    }
+    // Llama 2's tokenizer.model (when built with libsentencepiece) agrees with its tokenizer.json.
+    if (ids.size() > 2) {
+      EXPECT_TRUE(ids[2] == ids[1]);
     }
   }
 }
