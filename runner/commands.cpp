@@ -1,6 +1,7 @@
 // Subcommand bodies: load inputs, call the coordinator / run index / analysis, print results.
 #include "runner/commands.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -9,7 +10,10 @@
 #include "analysis/calibration_table.h"
 #include "analysis/estimate_table.h"
 #include "analysis/memory_estimator.h"
+#include "analysis/report.h"
+#include "analysis/sweep_analysis.h"
 #include "analysis/text_table.h"
+#include "analysis/tradeoff_tables.h"
 #include "analysis/trial_filter.h"
 #include "analysis/trial_table.h"
 #include "runner/coordinator.h"
@@ -51,9 +55,36 @@ void PrintTable(const analysis::TextTable& table, const std::string& format) {
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
+// `table --by KEY`: the trade-off layout of that key; a note on stderr when quality is empty.
+int TradeoffCommand(const storage::RunIndex& index, const std::string& sweep, const std::string& by,
+                    const CommonOptions& common) {
+  analysis::SweepAnalysis analysis;
+  analysis::TextTable table;
+  try {
+    analysis = analysis::LoadSweepAnalysis(index, sweep);
+    table = analysis::TradeoffTable(analysis, analysis::ParseTradeoffKey(by));
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "qlsweep: %s\n", e.what());
+    return kExitInvalid;
+  }
+  PrintTable(table, common.format);
+  const auto& h = table.headers;
+  if (!analysis.yardstick && std::find(h.begin(), h.end(), "quality") != h.end()) {
+    std::fprintf(stderr, "quality: none (%s)\n", analysis.no_quality_reason.c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int RunCommand(const RunArgs& args, const CommonOptions& common) {
+  if (!QLSWEEP_HAS_TRAINER) {
+    std::fprintf(stderr,
+                 "qlsweep: this build has no trainer (configured with QLSWEEP_WITH_TORCH=OFF), so "
+                 "`run` cannot launch trials; use a build with libtorch (scripts/setup configures "
+                 "build/). Nothing was run.\n");
+    return 1;
+  }
   sweeps::ExpandedSweep sweep;
   try {
     sweep = LoadSweepOrDefault(args.sweep_file);
@@ -131,6 +162,7 @@ int PlanCommand(const std::string& sweep_file) {
 int TableCommand(const TableArgs& args, const CommonOptions& common) {
   auto index = OpenIndexForReading(common.db_path);
   const auto sweep = ResolveSweepName(*index, args.sweep);
+  if (!args.by.empty() && !args.calibration) return TradeoffCommand(*index, sweep, args.by, common);
   const auto trials = index->Trials(sweep);
   if (trials.empty()) {
     std::fprintf(stderr, "qlsweep: %s: no trials recorded for sweep '%s'\n", common.db_path.c_str(),
@@ -140,6 +172,32 @@ int TableCommand(const TableArgs& args, const CommonOptions& common) {
   PrintTable(
       args.calibration ? analysis::CalibrationTable(trials) : analysis::TrialTable(trials, args.by),
       common.format);
+  return 0;
+}
+
+int ReportCommand(const ReportArgs& args, const CommonOptions& common) {
+  auto index = OpenIndexForReading(common.db_path);
+  const auto sweep = ResolveSweepName(*index, args.sweep);
+  analysis::SweepAnalysis analysis;
+  try {
+    analysis = analysis::LoadSweepAnalysis(*index, sweep);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "qlsweep: %s\n", e.what());
+    return kExitInvalid;
+  }
+  const auto db_dir = std::filesystem::absolute(common.db_path).parent_path();
+  analysis::ReportOptions options;
+  options.out_dir = args.out_dir.empty() ? (db_dir / ("report-" + sweep)).string() : args.out_dir;
+  options.gnuplot = args.gnuplot;
+  options.series_dir = (db_dir / "series").string();
+  const auto outcome = analysis::WriteReport(analysis, options);
+  for (const auto& w : outcome.warnings) std::fprintf(stderr, "qlsweep: warning: %s\n", w.c_str());
+  std::printf("report of sweep %s: %zu file(s) in %s; open %s/index.html\n", sweep.c_str(),
+              outcome.files.size(), options.out_dir.c_str(), options.out_dir.c_str());
+  if (!outcome.plot_error.empty()) {
+    std::fprintf(stderr, "qlsweep: plots: %s\n", outcome.plot_error.c_str());
+    return 1;
+  }
   return 0;
 }
 

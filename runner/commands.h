@@ -28,6 +28,12 @@ struct TableArgs {
   bool calibration = false;        // table: predicted vs measured memory
 };
 
+struct ReportArgs {
+  std::string sweep;    // empty = the latest sweep
+  std::string out_dir;  // empty = report-<sweep>/ beside the run index
+  std::string gnuplot = "gnuplot";
+};
+
 // Exit codes: 0 success, 1 failure, 2 invalid input (config errors, unknown sweep), 130
 // interrupted.
 struct EstimateArgs {
@@ -40,6 +46,8 @@ int EstimateCommand(const EstimateArgs& args, const CommonOptions& common);
 int GpusCommand(const CommonOptions& common);
 int PlanCommand(const std::string& sweep_file);
 int TableCommand(const TableArgs& args, const CommonOptions& common);
+// Exit 0 when everything was written, 1 when the plots could not be drawn (the tables were).
+int ReportCommand(const ReportArgs& args, const CommonOptions& common);
 int RunsCommand(const TableArgs& args, const CommonOptions& common);
 int QueryCommand(const std::string& sql, const CommonOptions& common);
 

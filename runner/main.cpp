@@ -1,4 +1,4 @@
-// qlsweep: one binary, git-style subcommands (run, plan, train, table, runs, query).
+// qlsweep: one binary, git-style subcommands (run, plan, train, table, report, runs, query, ...).
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
       app.add_subcommand("plan", "Print the trials a sweep expands into (nothing runs)");
   plan_cmd->add_option("sweep", plan_file, "Sweep file (YAML); without one, the built-in default");
 
+#if QLSWEEP_HAS_TRAINER  // a build without torch has no trainer, hence no `train`
   std::string trial_file, h5_path;
   auto* train_cmd = app.add_subcommand(
       "train", "Run one trial in this process; events as JSON lines on stdout (what `run` spawns)");
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--h5", h5_path, "Write the step and eval series to this HDF5 file");
   train_cmd->footer("Trial keys (dotted paths; every key is optional):\n" +
                     qlsweep::sweeps::SchemaHelpText());
+#endif
 
   TableArgs table;
   auto* table_cmd = app.add_subcommand("table", "Print the trade-off table of a sweep's trials");
@@ -66,7 +68,37 @@ int main(int argc, char** argv) {
   table_cmd->add_option("--sweep", table.sweep, "Sweep name (default: the only or latest sweep)");
   table_cmd->add_flag("--calibration", table.calibration,
                       "Predicted (memory estimator) vs measured memory, with the error");
-  table_cmd->add_option("--by", table.by, "Order rows by this config key, e.g. data.seq_len");
+  table_cmd->add_option(
+      "--by", table.by,
+      "Trade-off table of this key, one row per trial (oom and failed included), ending with\n"
+      "its Pareto fronts; 'fits?' is judged against the trials' GPU profile:\n"
+      "  data.seq_len (seq_len)  activation memory, total, fits?, tokens/s\n"
+      "  lora.r (rank)           trainable params, total, fits?, tokens/s, eval loss, quality\n"
+      "  batch (train.micro_batch, train.grad_accum)\n"
+      "                          effective batch, total, fits?, tokens/s, time per batch\n"
+      "  quality (memory)        total, fits?, eval loss, perplexity, quality; by memory\n"
+      "  any other key           total, fits?, tokens/s, eval loss, quality\n"
+      "Without --by: every recorded figure of each trial. Definitions: docs/analysis.md");
+
+  ReportArgs report;
+  auto* report_cmd = app.add_subcommand(
+      "report", "Write a sweep's tables and plots (gnuplot) into one folder with an index.html");
+  report_cmd->footer(
+      "Writes index.html and report.md (everything below on one page), tables/*.md and *.csv\n"
+      "(the trial table, each trade-off table of `table --by` that the sweep's varied keys call\n"
+      "for, the two Pareto fronts) and plots/*.svg, *.png drawn by gnuplot from plots/*.gp and\n"
+      "*.dat: peak memory by each numeric varied key with the GPU profile's line, quality (or\n"
+      "eval loss) and tokens/s vs memory with their Pareto fronts, and the loss curves from the\n"
+      "HDF5 series. Definitions: docs/analysis.md");
+  add_db(report_cmd);
+  report_cmd->add_option("--sweep", report.sweep, "Sweep name (default: the latest sweep)");
+  report_cmd->add_option("--out", report.out_dir,
+                         "Output folder (default: report-<sweep>/ beside the run index)");
+  report_cmd
+      ->add_option("--gnuplot", report.gnuplot,
+                   "gnuplot program or path; without it only tables and scripts are written "
+                   "(exit 1)")
+      ->capture_default_str();
 
   TableArgs runs;
   auto* runs_cmd = app.add_subcommand("runs", "List recorded trials");
@@ -101,8 +133,11 @@ int main(int argc, char** argv) {
   try {
     if (*run_cmd) return RunCommand(run, common);
     if (*plan_cmd) return PlanCommand(plan_file);
+#if QLSWEEP_HAS_TRAINER
     if (*train_cmd) return TrainCommand(trial_file, h5_path);
+#endif
     if (*table_cmd) return TableCommand(table, common);
+    if (*report_cmd) return ReportCommand(report, common);
     if (*runs_cmd) return RunsCommand(runs, common);
     if (*query_cmd) return QueryCommand(sql, common);
     if (*estimate_cmd) return EstimateCommand(estimate, common);

@@ -104,6 +104,8 @@ class RunIndex {
   // Trials in planning order, optionally of one sweep (through sweep_trials) and one status.
   std::vector<TrialRow> Trials(const std::string& sweep = "", const std::string& status = "") const;
   std::optional<TrialRow> Trial(const std::string& id) const;
+  // The recorded sweep of that name (spec_json included), or nullopt.
+  std::optional<SweepRecord> Sweep(const std::string& name) const;
   // Runs any SQL (several statements allowed; the rows are those of the last statement that
   // returns columns). On a read-only index a statement that writes is refused with a StorageError.
   QueryResult Query(const std::string& sql) const;

@@ -1,4 +1,4 @@
-// RunIndex reads: trial listings with their params and results.
+// RunIndex reads: trial listings with their params and results, and sweep records.
 #include "storage/run_index.h"
 #include "storage/sqlite_statement.h"
 #include "storage/trial_status.h"
@@ -83,6 +83,16 @@ std::optional<TrialRow> RunIndex::Trial(const std::string& id) const {
       ReadTrialRows(TrialSelect("t.sweep", "t.name") + "FROM trials AS t WHERE t.id = ?1", {id});
   if (rows.empty()) return std::nullopt;
   return std::move(rows.front());
+}
+
+std::optional<SweepRecord> RunIndex::Sweep(const std::string& name) const {
+  Statement select(
+      db_, path_,
+      "SELECT name, file, gpu_profile, reference, spec_json FROM sweeps WHERE name = ?1");
+  select.Bind(1, name);
+  if (!select.Step()) return std::nullopt;
+  return SweepRecord{select.Text(0), select.Text(1), select.Text(2), select.Text(3),
+                     select.Text(4)};
 }
 
 }  // namespace qlsweep::storage

@@ -48,7 +48,8 @@ TEST(AnalysisMemory, LoraParamsOfLlama2_7bRank16OnAllTargets) {
   const auto shape = sweeps::PresetShape("llama2-7b");
   // 32 layers * 16 * (4 * (4096 + 4096) + 3 * (4096 + 11008)).
   EXPECT_EQ(LoraParams(shape, Measured7b().lora), 39'976'960);
-  sweeps::LoraConfig qv{16, 32, 0, {"q", "v"}};
+  sweeps::LoraConfig qv = Measured7b().lora;  // r = 16
+  qv.targets = {"q", "v"};
   EXPECT_EQ(LoraParams(shape, qv), 32 * 16 * 2 * (4096 + 4096));
 }
 

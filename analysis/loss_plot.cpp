@@ -1,0 +1,97 @@
+// Loss curves: reading /train and /eval of each trial's series file, and the plot of them.
+#include "analysis/loss_plot.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "analysis/gnuplot_script.h"
+#include "analysis/memory_plots.h"
+#include "storage/series_file.h"
+
+namespace qlsweep::analysis {
+namespace {
+
+// "x y" rows of the finite pairs, then the block separator; false when no row was written.
+bool AppendBlock(const std::vector<double>& x, const std::vector<double>& y, std::string* data) {
+  bool any = false;
+  for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
+    if (!std::isfinite(x[i]) || !std::isfinite(y[i])) continue;
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.6g %.6g\n", x[i], y[i]);
+    *data += buf;
+    any = true;
+  }
+  if (any) *data += "\n\n";
+  return any;
+}
+
+}  // namespace
+
+std::vector<TrialSeries> ReadTrialSeries(const SweepAnalysis& a, const std::string& fallback_dir,
+                                         std::vector<std::string>* problems) {
+  namespace fs = std::filesystem;
+  std::vector<TrialSeries> all;
+  for (size_t i = 0; i < a.trials.size(); ++i) {
+    const auto& t = a.trials[i];
+    std::string path = t.h5_path;
+    if (path.empty() || !fs::exists(path))
+      path = (fs::path(fallback_dir) / (t.id + ".h5")).string();
+    if (!fs::exists(path)) continue;
+    try {
+      TrialSeries s;
+      s.trial = i;
+      s.step = storage::ReadSeries(path, "train/step");
+      s.loss = storage::ReadSeries(path, "train/loss");
+      s.eval_step = storage::ReadSeries(path, "eval/step");
+      s.eval_loss = storage::ReadSeries(path, "eval/eval_loss");
+      all.push_back(std::move(s));
+    } catch (const std::exception& e) {
+      if (problems != nullptr) problems->push_back(e.what());
+    }
+  }
+  return all;
+}
+
+std::optional<PlotFile> LossCurvesPlot(const SweepAnalysis& a,
+                                       const std::vector<TrialSeries>& series) {
+  PlotFile plot{"loss-curves", "Training loss (lines) and eval loss (points) per trial", "", ""};
+  const std::string file = GnuplotQuote(plot.stem + ".dat");
+  std::string clauses;
+  int block = 0;
+  double last_step = 0;
+  for (size_t n = 0; n < series.size(); ++n) {
+    const auto& s = series[n];
+    // The ten colours of CommonSettings, then the same colours dashed.
+    const std::string style =
+        " lt " + std::to_string(n % 10 + 1) + " dt " + std::to_string(n / 10 + 1);
+    std::string label = ShortLabel(a, s.trial);
+    if (a.trials[s.trial].status != "done") label += " (" + a.trials[s.trial].status + ")";
+    for (double step : s.step)
+      last_step = std::isfinite(step) ? std::max(last_step, step) : last_step;
+    const bool train = AppendBlock(s.step, s.loss, &plot.data);
+    if (train) {
+      clauses += (clauses.empty() ? "" : ", \\\n     ") + file + " index " +
+                 std::to_string(block++) + " using 1:2 with lines" + style + " title " +
+                 GnuplotQuote(label);
+    }
+    if (AppendBlock(s.eval_step, s.eval_loss, &plot.data)) {
+      clauses += (clauses.empty() ? "" : ", \\\n     ") + file + " index " +
+                 std::to_string(block++) + " using 1:2 with points" + style + " ps 1.1" + " " +
+                 (train ? "notitle" : "title " + GnuplotQuote(label + " eval"));
+    }
+  }
+  if (clauses.empty()) return std::nullopt;
+  plot.body = "set title " + GnuplotQuote("Loss per trial - sweep " + a.sweep.name) + "\n";
+  plot.body += "set xlabel 'optimizer step (eval at step 0: the untuned base model)'\n";
+  plot.body += "set xrange [0:*]\n";
+  // Whole steps only: about ten tics whatever the run's length.
+  plot.body += "set xtics " +
+               std::to_string(std::max(1, static_cast<int>(std::ceil(last_step / 10)))) + "\n";
+  plot.body += "set ylabel 'loss (nats/token): train lines, eval points'\n";
+  plot.body += "plot " + clauses + "\n";
+  return plot;
+}
+
+}  // namespace qlsweep::analysis

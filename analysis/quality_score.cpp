@@ -1,0 +1,40 @@
+// Finding the sweep's reference trial and scoring each trial against it.
+#include "analysis/quality_score.h"
+
+#include "analysis/trial_values.h"
+
+namespace qlsweep::analysis {
+
+std::optional<QualityYardstick> FindYardstick(const std::vector<storage::TrialRow>& trials,
+                                              const std::string& reference, std::string* why) {
+  auto fail = [&](const std::string& reason) -> std::optional<QualityYardstick> {
+    if (why != nullptr) *why = reason;
+    return std::nullopt;
+  };
+  if (reference.empty()) return fail("the sweep names no reference trial");
+  const storage::TrialRow* ref = nullptr;
+  for (const auto& t : trials) {
+    if (t.name == reference) ref = &t;
+  }
+  if (ref == nullptr) return fail("reference trial '" + reference + "' is not recorded");
+  if (ref->status != "done") {
+    return fail("reference trial '" + reference + "' did not finish (" + ref->status + ")");
+  }
+  const auto base = Result(*ref, "base_eval_loss"), loss = Result(*ref, "final_eval_loss");
+  if (!base || !loss) return fail("reference trial '" + reference + "' has no eval losses");
+  if (*base - *loss <= 0) {
+    return fail("reference trial '" + reference + "' did not improve on the base model");
+  }
+  if (why != nullptr) why->clear();
+  return QualityYardstick{reference, *base, *loss};
+}
+
+std::optional<double> QualityScore(const storage::TrialRow& trial,
+                                   const QualityYardstick& yardstick) {
+  if (trial.status != "done") return std::nullopt;
+  const auto loss = Result(trial, "final_eval_loss");
+  if (!loss) return std::nullopt;
+  return (yardstick.base_loss - *loss) / (yardstick.base_loss - yardstick.reference_loss);
+}
+
+}  // namespace qlsweep::analysis

@@ -1,0 +1,111 @@
+// The report's plot data and gnuplot commands (drawing them is the e2e report test's part).
+#include "analysis/memory_plots.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "analysis/gnuplot_script.h"
+#include "analysis/loss_plot.h"
+#include "tests/analysis/sweep_fixture.h"
+#include "tests/storage/scratch_dir.h"
+
+namespace qlsweep::analysis {
+namespace {
+
+bool Has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// The data blocks of a plot's data file (split at the two blank lines).
+std::vector<std::string> Blocks(const std::string& data) {
+  std::vector<std::string> blocks;
+  size_t start = 0, end;
+  while ((end = data.find("\n\n\n", start)) != std::string::npos) {
+    blocks.push_back(data.substr(start, end + 1 - start));
+    start = end + 3;
+  }
+  return blocks;
+}
+
+class MemoryPlotsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = testing::WriteFixtureRuns(dir_.File("runs"));
+    index_ = storage::RunIndex::OpenReadOnly(db_);
+  }
+  storage::testing::ScratchDir dir_;
+  std::string db_;
+  std::unique_ptr<storage::RunIndex> index_;
+};
+
+TEST_F(MemoryPlotsTest, MemoryBySeqLenHasTheProfileLineAndTheOomTrials) {
+  const auto a = LoadSweepAnalysis(*index_, "seq-4050");
+  EXPECT_EQ(NumericVaryingKeys(a), std::vector<std::string>{"data.seq_len"});
+  const auto plot = MemoryByKeyPlot(a, "data.seq_len");
+  EXPECT_EQ(plot.stem, "memory-by-data.seq_len");
+  const auto blocks = Blocks(plot.data);
+  ASSERT_EQ(blocks.size(), 2u) << plot.data;
+  EXPECT_EQ(blocks[0], "512 5.50977\n1024 5.82031\n");   // GiB: the profile is over 1 GiB
+  EXPECT_EQ(blocks[1], "2048 5.99707\n4096 5.99707\n");  // oom at the profile's memory
+  EXPECT_TRUE(Has(plot.body, "title 'out of memory (drawn at the budget)'"));
+  EXPECT_TRUE(Has(plot.body, "5.99707 with lines dt 2"));
+  EXPECT_TRUE(Has(plot.body, "'rtx4050-laptop-6gb: 6,141 MiB'"));
+  EXPECT_TRUE(Has(plot.body, "set ylabel 'peak memory in use (GiB)'"));
+  EXPECT_TRUE(Has(plot.body, "set logscale x 2"));  // 512..4096
+  EXPECT_TRUE(Has(plot.body, "set xtics (512, 1024, 2048, 4096)"));
+  EXPECT_TRUE(Has(plot.body, "set yrange [0:*]"));
+}
+
+TEST_F(MemoryPlotsTest, QualityPlotUsesTheScoreAndDrawsTheFront) {
+  const auto a = LoadSweepAnalysis(*index_, "rank-4050");
+  const auto plot = MemoryQualityPlot(a);
+  ASSERT_TRUE(plot.has_value());
+  EXPECT_TRUE(Has(plot->body, "quality score (1 = reference lora.r=64)"));
+  const auto blocks = Blocks(plot->data + "\n\n");
+  ASSERT_EQ(blocks.size(), 2u) << plot->data;
+  EXPECT_EQ(std::count(blocks[0].begin(), blocks[0].end(), '\n'), 5);  // the finished trials
+  EXPECT_TRUE(Has(blocks[0], "5.24023 0.5 \"r=4\" 0\n5.29688 0.625 \"r=8\" 1\n"));
+  EXPECT_EQ(blocks[1], "5.24023 0.5\n5.29688 0.625\n5.50977 0.75\n5.98047 1\n");  // by memory
+  EXPECT_TRUE(Has(plot->body, "with steps"));
+  EXPECT_TRUE(Has(plot->body, "'rtx4050-laptop-6gb: 6,141 MiB'"));  // near the points: drawn
+
+  const auto speed = SpeedMemoryPlot(a);
+  ASSERT_TRUE(speed.has_value());
+  EXPECT_TRUE(Has(speed->data, "\n\n\n5.24023 2659\n5.29688 2946\n"));
+}
+
+TEST_F(MemoryPlotsTest, WithoutAReferenceTheQualityPlotShowsEvalLoss) {
+  const auto plot = MemoryQualityPlot(LoadSweepAnalysis(*index_, "seq-4050"));
+  ASSERT_TRUE(plot.has_value());
+  EXPECT_TRUE(Has(plot->body, "eval loss (nats/token, lower is better)"));
+}
+
+TEST_F(MemoryPlotsTest, LossCurvesFromTheSeriesFiles) {
+  const auto a = LoadSweepAnalysis(*index_, "rank-4050");
+  std::vector<std::string> problems;
+  const auto series = ReadTrialSeries(a, "", &problems);
+  EXPECT_TRUE(problems.empty());
+  ASSERT_EQ(series.size(), 5u);  // the finished trials have files
+  EXPECT_EQ(series[0].step, (std::vector<double>{1, 2, 3, 4}));
+  EXPECT_EQ(series[0].eval_step, (std::vector<double>{0, 4}));
+  const auto plot = LossCurvesPlot(a, series);
+  ASSERT_TRUE(plot.has_value());
+  EXPECT_EQ(Blocks(plot->data).size(), 10u);  // train and eval of each
+  EXPECT_TRUE(Has(plot->body, "title 'r=4'"));
+  EXPECT_FALSE(LossCurvesPlot(a, {}).has_value());
+}
+
+TEST(GnuplotScript, SvgThenPngOfTheSameBody) {
+  const auto script = ScriptForOutputs("m", "plot 1\n", true);
+  EXPECT_TRUE(Has(script, "set terminal svg"));
+  EXPECT_TRUE(Has(script, "set output 'm.svg'"));
+  EXPECT_TRUE(Has(script, "set terminal pngcairo"));
+  EXPECT_TRUE(Has(script, "set output 'm.png'\nreplot"));
+  EXPECT_FALSE(Has(ScriptForOutputs("m", "plot 1\n", false), "png"));
+  EXPECT_EQ(GnuplotQuote("it's"), "'it''s'");
+  EXPECT_EQ(DataFieldQuote("a \"b\""), "\"a 'b'\"");
+}
+
+}  // namespace
+}  // namespace qlsweep::analysis
