@@ -103,6 +103,7 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
   options.retry_failed = args.retry_failed;
   options.trial_timeout_s = args.timeout_s;
   options.quiet = args.quiet;
+  options.save_adapters = args.save_adapters;
   const auto summary = RunSweep(sweep, options);
   std::fprintf(stderr,
                "sweep %s: %d trial(s); ran %d (done %d, oom %d, failed %d, killed %d, timeout %d); "

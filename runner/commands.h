@@ -18,6 +18,7 @@ struct RunArgs {
   bool retry_failed = false;
   double timeout_s = 0;
   bool quiet = false;
+  bool save_adapters = false;  // keep each trial's PEFT adapter under <db dir>/adapters/<id>/
   std::string
       gpus;  // --gpus "0,1": one trial per entry at once; empty = CUDA_VISIBLE_DEVICES or one
 };

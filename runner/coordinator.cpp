@@ -156,10 +156,13 @@ class SweepRun {
     if (!gpu.empty()) env["CUDA_VISIBLE_DEVICES"] = gpu;
     try {
       const auto config_path = WriteTrialFile(*trial, root_ / "trials");
+      std::vector<std::string> argv{options_.self_exe, "train", config_path, "--h5",
+                                    running->h5_path};
+      if (options_.save_adapters) {
+        argv.insert(argv.end(), {"--save-adapter", (root_ / "adapters" / trial->id).string()});
+      }
       running->child = std::make_unique<ChildProcess>(
-          std::vector<std::string>{options_.self_exe, "train", config_path, "--h5",
-                                   running->h5_path},
-          env, (root_ / "logs" / (trial->id + ".log")).string());
+          argv, env, (root_ / "logs" / (trial->id + ".log")).string());
     } catch (const std::exception& e) {
       running->outcome.OnLine(e.what());  // recorded as the failure's message
     }

@@ -15,6 +15,7 @@ struct RunOptions {
   bool retry_failed = false;   // re-run trials recorded as failed, oom or timeout
   double trial_timeout_s = 0;  // 0 = no limit
   bool quiet = false;          // no progress lines
+  bool save_adapters = false;  // each trial saves its adapter to <db dir>/adapters/<id>/
   // One trial runs per entry at once, with CUDA_VISIBLE_DEVICES set to it ("" = left as
   // inherited). Empty = a single slot "" (runner/gpu_slots.h computes the CLI default).
   std::vector<std::string> gpus;

@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--timeout", run.timeout_s, "Per-trial time limit in seconds (0 = none)")
       ->capture_default_str();
   run_cmd->add_flag("--quiet", run.quiet, "No progress lines");
+  run_cmd->add_flag(
+      "--save-adapters", run.save_adapters,
+      "Save each trial's LoRA adapter (PEFT format) to <db dir>/adapters/<trial id>/");
   run_cmd->add_option(
       "--gpus", run.gpus,
       "Comma-separated GPUs (CUDA_VISIBLE_DEVICES entries), one trial on each at once "
@@ -52,11 +55,14 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("sweep", plan_file, "Sweep file (YAML); without one, the built-in default");
 
 #if QLSWEEP_HAS_TRAINER  // a build without torch has no trainer, hence no `train`
-  std::string trial_file, h5_path;
+  std::string trial_file, h5_path, adapter_dir;
   auto* train_cmd = app.add_subcommand(
       "train", "Run one trial in this process; events as JSON lines on stdout (what `run` spawns)");
   train_cmd->add_option("trial", trial_file, "Trial file (YAML or JSON; keys below)")->required();
   train_cmd->add_option("--h5", h5_path, "Write the step and eval series to this HDF5 file");
+  train_cmd->add_option("--save-adapter", adapter_dir,
+                        "Save the trained LoRA adapter here (adapter_model.safetensors + "
+                        "adapter_config.json, as HF PEFT writes them)");
   train_cmd->footer("Trial keys (dotted paths; every key is optional):\n" +
                     qlsweep::sweeps::SchemaHelpText());
 #endif
@@ -134,7 +140,7 @@ int main(int argc, char** argv) {
     if (*run_cmd) return RunCommand(run, common);
     if (*plan_cmd) return PlanCommand(plan_file);
 #if QLSWEEP_HAS_TRAINER
-    if (*train_cmd) return TrainCommand(trial_file, h5_path);
+    if (*train_cmd) return TrainCommand(trial_file, h5_path, adapter_dir);
 #endif
     if (*table_cmd) return TableCommand(table, common);
     if (*report_cmd) return ReportCommand(report, common);

@@ -58,7 +58,8 @@ void EmitError(const std::string& message) {
 
 }  // namespace
 
-int TrainCommand(const std::string& trial_path, const std::string& h5_path) {
+int TrainCommand(const std::string& trial_path, const std::string& h5_path,
+                 const std::string& adapter_dir) {
   sweeps::TrialConfig trial;
   try {
     trial = sweeps::LoadTrialFile(trial_path);
@@ -76,7 +77,7 @@ int TrainCommand(const std::string& trial_path, const std::string& h5_path) {
     }
   }
   TrialSink sink(std::move(series));
-  return trainer::RunTrial(trial, sink);
+  return trainer::RunTrial(trial, sink, {.adapter_dir = adapter_dir});
 }
 
 }  // namespace qlsweep::runner

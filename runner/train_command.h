@@ -8,6 +8,7 @@ namespace qlsweep::runner {
 // Loads and validates the trial file, runs it, writes every event as one JSON line on stdout and
 // (when h5_path is not empty) the step and eval series into that HDF5 file. Returns the exit code
 // of trainer/train/events.h (config errors print the file, line and key and return kExitConfig).
-int TrainCommand(const std::string& trial_path, const std::string& h5_path);
+int TrainCommand(const std::string& trial_path, const std::string& h5_path,
+                 const std::string& adapter_dir = "");
 
 }  // namespace qlsweep::runner

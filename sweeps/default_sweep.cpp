@@ -27,7 +27,7 @@ base:
     lr: 0.01  # high for real models; lets a random tiny model learn in 24 steps
   eval:
     interval: 8
-    batches: 2
+    sequences: 2
 grid:
   lora.r: [4, 8, 16]
 )";

@@ -81,7 +81,7 @@ TrialConfig TrialFromResolved(const nlohmann::json& resolved, std::string name) 
                                       Int(quant, "block_size"), List(quant, "skip")};
   const auto& lora = resolved.at("lora");
   t.lora = LoraConfig{Int(lora, "r"), Float(lora, "alpha"), Float(lora, "dropout"),
-                      List(lora, "targets")};
+                      List(lora, "targets"), Str(lora, "init")};
   const auto& data = resolved.at("data");
   t.data = DataConfig{Str(data, "source"), Str(data, "path"), Int(data, "seq_len"),
                       Float(data, "eval_fraction"), Str(data, "prompt_template")};
@@ -94,7 +94,7 @@ TrialConfig TrialFromResolved(const nlohmann::json& resolved, std::string name) 
   t.optim = OptimConfig{Str(optim, "name"),    Float(optim, "lr"),  Float(optim, "beta1"),
                         Float(optim, "beta2"), Float(optim, "eps"), Float(optim, "weight_decay")};
   const auto& eval = resolved.at("eval");
-  t.eval = EvalConfig{Int(eval, "interval"), Int(eval, "batches")};
+  t.eval = EvalConfig{Int(eval, "interval"), Int(eval, "sequences")};
   const auto& hw = resolved.at("hardware");
   t.hardware = HardwareConfig{Str(hw, "device"), Str(hw, "dtype"), Str(hw, "gpu_profile")};
   t.resolved = resolved;

@@ -89,6 +89,9 @@ std::vector<KeySpec> BuildSchema() {
       Float("lora.alpha", 32.0, Above(0), "adapter scaling numerator: scaling = alpha / r"),
       Float("lora.dropout", 0.05, FromBelow(0, 1), "dropout on the adapter input, training only"),
       List("lora.targets", kModules, kModules, 1, "linear layers that get adapters"),
+      Str("lora.init", "", {},
+          "PEFT adapter folder to start from (adapter_config.json + adapter_model.safetensors); "
+          "empty = fresh adapters (B = 0)"),
 
       Str("data.source", "synthetic", {"synthetic", "text", "jsonl", "tokens"},
           "training data kind; synthetic = random tokens, for shape-only runs"),
@@ -98,7 +101,7 @@ std::vector<KeySpec> BuildSchema() {
             "share of sequences held out for evaluation"),
       Str("data.prompt_template", "alpaca", {}, "prompt template for jsonl instruction data"),
 
-      Int("train.steps", 20, AtLeast(1), "optimizer steps"),
+      Int("train.steps", 20, AtLeast(0), "optimizer steps; 0 = evaluate only"),
       Int("train.micro_batch", 1, AtLeast(1), "sequences per forward/backward pass"),
       Int("train.grad_accum", 1, AtLeast(1), "micro-batches per optimizer step"),
       Float("train.max_grad_norm", 1.0, AtLeast(0), "gradient clipping threshold; 0 disables"),
@@ -118,7 +121,9 @@ std::vector<KeySpec> BuildSchema() {
 
       Int("eval.interval", 0, AtLeast(0),
           "evaluate every N optimizer steps; 0 = only before and after training"),
-      Int("eval.batches", 4, AtLeast(1), "micro-batches per evaluation"),
+      Int("eval.sequences", 8, AtLeast(1),
+          "held-out sequences per evaluation (the same ones whatever the micro-batch; capped at "
+          "the eval split's size)"),
 
       Str("hardware.device", "auto", {"auto", "cpu", "cuda"}, "where the trial runs"),
       Str("hardware.dtype", "auto", {"auto", "bf16", "fp16", "fp32"},

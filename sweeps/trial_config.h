@@ -28,6 +28,7 @@ struct LoraConfig {
   double alpha;                      // scaling = alpha / r
   double dropout;                    // on the adapter input, training only
   std::vector<std::string> targets;  // subset of q, k, v, o, gate, up, down
+  std::string init;                  // PEFT adapter folder to start from; empty = fresh (B = 0)
 };
 
 struct DataConfig {
@@ -58,8 +59,8 @@ struct OptimConfig {
 };
 
 struct EvalConfig {
-  int interval;  // evaluate every N optimizer steps; 0 = only before and after training
-  int batches;   // micro-batches per evaluation
+  int interval;   // evaluate every N optimizer steps; 0 = only before and after training
+  int sequences;  // held-out sequences per evaluation, independent of the micro-batch
 };
 
 struct HardwareConfig {

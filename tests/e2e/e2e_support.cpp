@@ -118,7 +118,7 @@ base:
   train: {steps: )" +
          std::to_string(steps) + R"(, micro_batch: 2, warmup_steps: 1}
   optim: {name: adamw, lr: 0.01}
-  eval: {interval: 3, batches: 2}
+  eval: {interval: 3, sequences: 2}
   hardware: {device: cpu}
 grid:
   )" + grid_lines +

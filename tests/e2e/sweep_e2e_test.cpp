@@ -46,9 +46,11 @@ TEST_F(SweepEndToEnd, RecordsEveryTrialInSqliteAndHdf5AndResumes) {
     }
     ASSERT_EQ(t.status, "done") << t.error;
     ++done;
-    // Plausible values: a random model over 512 tokens starts near ln(512) = 6.24 and learns.
+    // Plausible values: a random model over 512 tokens, whose logits have variance ~1 at
+    // initialisation (trainer/model/llama.cpp RandomBase), starts near ln(512) + 1/2 = 6.74
+    // (E[logsumexp] of Gaussian logits) and learns.
     const double base = t.results.at("base_eval_loss"), final = t.results.at("final_eval_loss");
-    EXPECT_NEAR(base, std::log(512.0), 0.3);
+    EXPECT_NEAR(base, std::log(512.0) + 0.5, 0.3);
     EXPECT_LT(final, base);
     EXPECT_GT(t.results.at("tokens_per_s"), 0.0);
     EXPECT_GT(t.results.at("peak_reserved_bytes"), 0.0);

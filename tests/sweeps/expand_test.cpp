@@ -237,7 +237,7 @@ TEST(SweepsExpand, DefaultSweepIsTheDocumentedSmallSweep) {
     EXPECT_EQ(t.train.steps, 24);
     EXPECT_EQ(t.train.micro_batch, 4);
     EXPECT_EQ(t.eval.interval, 8);
-    EXPECT_EQ(t.eval.batches, 2);
+    EXPECT_EQ(t.eval.sequences, 2);
     EXPECT_EQ(t.optim.name, "adamw");
     EXPECT_DOUBLE_EQ(t.optim.lr, 0.01);
     EXPECT_EQ(t.hardware.device, "auto");  // the GPU when there is one, else the CPU

@@ -41,7 +41,7 @@ data: {source: jsonl, path: d.jsonl, seq_len: 256, eval_fraction: 0.1, prompt_te
 train: {steps: 30, micro_batch: 2, grad_accum: 4, max_grad_norm: 0.5, warmup_steps: 3,
         grad_checkpointing: false, seed: 7}
 optim: {name: adamw_8bit, lr: 1e-3, beta1: 0.8, beta2: 0.99, eps: 1e-6, weight_decay: 0.01}
-eval: {interval: 10, batches: 2}
+eval: {interval: 10, sequences: 2}
 hardware: {device: cuda, dtype: bf16, gpu_profile: rtx4050-laptop-6gb}
 )",
                                 "t.yaml");
@@ -76,7 +76,7 @@ hardware: {device: cuda, dtype: bf16, gpu_profile: rtx4050-laptop-6gb}
   EXPECT_DOUBLE_EQ(t.optim.eps, 1e-6);
   EXPECT_DOUBLE_EQ(t.optim.weight_decay, 0.01);
   EXPECT_EQ(t.eval.interval, 10);
-  EXPECT_EQ(t.eval.batches, 2);
+  EXPECT_EQ(t.eval.sequences, 2);
   EXPECT_EQ(t.hardware.device, "cuda");
   EXPECT_EQ(t.hardware.dtype, "bf16");
   EXPECT_EQ(t.hardware.gpu_profile, "rtx4050-laptop-6gb");

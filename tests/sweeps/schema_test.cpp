@@ -46,7 +46,7 @@ TEST(SweepsSchema, DefaultsAreTheDocumentedOnes) {
     "model": {"preset": "tiny", "weights": "", "tokenizer": ""},
     "quantization": {"type": "nf4", "double_quant": true, "block_size": 64,
                      "skip": ["embed", "norm", "lm_head"]},
-    "lora": {"r": 16, "alpha": 32.0, "dropout": 0.05,
+    "lora": {"r": 16, "alpha": 32.0, "dropout": 0.05, "init": "",
              "targets": ["q", "k", "v", "o", "gate", "up", "down"]},
     "data": {"source": "synthetic", "path": "", "seq_len": 512, "eval_fraction": 0.05,
              "prompt_template": "alpaca"},
@@ -54,7 +54,7 @@ TEST(SweepsSchema, DefaultsAreTheDocumentedOnes) {
               "warmup_steps": 2, "grad_checkpointing": true, "seed": 0},
     "optim": {"name": "paged_adamw_8bit", "lr": 0.0002, "beta1": 0.9, "beta2": 0.999,
               "eps": 1e-8, "weight_decay": 0.0},
-    "eval": {"interval": 0, "batches": 4},
+    "eval": {"interval": 0, "sequences": 8},
     "hardware": {"device": "auto", "dtype": "auto", "gpu_profile": ""}
   })");
   TrialConfig t = ResolveTrial(nlohmann::json::object());
@@ -71,7 +71,7 @@ TEST(SweepsSchema, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(t.optim.name, "paged_adamw_8bit");
   EXPECT_DOUBLE_EQ(t.optim.lr, 2e-4);
   EXPECT_DOUBLE_EQ(t.optim.eps, 1e-8);
-  EXPECT_EQ(t.eval.batches, 4);
+  EXPECT_EQ(t.eval.sequences, 8);
   EXPECT_EQ(t.hardware.device, "auto");
 }
 
@@ -90,7 +90,7 @@ TEST(SweepsSchema, ConstraintTextNamesTheLimits) {
   EXPECT_EQ(ConstraintText(*FindKey("lora.dropout")), "[0, 1)");
   EXPECT_EQ(ConstraintText(*FindKey("data.eval_fraction")), "(0, 0.5]");
   EXPECT_EQ(ConstraintText(*FindKey("lora.alpha")), "> 0");
-  EXPECT_EQ(ConstraintText(*FindKey("train.steps")), ">= 1");
+  EXPECT_EQ(ConstraintText(*FindKey("train.steps")), ">= 0");
   EXPECT_EQ(ConstraintText(*FindKey("quantization.block_size")), "[32, 4096], a power of 2");
   EXPECT_EQ(ConstraintText(*FindKey("quantization.type")), "one of none, nf4, fp4");
   EXPECT_EQ(ConstraintText(*FindKey("lora.targets")),

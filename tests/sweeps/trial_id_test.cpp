@@ -30,9 +30,9 @@ TEST(SweepsTrialId, CanonicalTextOfTheDefaultsIsPinned) {
   EXPECT_EQ(
       CanonicalJson(t.resolved),
       R"({"data":{"eval_fraction":0.05,"path":"","prompt_template":"alpaca","seq_len":512,)"
-      R"("source":"synthetic"},"eval":{"batches":4,"interval":0},)"
+      R"("source":"synthetic"},"eval":{"interval":0,"sequences":8},)"
       R"("hardware":{"device":"auto","dtype":"auto","gpu_profile":""},)"
-      R"("lora":{"alpha":32.0,"dropout":0.05,"r":16,)"
+      R"("lora":{"alpha":32.0,"dropout":0.05,"init":"","r":16,)"
       R"("targets":["q","k","v","o","gate","up","down"]},)"
       R"("model":{"preset":"tiny","tokenizer":"","weights":""},)"
       R"("optim":{"beta1":0.9,"beta2":0.999,"eps":1e-08,"lr":0.0002,"name":"paged_adamw_8bit",)"
@@ -79,7 +79,7 @@ TEST(SweepsTrialId, SweepTrialEqualsTheSameTrialWrittenByHand) {
   ExpandedSweep sweep = DefaultSweep();
   ASSERT_EQ(sweep.trials.size(), 3u);
   TrialConfig by_hand = LoadTrialText(R"(
-eval: {batches: 2, interval: 8}
+eval: {sequences: 2, interval: 8}
 optim: {name: adamw, lr: 0.01}
 train: {micro_batch: 4, steps: 24}
 data: {seq_len: 64, source: synthetic}
@@ -95,7 +95,7 @@ model: {preset: tiny}
 TEST(SweepsTrialId, FlattenParamsGivesOneJsonTextPerDottedKey) {
   TrialConfig t = ResolveTrial(nlohmann::json::parse(R"({"lora": {"r": 8}})"));
   auto params = FlattenParams(t.resolved);
-  EXPECT_EQ(params.size(), 34u);
+  EXPECT_EQ(params.size(), 35u);
   EXPECT_EQ(params.at("lora.r"), "8");
   EXPECT_EQ(params.at("lora.alpha"), "32.0");
   EXPECT_EQ(params.at("model.preset"), "\"tiny\"");

@@ -13,6 +13,7 @@
 #include "trainer/data/eval_split.h"
 #include "trainer/data/packing.h"
 #include "trainer/data/prompt_template.h"
+#include "trainer/data/synthetic.h"
 
 namespace qlsweep::trainer {
 namespace {
@@ -218,7 +219,7 @@ TEST(Dataset, OnlyResponseTokensAndEosAreTargets) {
   DatasetOptions one = o;
   one.micro_batch = 1;
   auto single = OpenDataset(one, &enc);
-  for (int64_t i = 0; i < single->eval_rows(); ++i) got += CheckLabels(single->Eval(i));
+  for (int64_t i = 0; i < single->eval_rows(); ++i) got += CheckLabels(single->Eval(i, 1));
   for (int64_t i = 0; i < single->train_rows(); ++i) got += CheckLabels(single->NextTrain());
   EXPECT_EQ(got, want);
 }
@@ -254,8 +255,10 @@ TEST(Dataset, TrainOrderIsSeededAndCoversEveryRowPerEpoch) {
   };
   EXPECT_EQ(sorted(epoch0), sorted(epoch1));  // each epoch is a permutation of all rows
   EXPECT_FALSE(torch::equal(torch::cat(epoch0), torch::cat(epoch1)));  // reshuffled
-  EXPECT_TRUE(torch::equal(a->Eval(0).tokens, a->Eval(0).tokens));
-  EXPECT_TRUE(torch::equal(a->Eval(0).tokens, a->Eval(a->eval_batches()).tokens));
+  ASSERT_GE(a->EvalRows(), 2);
+  EXPECT_TRUE(torch::equal(a->Eval(0, 2).tokens, a->Eval(0, 2).tokens));
+  EXPECT_TRUE(torch::equal(a->Eval(0, 2).tokens[1], a->Eval(1, 1).tokens[0]));  // rows, not batches
+  EXPECT_THROW(a->Eval(a->EvalRows() - 1, 2), std::runtime_error);
   o.seed = 12;
   auto c = OpenDataset(o, &enc);
   std::vector<torch::Tensor> other;
@@ -301,10 +304,30 @@ TEST(Dataset, Errors) {
   o.eval_fraction = 1e-9;
   auto src = OpenDataset(o, &enc);
   EXPECT_EQ(src->eval_rows(), 0);
-  ExpectError([&] { src->Eval(0); }, {o.path, "eval split is empty"});
+  ExpectError([&] { src->Eval(0, 1); }, {o.path, "eval split is empty"});
   o = RiddleOptions();
   o.prompt_template = "chatml";
   ExpectError([&] { OpenDataset(o, &enc); }, {"chatml"});
+}
+
+}  // namespace
+}  // namespace qlsweep::trainer
+
+namespace qlsweep::trainer {
+namespace {
+
+// Micro-batch 2 x 1 and 1 x 2 train on the same rows, and eval rows do not depend on batching:
+// that is what makes batch x accumulation trials of a sweep comparable.
+TEST(Synthetic, RowStreamIndependentOfMicroBatch) {
+  SyntheticSource two(64, 16, 2, 5), one(64, 16, 1, 5);
+  for (int step = 0; step < 3; ++step) {
+    auto pair = two.NextTrain().tokens;
+    auto first = one.NextTrain().tokens, second = one.NextTrain().tokens;
+    EXPECT_TRUE(torch::equal(pair, torch::cat({first, second})));
+  }
+  EXPECT_TRUE(torch::equal(two.Eval(0, 4).tokens.narrow(0, 2, 2), one.Eval(2, 2).tokens));
+  EXPECT_FALSE(
+      torch::equal(two.Eval(0, 2).tokens, SyntheticSource(64, 16, 2, 6).Eval(0, 2).tokens));
 }
 
 }  // namespace

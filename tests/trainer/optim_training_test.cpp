@@ -24,7 +24,7 @@ nlohmann::json RunTiny(const std::string& optim) {
       "lora": {"r": 64, "alpha": 64, "dropout": 0.0},
       "data": {"seq_len": 32}, "train": {"steps": 40, "micro_batch": 4, "warmup_steps": 4},
       "optim": {"name": ")" + optim + R"(", "lr": 0.003},
-      "eval": {"batches": 4}, "hardware": {"device": "cpu"}})"));
+      "eval": {"sequences": 4}, "hardware": {"device": "cpu"}})"));
   VectorSink sink;
   EXPECT_EQ(RunTrial(cfg, sink), kExitDone) << sink.events.back().dump();
   return sink.events.back();

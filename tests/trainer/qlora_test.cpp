@@ -35,7 +35,7 @@ double FinalEvalLoss(const std::string& quant_type, double* base_loss) {
   auto cfg = sweeps::ResolveTrial(nlohmann::json::parse(R"({
       "model": {"preset": "tiny"}, "data": {"seq_len": 64},
       "train": {"steps": 30, "micro_batch": 4, "warmup_steps": 2},
-      "optim": {"name": "adamw", "lr": 0.01}, "eval": {"batches": 4},
+      "optim": {"name": "adamw", "lr": 0.01}, "eval": {"sequences": 16},
       "hardware": {"device": "cpu"}, "lora": {"r": 8}})"));
   cfg.quantization.type = quant_type;
   LastEventSink sink;

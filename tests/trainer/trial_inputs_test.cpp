@@ -23,7 +23,7 @@ sweeps::TrialConfig Trial(const std::string& weights, const std::string& source,
   auto cfg = sweeps::ResolveTrial(nlohmann::json::parse(R"({
       "quantization": {"type": "nf4"}, "data": {"seq_len": 32, "eval_fraction": 0.2},
       "train": {"steps": 3, "micro_batch": 2, "warmup_steps": 1},
-      "optim": {"name": "adamw_8bit", "lr": 0.003}, "eval": {"batches": 1},
+      "optim": {"name": "adamw_8bit", "lr": 0.003}, "eval": {"sequences": 2},
       "hardware": {"device": "cpu"}})"));
   cfg.model.weights = weights;
   cfg.model.tokenizer = tokenizer;

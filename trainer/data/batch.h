@@ -16,8 +16,11 @@ class DataSource {
   virtual ~DataSource() = default;
   // The next training micro-batch (cycles through the training split deterministically).
   virtual Batch NextTrain() = 0;
-  // Evaluation micro-batch `index` of the held-out split (the same batch for the same index).
-  virtual Batch Eval(int64_t index) = 0;
+  // Held-out rows [first, first + count) ([count, T]): row i is the same whatever the batching, so
+  // every trial of a sweep evaluates the same sequences. first + count <= EvalRows().
+  virtual Batch Eval(int64_t first, int64_t count) = 0;
+  // How many distinct held-out rows there are (unbounded sources return INT64_MAX).
+  virtual int64_t EvalRows() const = 0;
 };
 
 }  // namespace qlsweep::trainer

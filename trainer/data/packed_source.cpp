@@ -60,16 +60,16 @@ Batch PackedSource::NextTrain() {
   return Gather(train_, idx);
 }
 
-Batch PackedSource::Eval(int64_t index) {
+Batch PackedSource::Eval(int64_t first, int64_t count) {
   if (!eval_.tokens.defined() || eval_rows() == 0) {
     throw std::runtime_error(describe_ + ": the eval split is empty (no document fell under " +
                              "data.eval_fraction; use more data or a larger fraction)");
   }
-  std::vector<int64_t> idx;
-  for (int64_t b = 0; b < micro_batch_; ++b) {
-    idx.push_back(((index % eval_batches()) * micro_batch_ + b) % eval_rows());
+  if (first < 0 || count < 1 || first + count > eval_rows()) {
+    throw std::runtime_error(describe_ + ": eval rows [" + std::to_string(first) + ", " +
+                             std::to_string(first + count) + ") of " + std::to_string(eval_rows()));
   }
-  return Gather(eval_, idx);
+  return {eval_.tokens.narrow(0, first, count), eval_.labels.narrow(0, first, count)};
 }
 
 }  // namespace qlsweep::trainer

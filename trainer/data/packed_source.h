@@ -19,13 +19,13 @@ class PackedSource : public DataSource {
   // The next `micro_batch` train rows ([B, T]) in a seeded shuffled order that is reshuffled
   // every epoch (a pass over all train rows); rows wrap into the next epoch.
   Batch NextTrain() override;
-  // Eval rows [index * B, index * B + B) modulo the eval row count: index 0 .. eval_batches() - 1
-  // covers every eval row once. Throws std::runtime_error when the eval split is empty.
-  Batch Eval(int64_t index) override;
+  // Eval rows [first, first + count). Throws std::runtime_error when the eval split is empty or
+  // the range passes its end.
+  Batch Eval(int64_t first, int64_t count) override;
+  int64_t EvalRows() const override { return eval_rows(); }
 
   int64_t train_rows() const { return train_.tokens.size(0); }
   int64_t eval_rows() const { return eval_.tokens.size(0); }
-  int64_t eval_batches() const { return (eval_rows() + micro_batch_ - 1) / micro_batch_; }
 
  private:
   void Reshuffle();

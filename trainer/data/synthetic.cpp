@@ -18,28 +18,30 @@ SyntheticSource::SyntheticSource(int64_t vocab, int64_t seq_len, int64_t micro_b
   perm_ = torch::randperm(vocab_, SeededGenerator(seed_), torch::kInt64);
 }
 
-Batch SyntheticSource::Make(uint64_t seed) const {
-  auto gen = SeededGenerator(seed);
-  auto tokens = torch::empty({micro_batch_, seq_len_}, torch::kInt64);
-  auto jumps = torch::randint(vocab_, {micro_batch_, seq_len_}, gen, torch::kInt64);
-  auto follow = torch::rand({micro_batch_, seq_len_}, gen).lt(0.9);
+Batch SyntheticSource::Make(uint64_t base, int64_t first, int64_t count) const {
+  auto tokens = torch::empty({count, seq_len_}, torch::kInt64);
   auto acc = tokens.accessor<int64_t, 2>();
-  auto jump = jumps.accessor<int64_t, 2>();
-  auto keep = follow.accessor<bool, 2>();
   auto perm = perm_.accessor<int64_t, 1>();
-  for (int64_t b = 0; b < micro_batch_; ++b) {
-    acc[b][0] = jump[b][0];
-    for (int64_t t = 1; t < seq_len_; ++t) {
-      acc[b][t] = keep[b][t] ? perm[acc[b][t - 1]] : jump[b][t];
-    }
+  for (int64_t b = 0; b < count; ++b) {
+    auto gen = SeededGenerator(base + static_cast<uint64_t>(first + b));
+    auto jumps = torch::randint(vocab_, {seq_len_}, gen, torch::kInt64);
+    auto follow = torch::rand({seq_len_}, gen).lt(0.9);
+    auto jump = jumps.accessor<int64_t, 1>();
+    auto keep = follow.accessor<bool, 1>();
+    acc[b][0] = jump[0];
+    for (int64_t t = 1; t < seq_len_; ++t) acc[b][t] = keep[t] ? perm[acc[b][t - 1]] : jump[t];
   }
   return {tokens, NextTokenLabels(tokens)};
 }
 
-Batch SyntheticSource::NextTrain() { return Make(seed_ * 1000003ull + 1 + next_++); }
+Batch SyntheticSource::NextTrain() {
+  auto batch = Make(seed_ * 1000003ull + 1, next_, micro_batch_);
+  next_ += micro_batch_;
+  return batch;
+}
 
-Batch SyntheticSource::Eval(int64_t index) {
-  return Make((seed_ ^ kEvalSeedOffset) + static_cast<uint64_t>(index));
+Batch SyntheticSource::Eval(int64_t first, int64_t count) {
+  return Make(seed_ ^ kEvalSeedOffset, first, count);
 }
 
 torch::Tensor NextTokenLabels(const torch::Tensor& tokens) {

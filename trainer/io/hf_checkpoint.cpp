@@ -1,5 +1,6 @@
 // HfCheckpoint: config.json parsed into a ModelShape, safetensors headers indexed and checked.
 #include "trainer/io/hf_checkpoint.h"
+#include "trainer/io/shape_text.h"
 
 #include <filesystem>
 #include <fstream>
@@ -15,14 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::string ShapeText(const std::vector<int64_t>& shape) {
-  std::ostringstream out;
-  out << "[";
-  for (size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
-  out << "]";
-  return out.str();
-}
 
 std::string ReadText(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

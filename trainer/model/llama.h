@@ -62,6 +62,11 @@ class LlamaModelImpl : public torch::nn::Module {
   void LoadBase(const BaseProvider& provider, const QuantPolicy& policy);
   // Re-draws every adapter's A from the global RNG and zeroes B.
   void ResetAdapters();
+  // Off: every projection computes its frozen base only (the untuned model); on by default.
+  void SetAdaptersEnabled(bool on);
+  // Every projection with its HF module path, e.g. "model.layers.0.self_attn.q_proj", in layer
+  // order (q, k, v, o, gate, up, down).
+  std::vector<std::pair<std::string, LoraLinear>> NamedProjections() const;
 
   // tokens: [B, T] int64 -> final hidden states [B, T, D] (after the last RMSNorm).
   // With checkpointing on (and grad mode on) each decoder layer is recomputed in backward.

@@ -7,20 +7,9 @@
 
 #include "trainer/io/gguf_source.h"
 #include "trainer/io/hf_checkpoint.h"
+#include "trainer/io/shape_text.h"
 
 namespace qlsweep::trainer {
-namespace {
-
-std::string ShapeText(const std::vector<int64_t>& shape) {
-  std::ostringstream out;
-  out << "[";
-  for (size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
-  out << "]";
-  return out.str();
-}
-
-}  // namespace
-
 LlamaModel LoadLlama(WeightSource& source, const LoraSpec& lora, const torch::TensorOptions& opts,
                      const QuantPolicy& policy, uint64_t adapter_seed) {
   LlamaModel model(source.Shape(), lora, opts);

@@ -41,7 +41,7 @@ void LoraLinearImpl::ResetAdapter() {
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
   auto y = base_.quantized() ? Linear4bit(x, base_.four_bit())
                              : torch::nn::functional::linear(x, base_.dense());
-  if (rank_ == 0) return y;
+  if (rank_ == 0 || !adapter_enabled_) return y;
   auto h = dropout_ > 0.0 ? torch::dropout(x, dropout_, is_training()) : x;
   auto update = torch::nn::functional::linear(torch::nn::functional::linear(h, lora_a_), lora_b_);
   return y + update * scaling();

@@ -28,6 +28,8 @@ class LoraLinearImpl : public torch::nn::Module {
   void ResetAdapter();
 
   bool has_adapter() const { return rank_ > 0; }
+  // Off: forward returns the base projection only. On by default.
+  void set_adapter_enabled(bool on) { adapter_enabled_ = on; }
   double scaling() const { return rank_ > 0 ? alpha_ / static_cast<double>(rank_) : 0.0; }
   int64_t in_features() const { return in_; }
   int64_t out_features() const { return out_; }
@@ -40,6 +42,7 @@ class LoraLinearImpl : public torch::nn::Module {
   int64_t in_, out_, rank_;
   double alpha_;
   double dropout_;
+  bool adapter_enabled_ = true;
   FrozenMatrix base_;
   torch::Tensor lora_a_;
   torch::Tensor lora_b_;

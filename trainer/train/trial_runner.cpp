@@ -16,6 +16,7 @@
 #include "trainer/model/llama.h"
 #include "trainer/model/load.h"
 #include "trainer/optim/make_optimizer.h"
+#include "trainer/peft/adapter_io.h"
 #include "trainer/train/chunked_loss.h"
 #include "trainer/train/schedule.h"
 
@@ -97,17 +98,20 @@ json MemoryJson(const MemorySample& m) {
 
 struct EvalResult {
   double loss = 0, accuracy = 0;
+  int64_t sequences = 0, tokens = 0;
 };
 
-// Mean loss and token accuracy over cfg.eval.batches held-out micro-batches.
-EvalResult Evaluate(LlamaModel& model, DataSource& data, int64_t batches,
+// Mean loss and token accuracy over the first `sequences` held-out rows (fewer when the split is
+// smaller), `micro_batch` rows per forward pass: the same rows whatever the micro-batch.
+EvalResult Evaluate(LlamaModel& model, DataSource& data, int64_t sequences, int64_t micro_batch,
                     const torch::Device& device) {
   torch::NoGradGuard no_grad;
   model->eval();
   double loss_sum = 0;
   int64_t correct = 0, counted = 0;
-  for (int64_t i = 0; i < batches; ++i) {
-    auto batch = data.Eval(i);
+  const int64_t rows = std::min(sequences, data.EvalRows());
+  for (int64_t first = 0; first < rows; first += micro_batch) {
+    auto batch = data.Eval(first, std::min(micro_batch, rows - first));
     auto hidden = model->forward(batch.tokens.to(device));
     auto r = ChunkedCrossEntropy(hidden, model->OutputWeight(), batch.labels.to(device));
     loss_sum += r.loss.item<double>() * static_cast<double>(r.counted);
@@ -116,12 +120,36 @@ EvalResult Evaluate(LlamaModel& model, DataSource& data, int64_t batches,
   }
   model->train();
   const double n = static_cast<double>(std::max<int64_t>(1, counted));
-  return {loss_sum / n, static_cast<double>(correct) / n};
+  return {loss_sum / n, static_cast<double>(correct) / n, rows, counted};
 }
 
-int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
+// The untuned base model's evaluation: the same rows with every adapter switched off.
+EvalResult EvaluateBase(LlamaModel& model, DataSource& data, const sweeps::TrialConfig& cfg,
+                        const torch::Device& device) {
+  model->SetAdaptersEnabled(false);
+  auto result = Evaluate(model, data, cfg.eval.sequences, cfg.train.micro_batch, device);
+  model->SetAdaptersEnabled(true);
+  return result;
+}
+
+json EvalEvent(int64_t step, const EvalResult& r, bool base) {
+  return {{"event", "eval"},
+          {"step", step},
+          {"eval_loss", r.loss},
+          {"perplexity", std::exp(r.loss)},
+          {"token_accuracy", r.accuracy},
+          {"sequences", r.sequences},
+          {"tokens", r.tokens},
+          {"base", base}};
+}
+
+int Train(const sweeps::TrialConfig& cfg, const TrialOutputs& outputs, EventSink& sink,
+          Phase& phase) {
   const auto start = Clock::now();
   const auto device = PickDevice(cfg.hardware.device);
+  // Denormal floats (softmax tails of a confident model, their gradients) run ~25x slower on x86
+  // CPUs; flushing them to zero changes no result that matters and keeps CPU trials fast.
+  at::globalContext().setFlushDenormal(true);
   const auto dtype = PickDtype(cfg.hardware.dtype, device);
   MemoryBudget budget;
   if (!cfg.hardware.gpu_profile.empty()) budget = ApplyGpuProfile(cfg.hardware.gpu_profile, device);
@@ -156,9 +184,11 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
   policy.skip = {cfg.quantization.skip.begin(), cfg.quantization.skip.end()};
   const auto opts = torch::TensorOptions().dtype(dtype).device(device);
   const auto seed = static_cast<uint64_t>(cfg.train.seed);
+  if (!cfg.lora.init.empty()) CheckAdapterConfig(cfg.lora.init, lora);  // before any GPU work
   LlamaModel model = weights ? LoadLlama(*weights, lora, opts, policy, seed + 1)
                              : MakeRandomLlama(seed, shape, lora, opts, policy);
   weights.reset();
+  if (!cfg.lora.init.empty()) LoadAdapter(*model, lora, cfg.lora.init);
   model->set_checkpointing(cfg.train.grad_checkpointing);
   model->train();
   torch::manual_seed(seed + 2);  // dropout masks
@@ -182,20 +212,20 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
              {"memory", MemoryJson(memory.Sample())}});
 
   phase.name = "eval";
-  const auto base = Evaluate(model, *data, cfg.eval.batches, device);
+  const auto base = EvaluateBase(model, *data, cfg, device);
   TightenGpuProfileCap(budget, device);
-  sink.Emit({{"event", "eval"},
-             {"step", 0},
-             {"eval_loss", base.loss},
-             {"perplexity", std::exp(base.loss)},
-             {"token_accuracy", base.accuracy},
-             {"base", true}});
+  sink.Emit(EvalEvent(0, base, true));
+  // A fresh adapter (B = 0) is the base model; a loaded one is evaluated as it starts.
+  EvalResult last_eval = base;
+  if (!cfg.lora.init.empty()) {
+    last_eval = Evaluate(model, *data, cfg.eval.sequences, cfg.train.micro_batch, device);
+    sink.Emit(EvalEvent(0, last_eval, false));
+  }
 
   const int64_t steps = cfg.train.steps;
   const int64_t tokens_per_step =
       int64_t{cfg.train.micro_batch} * cfg.train.grad_accum * cfg.data.seq_len;
   double train_time = 0, steady_time = 0, last_loss = 0;
-  EvalResult last_eval = base;
   int64_t last_eval_step = 0;
   memory.ResetPeaks();
   for (int64_t step = 0; step < steps; ++step) {
@@ -238,47 +268,52 @@ int Train(const sweeps::TrialConfig& cfg, EventSink& sink, Phase& phase) {
     const bool at_interval = cfg.eval.interval > 0 && (step + 1) % cfg.eval.interval == 0;
     if (at_interval || step + 1 == steps) {
       phase.name = "eval";
-      last_eval = Evaluate(model, *data, cfg.eval.batches, device);
+      last_eval = Evaluate(model, *data, cfg.eval.sequences, cfg.train.micro_batch, device);
       last_eval_step = step + 1;
-      sink.Emit({{"event", "eval"},
-                 {"step", step + 1},
-                 {"eval_loss", last_eval.loss},
-                 {"perplexity", std::exp(last_eval.loss)},
-                 {"token_accuracy", last_eval.accuracy},
-                 {"base", false}});
+      sink.Emit(EvalEvent(step + 1, last_eval, false));
     }
   }
+  if (!outputs.adapter_dir.empty()) {
+    phase.name = "save";
+    SaveAdapter(*model, lora, outputs.adapter_dir,
+                cfg.model.weights.empty() ? cfg.model.preset : cfg.model.weights);
+  }
   auto mem = memory.Sample();
-  sink.Emit(
-      {{"event", "done"},
-       {"budget_bytes", budget.budget_bytes},
-       {"context_bytes", budget.context_bytes},
-       {"allocator_cap_bytes", budget.allocator_cap_bytes},
-       {"steps", steps},
-       {"final_loss", last_loss},
-       {"base_eval_loss", base.loss},
-       {"final_eval_loss", last_eval.loss},
-       {"final_eval_step", last_eval_step},
-       {"perplexity", std::exp(last_eval.loss)},
-       {"token_accuracy", last_eval.accuracy},
-       {"tokens_per_s", steps > 1 ? static_cast<double>(tokens_per_step * (steps - 1)) / steady_time
-                                  : static_cast<double>(tokens_per_step) / train_time},
-       {"tokens_per_s_incl_first", static_cast<double>(tokens_per_step * steps) / train_time},
-       {"step_time_s", train_time / static_cast<double>(steps)},
-       {"trainable_params", trainable},
-       {"peak_alloc_bytes", mem.peak_alloc_bytes},
-       {"peak_reserved_bytes", mem.peak_reserved_bytes},
-       {"device_peak_bytes", memory.device_peak_bytes()},
-       {"wall_s", Seconds(start)}});
+  const double steady_tokens =
+      static_cast<double>(tokens_per_step * std::max<int64_t>(0, steps - 1));
+  sink.Emit({{"event", "done"},
+             {"budget_bytes", budget.budget_bytes},
+             {"context_bytes", budget.context_bytes},
+             {"allocator_cap_bytes", budget.allocator_cap_bytes},
+             {"steps", steps},
+             {"final_loss", last_loss},
+             {"base_eval_loss", base.loss},
+             {"final_eval_loss", last_eval.loss},
+             {"final_eval_step", last_eval_step},
+             {"perplexity", std::exp(last_eval.loss)},
+             {"token_accuracy", last_eval.accuracy},
+             {"eval_sequences", last_eval.sequences},
+             {"eval_tokens", last_eval.tokens},
+             {"tokens_per_s", steps > 1    ? steady_tokens / steady_time
+                              : steps == 1 ? static_cast<double>(tokens_per_step) / train_time
+                                           : 0.0},
+             {"tokens_per_s_incl_first",
+              steps > 0 ? static_cast<double>(tokens_per_step * steps) / train_time : 0.0},
+             {"step_time_s", steps > 0 ? train_time / static_cast<double>(steps) : 0.0},
+             {"trainable_params", trainable},
+             {"peak_alloc_bytes", mem.peak_alloc_bytes},
+             {"peak_reserved_bytes", mem.peak_reserved_bytes},
+             {"device_peak_bytes", memory.device_peak_bytes()},
+             {"wall_s", Seconds(start)}});
   return kExitDone;
 }
 
 }  // namespace
 
-int RunTrial(const sweeps::TrialConfig& cfg, EventSink& sink) {
+int RunTrial(const sweeps::TrialConfig& cfg, EventSink& sink, const TrialOutputs& outputs) {
   Phase phase;
   try {
-    return Train(cfg, sink, phase);
+    return Train(cfg, outputs, sink, phase);
   } catch (const c10::OutOfMemoryError& e) {
     nlohmann::json event = {{"event", "oom"},
                             {"phase", phase.name},

@@ -6,9 +6,16 @@
 
 namespace qlsweep::trainer {
 
-// Builds the model and data, evaluates the untuned model, trains cfg.train.steps optimizer steps
-// and evaluates again, emitting started / step / eval / done events (or oom / error).
-// Never throws: failures become an `error` or `oom` event and the matching ExitCode.
-int RunTrial(const sweeps::TrialConfig& cfg, EventSink& sink);
+// Where a trial leaves files besides its events (not part of the trial's identity).
+struct TrialOutputs {
+  std::string adapter_dir;  // non-empty: the trained adapter is saved here in PEFT's format
+};
+
+// Builds the model and data (and loads lora.init's adapter), evaluates the untuned base model
+// (adapters off), trains cfg.train.steps optimizer steps (0: evaluation only) and evaluates
+// again, emitting started / step / eval / done events (or oom / error), then saves the adapter
+// when `outputs` asks. Never throws: failures become an `error` or `oom` event and the matching
+// ExitCode.
+int RunTrial(const sweeps::TrialConfig& cfg, EventSink& sink, const TrialOutputs& outputs = {});
 
 }  // namespace qlsweep::trainer
