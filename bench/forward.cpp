@@ -60,6 +60,7 @@ double GiB(int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0
 
 void Run(const Options& o, const std::string& quant) {
   const torch::Device device(torch::kCUDA, 0);
+  torch::zeros({1}, torch::TensorOptions().device(device));  // initialises the CUDA allocator
   trainer::MemoryMonitor memory(device);
   c10::cuda::CUDACachingAllocator::emptyCache();
   memory.ResetPeaks();
