@@ -18,6 +18,7 @@ std::vector<ModelShape> MakePresets() {
                .kv_heads = 2,
                .max_seq = 2048,
                .rope_theta = 10000.0,
+               .rope_scaling = {},
                .rms_eps = 1e-5,
                .tie_embeddings = false});
   // HuggingFaceTB/SmolLM2-135M.
@@ -30,6 +31,7 @@ std::vector<ModelShape> MakePresets() {
                .kv_heads = 3,
                .max_seq = 8192,
                .rope_theta = 100000.0,
+               .rope_scaling = {},
                .rms_eps = 1e-5,
                .tie_embeddings = true});
   // meta-llama/Llama-2-7b-hf.
@@ -42,6 +44,7 @@ std::vector<ModelShape> MakePresets() {
                .kv_heads = 32,
                .max_seq = 4096,
                .rope_theta = 10000.0,
+               .rope_scaling = {},
                .rms_eps = 1e-5,
                .tie_embeddings = false});
   // meta-llama/Llama-2-13b-hf.
@@ -54,6 +57,7 @@ std::vector<ModelShape> MakePresets() {
                .kv_heads = 40,
                .max_seq = 4096,
                .rope_theta = 10000.0,
+               .rope_scaling = {},
                .rms_eps = 1e-5,
                .tie_embeddings = false});
   // meta-llama/Meta-Llama-3-8B.
@@ -66,6 +70,7 @@ std::vector<ModelShape> MakePresets() {
                .kv_heads = 8,
                .max_seq = 8192,
                .rope_theta = 500000.0,
+               .rope_scaling = {},
                .rms_eps = 1e-5,
                .tie_embeddings = false});
   return p;

@@ -7,6 +7,17 @@
 
 namespace qlsweep::sweeps {
 
+// Llama 3.1's RoPE frequency scaling (HF rope_type "llama3"): wavelengths longer than
+// original_max_seq / low_freq_factor are stretched by `factor`, those shorter than
+// original_max_seq / high_freq_factor are kept, and the band between is interpolated.
+struct RopeScaling {
+  double factor = 0;  // 0 = no scaling (plain RoPE)
+  double low_freq_factor = 1;
+  double high_freq_factor = 4;
+  int64_t original_max_seq = 8192;
+  bool enabled() const { return factor > 0; }
+};
+
 // The hyper-parameters that fix every tensor shape of a Llama-family decoder.
 // Legend used in shape comments across the trainer: B batch, T sequence, D hidden (= H * hd),
 // H query heads, Hkv key/value heads, hd head dim, F MLP width, V vocabulary, R LoRA rank.
@@ -20,6 +31,7 @@ struct ModelShape {
   int64_t kv_heads = 0;  // Hkv; H % Hkv == 0
   int64_t max_seq = 0;   // longest supported T
   double rope_theta = 10000.0;
+  RopeScaling rope_scaling;  // Llama 3.1+ only
   double rms_eps = 1e-5;
   bool tie_embeddings = false;
 

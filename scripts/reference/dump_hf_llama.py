@@ -4,6 +4,8 @@
   untied/          a random tiny LlamaForCausalLM saved by save_pretrained as one model.safetensors,
                    and reference_logits.safetensors: "tokens" [2, 16] int64, "logits" [2, 16, 512]
                    float32 from transformers (sdpa and eager attention, checked to agree).
+  llama3-rope/     the untied architecture with Llama 3.1's rope scaling (rope_type llama3), one
+                   file, and its reference_logits.safetensors.
   tied-sharded/    the same architecture with tie_word_embeddings=true, saved in several shards
                    (model.safetensors.index.json), with its reference_logits.safetensors.
   gguf_reference_logits.safetensors
@@ -17,6 +19,7 @@ CPU, seconds:
 import json
 import pathlib
 import shutil
+import sys
 
 import torch
 import transformers
@@ -28,12 +31,19 @@ OUT = ROOT / "tests/assets/hf-tiny"
 GGUF_EXPECTED = ROOT / "tests/assets/gguf/tiny-llama.expected.safetensors"
 
 
-def config(tied):
+def config(tied, rope_scaling=None):
     return LlamaConfig(
         vocab_size=512, hidden_size=64, intermediate_size=176, num_hidden_layers=2,
         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
         rope_theta=10000.0, rms_norm_eps=1e-5, tie_word_embeddings=tied,
-        initializer_range=0.02, torch_dtype="float32")
+        initializer_range=0.02, torch_dtype="float32", rope_scaling=rope_scaling)
+
+
+# Llama 3.1's RoPE scaling with a short original context (64), so that within the 16 test
+# positions some frequencies are stretched (wavelength > 64), one is interpolated (16..64) and
+# the rest are kept: every branch of the scaling shows in the logits.
+LLAMA3_ROPE = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+               "high_freq_factor": 4.0, "original_max_position_embeddings": 64}
 
 
 def tokens():
@@ -59,9 +69,9 @@ def logits_both_ways(model_dir_or_model, tok):
     return out["sdpa"].contiguous()
 
 
-def save_model(tied, sub, max_shard_size):
+def save_model(tied, sub, max_shard_size, rope_scaling=None):
     torch.manual_seed(20240611 + int(tied))
-    model = LlamaForCausalLM(config(tied)).float().eval()
+    model = LlamaForCausalLM(config(tied, rope_scaling)).float().eval()
     with torch.no_grad():  # HF initializes norms at 1; perturb them so that loading them matters
         for name, p in model.named_parameters():
             if name.endswith("norm.weight"):
@@ -72,7 +82,10 @@ def save_model(tied, sub, max_shard_size):
     (folder / "generation_config.json").unlink(missing_ok=True)
     tok = tokens()
     logits = logits_both_ways(folder, tok)
-    save_file({"tokens": tok, "logits": logits}, str(folder / "reference_logits.safetensors"))
+    tensors = {"tokens": tok, "logits": logits}
+    if rope_scaling:  # the scaled RoPE frequencies [hd/2], to check them directly too
+        tensors["inv_freq"] = model.model.rotary_emb.inv_freq.float().contiguous()
+    save_file(tensors, str(folder / "reference_logits.safetensors"))
     print(f"wrote {folder}: {sorted(p.name for p in folder.iterdir())}")
 
 
@@ -95,6 +108,9 @@ def main():
     torch.set_num_threads(1)
     print(f"transformers {transformers.__version__}, torch {torch.__version__}")
     OUT.mkdir(parents=True, exist_ok=True)
+    save_model(False, "llama3-rope", "10GB", LLAMA3_ROPE)
+    if sys.argv[1:] == ["--only", "llama3-rope"]:
+        return
     save_model(False, "untied", "10GB")
     save_model(True, "tied-sharded", "200KB")
     index = json.loads((OUT / "tied-sharded/model.safetensors.index.json").read_text())

@@ -8,6 +8,7 @@
 #include "trainer/io/hf_checkpoint.h"
 #include "trainer/io/safetensors.h"
 #include "trainer/model/load.h"
+#include "trainer/model/rope.h"
 
 namespace qlsweep::trainer {
 namespace {
@@ -49,6 +50,31 @@ TEST(HfParity, UntiedSingleFileLogitsMatchTransformers) {
   const double diff = MaxLogitDiff(ckpt, kAssets + "hf-tiny/untied/reference_logits.safetensors");
   EXPECT_LT(diff, kAbsTol);
   std::printf("untied max |diff| = %.3g\n", diff);
+}
+
+// The untied weights under Llama 3.1's rope scaling (original context 64, factor 8): the scaled
+// frequencies move the logits by far more than the tolerance, so matching means scaling right.
+TEST(HfParity, Llama3RopeScalingLogitsMatchTransformers) {
+  HfCheckpoint ckpt(kAssets + "hf-tiny/llama3-rope");
+  EXPECT_EQ(ckpt.Shape().rope_scaling.factor, 8.0);
+  const std::string ref = kAssets + "hf-tiny/llama3-rope/reference_logits.safetensors";
+  const double diff = MaxLogitDiff(ckpt, ref);
+  EXPECT_LT(diff, kAbsTol);
+  const double effect =
+      (SafetensorsFile(ref).Read("logits") -
+       SafetensorsFile(kAssets + "hf-tiny/untied/reference_logits.safetensors").Read("logits"))
+          .abs()
+          .max()
+          .item<double>();
+  std::printf("llama3-rope max |diff| = %.3g (scaling itself moves the logits by %.3g)\n", diff,
+              effect);
+  EXPECT_GT(effect, 50 * kAbsTol);
+  // The frequencies themselves, op for op as HF computes them (float32).
+  const auto want = SafetensorsFile(ref).Read("inv_freq");
+  const auto plain = 1.0 / torch::pow(10000.0, torch::arange(0, 16, 2, torch::kFloat32) / 16.0);
+  const auto got = Llama3InvFreq(plain, ckpt.Shape().rope_scaling);
+  EXPECT_LT((got - want).abs().max().item<double>(), 1e-9) << got << want;
+  EXPECT_GT((plain - want).abs().max().item<double>(), 1e-3);  // some were scaled
 }
 
 TEST(HfParity, TiedShardedLogitsMatchTransformers) {

@@ -120,22 +120,37 @@ TEST(HfConfig, ParsesShapeAndDefaults) {
   EXPECT_FALSE(d.tie_embeddings);
 }
 
-TEST(HfConfig, RejectsRopeScalingNamingFileAndKey) {
+TEST(HfConfig, ReadsLlama3RopeScalingAndRejectsOtherKindsNamingFileAndKey) {
   const std::string base = R"("hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1,
       "num_attention_heads": 2, "vocab_size": 10)";
+  const auto v4 = ParseHfConfig("dir/config.json", "{" + base + R"(, "rope_scaling": {
+      "rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+      "original_max_position_embeddings": 8192}})");
+  EXPECT_EQ(v4.rope_scaling.factor, 8.0);
+  EXPECT_EQ(v4.rope_scaling.low_freq_factor, 1.0);
+  EXPECT_EQ(v4.rope_scaling.high_freq_factor, 4.0);
+  EXPECT_EQ(v4.rope_scaling.original_max_seq, 8192);
+  const auto v5 = ParseHfConfig("c.json", "{" + base + R"(, "rope_parameters": {"rope_type":
+      "llama3", "rope_theta": 5e5, "factor": 32.0, "low_freq_factor": 1.0,
+      "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}})");
+  EXPECT_EQ(v5.rope_scaling.factor, 32.0);
+  EXPECT_EQ(v5.rope_theta, 5e5);
   try {
-    ParseHfConfig("dir/config.json", "{" + base + R"(, "rope_scaling": {"rope_type": "llama3",
-        "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
-        "original_max_position_embeddings": 8192}})");
-    FAIL() << "rope_scaling accepted";
+    ParseHfConfig("dir/config.json", "{" + base + R"(, "rope_scaling": {"rope_type": "yarn",
+        "factor": 4.0}})");
+    FAIL() << "yarn accepted";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("dir/config.json"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("rope_scaling"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("dir/config.json: key \"rope_scaling\""),
+              std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("\"yarn\""), std::string::npos) << e.what();
   }
+  // llama3 without its factors names the missing key.
   EXPECT_THROW(ParseHfConfig("c.json", "{" + base + R"(, "rope_parameters": {"rope_type":
       "llama3", "rope_theta": 5e5, "factor": 8.0}})"),
                std::runtime_error);
-  EXPECT_NO_THROW(ParseHfConfig("c.json", "{" + base + R"(, "rope_scaling": null})"));
+  EXPECT_FALSE(
+      ParseHfConfig("c.json", "{" + base + R"(, "rope_scaling": null})").rope_scaling.enabled());
 }
 
 TEST_F(ScratchCheckpoint, MissingRequiredKeyNamesFileAndKey) {

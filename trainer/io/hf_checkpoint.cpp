@@ -55,20 +55,37 @@ int64_t Required(const json& j, const std::string& path, const std::string& key)
   return v;
 }
 
-void RejectRopeScaling(const json& j, const std::string& path) {
-  const std::string why = " is not supported: the model applies plain RoPE (no scaling)";
-  if (j.contains("rope_scaling") && !j["rope_scaling"].is_null()) {
-    throw std::runtime_error(path + ": key \"rope_scaling\" (" + j["rope_scaling"].dump() + ")" +
-                             why);
-  }
-  if (j.contains("rope_parameters") && j["rope_parameters"].is_object()) {
-    const json& p = j["rope_parameters"];
-    for (const char* key : {"rope_type", "type"}) {
-      if (p.contains(key) && p[key] != "default") {
-        throw std::runtime_error(path + ": key \"rope_parameters\" (" + p.dump() + ")" + why);
-      }
+// RoPE scaling from rope_scaling (transformers 4) or rope_parameters (transformers 5): none, or
+// Llama 3.1's "llama3"; any other kind (linear, dynamic, yarn, ...) is rejected naming the key.
+sweeps::RopeScaling ParseRopeScaling(const json& j, const std::string& path) {
+  sweeps::RopeScaling out;
+  for (const char* key : {"rope_scaling", "rope_parameters"}) {
+    if (!j.contains(key) || !j[key].is_object()) continue;
+    const json& p = j[key];
+    const std::string where = path + " " + key;
+    std::string type = "default";
+    for (const char* type_key : {"rope_type", "type"}) {
+      if (p.contains(type_key) && p[type_key].is_string()) type = p[type_key].get<std::string>();
+    }
+    if (type == "default") continue;
+    if (type != "llama3") {
+      throw std::runtime_error(path + ": key \"" + key + "\" (" + p.dump() +
+                               ") is not supported: " + "RoPE scaling of type \"" + type +
+                               "\"; only \"llama3\" is");
+    }
+    out.factor = Get<double>(p, where, "factor", nullptr);
+    out.low_freq_factor = Get<double>(p, where, "low_freq_factor", nullptr);
+    out.high_freq_factor = Get<double>(p, where, "high_freq_factor", nullptr);
+    out.original_max_seq = Get<int64_t>(p, where, "original_max_position_embeddings", nullptr);
+    if (out.factor <= 0 || out.high_freq_factor <= out.low_freq_factor ||
+        out.original_max_seq <= 0) {
+      throw std::runtime_error(path + ": key \"" + key + "\" (" + p.dump() +
+                               ") needs factor > 0, " +
+                               "high_freq_factor > low_freq_factor and a positive " +
+                               "original_max_position_embeddings");
     }
   }
+  return out;
 }
 
 }  // namespace
@@ -113,7 +130,7 @@ sweeps::ModelShape ParseHfConfig(const std::string& path, const std::string& tex
   s.rms_eps = Get<double>(j, path, "rms_norm_eps", &eps);
   const bool tied = false;
   s.tie_embeddings = Get<bool>(j, path, "tie_word_embeddings", &tied);
-  RejectRopeScaling(j, path);
+  s.rope_scaling = ParseRopeScaling(j, path);
   if (s.hidden % s.heads != 0 || s.heads % s.kv_heads != 0) {
     throw std::runtime_error(path + ": hidden_size " + std::to_string(s.hidden) +
                              ", num_attention_heads " + std::to_string(s.heads) +

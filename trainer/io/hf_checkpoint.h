@@ -19,8 +19,9 @@ std::map<std::string, std::vector<int64_t>> ExpectedLlamaTensors(const sweeps::M
 // Required: hidden_size, intermediate_size, num_hidden_layers, num_attention_heads, vocab_size.
 // Optional: num_key_value_heads (= heads), max_position_embeddings (2048), rope_theta (10000; also
 // read from transformers 5's rope_parameters), rms_norm_eps (1e-6), tie_word_embeddings (false).
-// Rejected, naming the file and key: rope scaling of any kind (rope_scaling, or rope_parameters
-// with a rope_type other than "default"), since the model applies plain RoPE only; head_dim other
+// RoPE scaling (rope_scaling, or rope_parameters' rope_type): Llama 3.1's "llama3" with factor,
+// low_freq_factor, high_freq_factor, original_max_position_embeddings. Rejected, naming the file
+// and key: any other rope scaling (linear, dynamic, yarn, ...); head_dim other
 // than hidden_size / num_attention_heads; hidden_act other than silu; attention or MLP biases.
 sweeps::ModelShape ParseHfConfig(const std::string& path, const std::string& text);
 

@@ -137,7 +137,8 @@ int64_t LlamaModelImpl::BaseBytes() const {
 
 torch::Tensor LlamaModelImpl::forward(const torch::Tensor& tokens) {
   const int64_t T = tokens.size(1);
-  auto [cos, sin] = RopeTables(T, shape_.head_dim(), shape_.rope_theta, tokens.device());
+  auto [cos, sin] =
+      RopeTables(T, shape_.head_dim(), shape_.rope_theta, tokens.device(), shape_.rope_scaling);
   auto x = torch::embedding(embed.Get(dtype_), tokens);  // [B, T, D]
   const bool checkpoint = checkpointing_ && is_training() && torch::GradMode::is_enabled();
   if (checkpoint) x.requires_grad_(true);
