@@ -106,7 +106,10 @@ FourBitWeight Quantize4bit(const torch::Tensor& w, FourBitType type, int64_t blo
     q.absmax = absmax;
     return q;
   }
-  q.offset = absmax.mean().item<double>();
+  // The mean on the CPU whatever the device: a GPU reduction sums in another order, and a last-bit
+  // difference in the offset moves absmax codes at bucket edges (CPU and GPU must agree bit for
+  // bit, and the CPU path is the one checked against bitsandbytes). absmax is 1/64 of the weight.
+  q.offset = absmax.cpu().mean().item<double>();
   auto code2 = DynamicMap(/*is_signed=*/true).to(w.device());
   auto second = QuantizeBlockwise8bit(absmax - q.offset, code2, kAbsmaxBlock);
   q.absmax_codes = second.codes;
