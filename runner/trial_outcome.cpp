@@ -29,6 +29,7 @@ std::string OutcomeBuilder::OnLine(const std::string& line) {
   const auto kind = event["event"].get<std::string>();
   if (kind == "started") started_ = event;
   if (kind == "step") last_step_ = event;
+  if (kind == "eval" && event.value("base", false)) base_eval_ = event;
   if (kind == "done") done_ = event;
   if (kind == "oom") oom_ = event;
   if (kind == "error") error_ = event;
@@ -47,6 +48,11 @@ storage::TrialOutcome OutcomeBuilder::Finish(int exit_code, int signal, bool tim
     if (started_.contains("trainable_params")) {
       out.results["trainable_params"] = started_["trainable_params"].get<double>();
     }
+  }
+  // The untuned model's evaluation, kept even when the trial fails later (a reference that ran
+  // out of memory still tells the base loss).
+  if (!base_eval_.is_null() && base_eval_.contains("eval_loss")) {
+    out.results["base_eval_loss"] = base_eval_["eval_loss"].get<double>();
   }
   if (!last_step_.is_null() && last_step_.contains("memory")) {
     CopyNumbers(last_step_["memory"], "last_step.", &out.results);

@@ -26,7 +26,7 @@ class OutcomeBuilder {
 
  private:
   std::string id_;
-  nlohmann::json last_step_, done_, oom_, error_, started_;
+  nlohmann::json last_step_, done_, oom_, error_, started_, base_eval_;
   std::string last_text_;
   int64_t total_steps_ = 0;
 };

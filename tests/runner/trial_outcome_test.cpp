@@ -53,6 +53,14 @@ TEST(OutcomeBuilder, OomAndFailures) {
                        .Finish(3, 0, false, false, 1.0);
   EXPECT_EQ(oom.status, "oom");
   EXPECT_EQ(oom.oom_phase, "backward");
+  EXPECT_EQ(oom.results.count("base_eval_loss"), 0u);
+  // The base evaluation before the oom is kept (quality scores need the base loss).
+  const auto late = Fed({kStarted, R"({"event":"eval","step":0,"eval_loss":3.25,"base":true})",
+                         R"({"event":"eval","step":5,"eval_loss":2.0,"base":false})",
+                         R"({"event":"oom","phase":"backward","message":"CUDA out of memory"})"})
+                        .Finish(3, 0, false, false, 1.0);
+  EXPECT_EQ(late.status, "oom");
+  EXPECT_EQ(late.results.at("base_eval_loss"), 3.25);
   const auto error = Fed({R"({"event":"error","phase":"load","message":"no such file"})"})
                          .Finish(1, 0, false, false, 1.0);
   EXPECT_EQ(error.status, "failed");
