@@ -143,7 +143,11 @@ int PlanCommand(const std::string& sweep_file) {
   for (size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
     std::vector<std::string> cells = {r.id, r.name};
-    for (const auto& k : varying) cells.push_back(r.params.at(k));
+    for (const auto& k : varying) {
+      const auto& text = r.params.at(k);  // JSON text: show strings without their quotes
+      cells.push_back(text.starts_with('"') ? nlohmann::json::parse(text).get<std::string>()
+                                            : text);
+    }
     const auto estimate = analysis::EstimateMemory(sweep.trials[i]);
     char gib[32];
     std::snprintf(gib, sizeof(gib), "%.2f", static_cast<double>(estimate.total_bytes) / (1 << 30));
