@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -115,3 +116,32 @@ TEST_F(SweepEndToEnd, QueryRefusesWrites) {
 }
 
 }  // namespace
+
+// --save-adapters leaves each finished trial's PEFT adapter under <db dir>/adapters/<id>/, and a
+// trial started from it (lora.init, 0 steps) scores the eval loss the sweep recorded.
+TEST_F(SweepEndToEnd, SavedAdaptersEvaluateToTheRecordedLoss) {
+  const auto sweep = WriteSweep(qlsweep::e2e::TinyCpuSweep("adapters", "lora.r: [2]", 4));
+  auto run = RunQlsweep("run " + sweep + " --db " + db_ + " --quiet --save-adapters");
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  auto trials = qlsweep::storage::RunIndex::OpenReadOnly(db_)->Trials("adapters");
+  ASSERT_EQ(trials.size(), 1u);
+  const auto& t = trials[0];
+  ASSERT_EQ(t.status, "done") << t.error;
+  const auto adapter = dir_ / "adapters" / t.id;
+  ASSERT_TRUE(std::filesystem::exists(adapter / "adapter_config.json")) << adapter;
+  ASSERT_TRUE(std::filesystem::exists(adapter / "adapter_model.safetensors")) << adapter;
+
+  // The trial's own config, evaluation only, from the saved adapter.
+  auto config = nlohmann::json::parse(std::ifstream(dir_ / "trials" / (t.id + ".json")));
+  config.erase("id");
+  config.erase("name");
+  config["lora"]["init"] = adapter.string();
+  config["train"]["steps"] = 0;
+  config["train"]["warmup_steps"] = 0;
+  const auto trial = dir_ / "eval.json";
+  std::ofstream(trial) << config.dump();
+  auto eval = RunQlsweep("train " + trial.string());
+  ASSERT_EQ(eval.exit_code, 0) << eval.out;
+  const auto done = nlohmann::json::parse(eval.out.substr(eval.out.rfind("{\"")));
+  EXPECT_NEAR(done["final_eval_loss"].get<double>(), t.results.at("final_eval_loss"), 1e-9);
+}
