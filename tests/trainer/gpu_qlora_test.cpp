@@ -4,6 +4,7 @@
 
 #include "trainer/memory/memory_cap.h"
 #include "trainer/quant/four_bit.h"
+#include "trainer/quant/four_bit_cuda.h"
 #include "trainer/quant/linear_4bit.h"
 
 namespace qlsweep::trainer {
@@ -20,6 +21,25 @@ TEST(GpuFourBit, KernelEqualsTheReferencePathExactly) {
         // Both compute code * absmax in fp32 and round once: bit-identical.
         EXPECT_TRUE(torch::equal(Dequantize4bit(q, dtype), Dequantize4bitReference(q, dtype)))
             << "double_quant " << dq << " dtype " << dtype;
+      }
+    }
+  }
+}
+
+// Sizes divisible by 8 take the eight-per-thread kernel: the same bits as the reference and as
+// the one-byte-per-thread kernel, for both formats, with and without double quant, every dtype.
+TEST(GpuFourBit, VectorizedKernelEqualsTheReferenceAndTheScalarKernel) {
+  ASSERT_TRUE(torch::cuda::is_available());
+  torch::manual_seed(3);
+  auto w = torch::randn({512, 336}, torch::kCUDA) * 3;  // 172032 = 8 x 21504
+  for (bool dq : {false, true}) {
+    for (auto type : {FourBitType::kNf4, FourBitType::kFp4}) {
+      auto q = Quantize4bit(w, type, 64, dq);
+      for (auto dtype : {torch::kFloat32, torch::kBFloat16, torch::kFloat16}) {
+        const auto vec = Dequantize4bitCuda(q, dtype, true);
+        EXPECT_TRUE(torch::equal(vec, Dequantize4bitReference(q, dtype)))
+            << "double_quant " << dq << " dtype " << dtype;
+        EXPECT_TRUE(torch::equal(vec, Dequantize4bitCuda(q, dtype, false)));
       }
     }
   }

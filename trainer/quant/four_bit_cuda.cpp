@@ -31,7 +31,7 @@ void EnsureTables(int device) {
 
 }  // namespace
 
-torch::Tensor Dequantize4bitCuda(const FourBitWeight& q, torch::Dtype dtype) {
+torch::Tensor Dequantize4bitCuda(const FourBitWeight& q, torch::Dtype dtype, bool vectorized) {
   const c10::cuda::CUDAGuard guard(q.packed.device());
   EnsureTables(q.packed.device().index());
   auto out = torch::empty(q.shape, q.packed.options().dtype(dtype));
@@ -52,7 +52,7 @@ torch::Tensor Dequantize4bitCuda(const FourBitWeight& q, torch::Dtype dtype) {
       q.double_quant ? q.absmax_codes.data_ptr<uint8_t>() : nullptr,
       q.double_quant ? q.absmax2.data_ptr<float>() : nullptr, static_cast<float>(q.offset),
       q.type == FourBitType::kNf4 ? 0 : 1, block_shift, q.numel(), out_type, out.data_ptr(),
-      at::cuda::getCurrentCUDAStream()));
+      vectorized, at::cuda::getCurrentCUDAStream()));
   return out;
 }
 
