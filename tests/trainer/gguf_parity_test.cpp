@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "sweeps/model_shapes.h"
+#include "trainer/io/gguf_dequant.h"
+#include "trainer/io/gguf_file.h"
 #include "trainer/io/gguf_source.h"
 #include "trainer/io/safetensors.h"
 #include "trainer/model/load.h"
@@ -159,6 +161,25 @@ TEST(GgufParity, SmolLM2LogitsAndTokensMatchTransformers) {
   EXPECT_LT(head, 1e-4);
   EXPECT_LT(lse, 1e-4);
   EXPECT_EQ(agree.item<double>(), 1.0);
+}
+
+// k-quants (Q4_K, Q5_K, Q6_K super-blocks of random bytes) decode to gguf-py's values bit for bit
+// (scripts/reference/make_kquant_fixture.py).
+TEST(GgufParity, KQuantsEqualGgufPy) {
+  GgufFile file(kAssets + "kquants.gguf");
+  SafetensorsFile expected(kAssets + "kquants.expected.safetensors");
+  for (const char* name : {"q4_k", "q5_k", "q6_k"}) {
+    const auto* info = file.FindTensor(name);
+    ASSERT_NE(info, nullptr) << name;
+    ASSERT_TRUE(GgmlTypeSupported(info->type)) << name;
+    std::vector<float> got(static_cast<size_t>(info->elements()));
+    DequantizeGgml(info->type, file.TensorData(*info), info->elements(), got.data());
+    const auto want = expected.Read(name).contiguous();
+    ASSERT_EQ(want.numel(), info->elements()) << name;
+    EXPECT_EQ(std::memcmp(got.data(), want.data_ptr<float>(), got.size() * sizeof(float)), 0)
+        << name;
+    EXPECT_GT(want.abs().max().item<float>(), 0.01f) << name;  // not all zero
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "trainer/io/gguf_file.h"
+#include "trainer/io/gguf_kquants.h"
 
 namespace qlsweep::trainer {
 namespace {
@@ -114,13 +115,18 @@ bool GgmlTypeSupported(uint32_t code) {
     case GgmlType::kQ4_1:
     case GgmlType::kQ5_0:
     case GgmlType::kQ5_1:
+    case GgmlType::kQ4_K:
+    case GgmlType::kQ5_K:
+    case GgmlType::kQ6_K:
       return true;
     default:
       return false;
   }
 }
 
-std::string GgmlSupportedTypeNames() { return "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1"; }
+std::string GgmlSupportedTypeNames() {
+  return "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K";
+}
 
 void DequantizeGgml(uint32_t code, const uint8_t* src, int64_t n, float* dst) {
   switch (static_cast<GgmlType>(code)) {
@@ -150,6 +156,15 @@ void DequantizeGgml(uint32_t code, const uint8_t* src, int64_t n, float* dst) {
       return;
     case GgmlType::kQ5_1:
       DequantQ5<true>(src, n / 32, dst);
+      return;
+    case GgmlType::kQ4_K:
+      DequantQ4_K(src, n / 256, dst);
+      return;
+    case GgmlType::kQ5_K:
+      DequantQ5_K(src, n / 256, dst);
+      return;
+    case GgmlType::kQ6_K:
+      DequantQ6_K(src, n / 256, dst);
       return;
     default:
       break;

@@ -1,4 +1,5 @@
-// Dequantization of ggml tensor blocks (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1) to float32.
+// Dequantization of ggml tensor blocks (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, and the
+// k-quants Q4_K, Q5_K, Q6_K) to float32.
 #pragma once
 
 #include <cstdint>
