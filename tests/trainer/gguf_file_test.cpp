@@ -264,13 +264,13 @@ TEST(GgufErrors, UnknownTensorType) {
 TEST(GgufErrors, TypeThatCannotBeDequantized) {
   GgufBuilder b;
   b.LlamaMetadata();
-  b.Tensor("blk.0.ffn_up.weight", {256, 1}, 12, std::string(144, '\0'));  // one Q4_K block
-  const std::string path = TempPath("q4k.gguf");
+  b.Tensor("blk.0.ffn_up.weight", {256, 1}, 11, std::string(110, '\0'));  // one Q3_K block
+  const std::string path = TempPath("q3k.gguf");
   b.WriteTo(path);
   GgufSource src(path);
   EXPECT_EQ(src.TensorShape("model.layers.0.mlp.up_proj.weight"), (std::vector<int64_t>{1, 256}));
   ExpectError([&] { src.Read("model.layers.0.mlp.up_proj.weight"); },
-              {path, "blk.0.ffn_up.weight", "Q4_K", "cannot dequantize"});
+              {path, "blk.0.ffn_up.weight", "Q3_K", "cannot dequantize"});
 }
 
 TEST(GgufErrors, OffsetPastEnd) {
