@@ -172,7 +172,7 @@ TEST(GgufDequant, DecodesHandMadeBlocks) {
                  out);
   EXPECT_EQ(out[0], 1.0f);
   EXPECT_EQ(out[1], -3.0f);
-  EXPECT_THROW(DequantizeGgml(static_cast<uint32_t>(GgmlType::kQ6_K), q80.data(), 256, out),
+  EXPECT_THROW(DequantizeGgml(static_cast<uint32_t>(GgmlType::kQ2_K), q80.data(), 256, out),
                std::invalid_argument);
 }
 
