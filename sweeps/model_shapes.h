@@ -10,12 +10,15 @@ namespace qlsweep::sweeps {
 // Llama 3.1's RoPE frequency scaling (HF rope_type "llama3"): wavelengths longer than
 // original_max_seq / low_freq_factor are stretched by `factor`, those shorter than
 // original_max_seq / high_freq_factor are kept, and the band between is interpolated.
+// GGUF files carry the same scaling precomputed, as llama.cpp's `rope_freqs.weight`: one divisor
+// per frequency (inv_freq[i] / freq_factors[i]).
 struct RopeScaling {
   double factor = 0;  // 0 = no scaling (plain RoPE)
   double low_freq_factor = 1;
   double high_freq_factor = 4;
   int64_t original_max_seq = 8192;
-  bool enabled() const { return factor > 0; }
+  std::vector<float> freq_factors;  // [hd/2] from a GGUF; used instead of the four values above
+  bool enabled() const { return factor > 0 || !freq_factors.empty(); }
 };
 
 // The hyper-parameters that fix every tensor shape of a Llama-family decoder.

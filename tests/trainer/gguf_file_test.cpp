@@ -15,6 +15,7 @@
 #include "trainer/io/gguf_file.h"
 #include "trainer/io/gguf_qk_order.h"
 #include "trainer/io/gguf_source.h"
+#include "trainer/model/rope.h"
 
 namespace qlsweep::trainer {
 namespace {
@@ -271,6 +272,50 @@ TEST(GgufErrors, TypeThatCannotBeDequantized) {
   EXPECT_EQ(src.TensorShape("model.layers.0.mlp.up_proj.weight"), (std::vector<int64_t>{1, 256}));
   ExpectError([&] { src.Read("model.layers.0.mlp.up_proj.weight"); },
               {path, "blk.0.ffn_up.weight", "Q3_K", "cannot dequantize"});
+}
+
+// Llama 3.1 GGUFs store the rope scaling as `rope_freqs.weight`, one divisor per frequency, which
+// convert_hf_to_gguf.py computes from the llama3 parameters; dividing by them gives HF's scaled
+// frequencies up to float rounding (the two formulas differ in the interpolated band).
+TEST(GgufSource, RopeFreqsTensorScalesTheFrequenciesAsLlama3Does) {
+  const sweeps::RopeScaling llama3{.factor = 8,
+                                   .low_freq_factor = 1,
+                                   .high_freq_factor = 4,
+                                   .original_max_seq = 64,
+                                   .freq_factors = {}};
+  std::vector<float> factors;  // convert_hf_to_gguf.py's LlamaModel.generate_extra_tensors
+  for (int i = 0; i < 8; ++i) {
+    const double freq = 1.0 / std::pow(10000.0, 2.0 * i / 16.0);
+    const double wavelen = 2 * M_PI / freq;
+    if (wavelen < 64.0 / 4) {
+      factors.push_back(1.0f);
+    } else if (wavelen > 64.0 / 1) {
+      factors.push_back(8.0f);
+    } else {
+      const double smooth = (64.0 / wavelen - 1) / (4 - 1);
+      factors.push_back(static_cast<float>(1 / ((1 - smooth) / 8 + smooth)));
+    }
+  }
+  GgufBuilder b;
+  b.LlamaMetadata();  // width 64, 4 heads: head dim 16
+  b.Tensor("rope_freqs.weight", {8}, 0, F32Bytes(factors));
+  const std::string path = TempPath("rope-freqs.gguf");
+  b.WriteTo(path);
+  const auto shape = GgufSource(path).Shape();
+  EXPECT_EQ(shape.rope_scaling.freq_factors, factors);
+  const auto [cos_gguf, sin_gguf] = RopeTables(32, 16, 10000.0, torch::kCPU, shape.rope_scaling);
+  const auto [cos_hf, sin_hf] = RopeTables(32, 16, 10000.0, torch::kCPU, llama3);
+  const auto [cos_plain, sin_plain] = RopeTables(32, 16, 10000.0, torch::kCPU);
+  EXPECT_LT((sin_gguf - sin_hf).abs().max().item<double>(), 1e-5);
+  EXPECT_LT((cos_gguf - cos_hf).abs().max().item<double>(), 1e-5);
+  EXPECT_GT((sin_gguf - sin_plain).abs().max().item<double>(), 0.1);  // the scaling matters
+
+  GgufBuilder bad;
+  bad.LlamaMetadata();
+  bad.Tensor("rope_freqs.weight", {4}, 0, F32Bytes({1, 1, 1, 1}));
+  const std::string bad_path = TempPath("rope-freqs-bad.gguf");
+  bad.WriteTo(bad_path);
+  ExpectError([&] { GgufSource src(bad_path); }, {bad_path, "rope_freqs.weight", "8 F32 values"});
 }
 
 TEST(GgufErrors, OffsetPastEnd) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <regex>
 #include <stdexcept>
@@ -95,6 +96,18 @@ GgufSource::GgufSource(const std::string& path) : file_(std::make_unique<GgufFil
     if (!hf.empty()) hf_to_gguf_.emplace(std::move(hf), t.name);
   }
   shape_.tie_embeddings = hf_to_gguf_.count("lm_head.weight") == 0;
+  // Llama 3.1's rope scaling, as convert_hf_to_gguf.py stores it: divisors of the frequencies.
+  if (const GgufTensorInfo* freqs = f.FindTensor("rope_freqs.weight")) {
+    const int64_t half = shape_.hidden / shape_.heads / 2;
+    if (freqs->type != static_cast<uint32_t>(GgmlType::kF32) || freqs->elements() != half) {
+      throw std::runtime_error(path + ": tensor 'rope_freqs.weight' should be " +
+                               std::to_string(half) + " F32 values (head dim / 2), it is " +
+                               std::to_string(freqs->elements()) + " " + GgmlTypeName(freqs->type));
+    }
+    shape_.rope_scaling.freq_factors.resize(static_cast<size_t>(half));
+    std::memcpy(shape_.rope_scaling.freq_factors.data(), f.TensorData(*freqs),
+                static_cast<size_t>(half) * sizeof(float));
+  }
 }
 
 bool GgufSource::Has(const std::string& name) const { return hf_to_gguf_.count(name) != 0; }

@@ -25,7 +25,14 @@ std::pair<torch::Tensor, torch::Tensor> RopeTables(int64_t seq_len, int64_t head
   auto f32 = torch::TensorOptions().dtype(torch::kFloat32).device(device);
   auto exponents = torch::arange(0, head_dim, 2, f32) / static_cast<double>(head_dim);
   auto inv_freq = 1.0 / torch::pow(theta, exponents);  // [hd/2]
-  if (scaling.enabled()) inv_freq = Llama3InvFreq(inv_freq, scaling);
+  if (!scaling.freq_factors.empty()) {
+    TORCH_CHECK(static_cast<int64_t>(scaling.freq_factors.size()) == head_dim / 2,
+                "rope frequency factors: ", scaling.freq_factors.size(), " for head dim ",
+                head_dim);
+    inv_freq = inv_freq / torch::tensor(scaling.freq_factors, f32);  // llama.cpp's rope_freqs
+  } else if (scaling.enabled()) {
+    inv_freq = Llama3InvFreq(inv_freq, scaling);
+  }
   auto positions = torch::arange(seq_len, f32);    // [T]
   auto freqs = torch::outer(positions, inv_freq);  // [T, hd/2]
   auto emb = torch::cat({freqs, freqs}, -1);       // [T, hd]
