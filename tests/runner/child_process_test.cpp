@@ -20,6 +20,14 @@ std::string LogPath() {
       .string();
 }
 
+// The children's shared stderr log goes when the test process ends.
+const struct RemoveLogAtExit {
+  ~RemoveLogAtExit() {
+    std::error_code ignored;
+    std::filesystem::remove(LogPath(), ignored);
+  }
+} remove_log_at_exit;
+
 ChildProcess Shell(const std::string& script, std::map<std::string, std::string> env = {}) {
   return ChildProcess({"/bin/sh", "-c", script}, env, LogPath());
 }

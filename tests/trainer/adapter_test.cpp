@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/trainer/scratch_root.h"
 #include "trainer/io/hf_checkpoint.h"
 #include "trainer/io/safetensors.h"
 #include "trainer/model/load.h"
@@ -38,7 +39,7 @@ torch::Tensor Logits(LlamaModel& model, const torch::Tensor& tokens) {
 }
 
 std::string Scratch(const std::string& name) {
-  return testing::TempDir() + "qlsweep-adapter-" + std::to_string(getpid()) + "-" + name;
+  return qlsweep::testing::ScratchPath("adapters/" + name);
 }
 
 nlohmann::json ReadJson(const std::string& path) {

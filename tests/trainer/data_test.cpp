@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 
+#include "tests/trainer/scratch_root.h"
 #include "trainer/data/dataset.h"
 #include "trainer/data/documents.h"
 #include "trainer/data/eval_split.h"
@@ -32,10 +33,7 @@ class ByteEncoder : public TextEncoder {
 };
 
 std::string TempFile(const std::string& name, const std::string& content) {
-  auto dir =
-      std::filesystem::temp_directory_path() / ("qlsweep_data_test_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / name).string();
+  const std::string path = qlsweep::testing::ScratchPath("data/" + name);
   std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
   return path;
 }

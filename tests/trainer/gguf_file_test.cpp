@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "tests/trainer/gguf_test_writer.h"
+#include "tests/trainer/scratch_root.h"
 #include "trainer/io/gguf_dequant.h"
 #include "trainer/io/gguf_file.h"
 #include "trainer/io/gguf_qk_order.h"
@@ -25,12 +26,7 @@ using testing::GgufBuilder;
 
 const std::string kFixture = std::string(QLSWEEP_SOURCE_DIR) + "/tests/assets/gguf/tiny-llama.gguf";
 
-std::string TempPath(const std::string& name) {
-  auto dir =
-      std::filesystem::temp_directory_path() / ("qlsweep_gguf_test_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
-}
+std::string TempPath(const std::string& name) { return qlsweep::testing::ScratchPath("gguf/" + name); }
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/trainer/scratch_root.h"
 #include "trainer/io/safetensors.h"
 
 namespace qlsweep::trainer {
@@ -13,8 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string WriteFile(const std::string& name, const std::string& header, size_t data_bytes) {
-  const auto path =
-      (fs::temp_directory_path() / ("qlsweep-st-" + std::to_string(getpid()) + name)).string();
+  const auto path = qlsweep::testing::ScratchPath("st/" + name);
   std::ofstream out(path, std::ios::binary);
   uint64_t len = header.size();
   for (int i = 0; i < 8; ++i) out.put(static_cast<char>((len >> (8 * i)) & 0xFF));
@@ -45,12 +45,12 @@ TEST(Safetensors, ReadsTheReferenceFixture) {
 TEST(Safetensors, NamesTheFileAndTensorOfEachProblem) {
   ExpectError("/nonexistent/model.safetensors", "cannot open");
   {
-    const auto path = (fs::temp_directory_path() / "qlsweep-st-tiny").string();
+    const auto path = qlsweep::testing::ScratchPath("st/tiny");
     std::ofstream(path) << "abc";
     ExpectError(path, "truncated");
   }
   {
-    const auto path = (fs::temp_directory_path() / "qlsweep-st-biglen").string();
+    const auto path = qlsweep::testing::ScratchPath("st/biglen");
     std::ofstream out(path, std::ios::binary);
     out << std::string("\xff\xff\x00\x00\x00\x00\x00\x00", 8) << "{}";
     out.close();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sweeps/load.h"
+#include "tests/trainer/scratch_root.h"
 #include "trainer/train/trial_runner.h"
 
 namespace qlsweep::trainer {
@@ -29,7 +30,7 @@ class RecordingSink : public EventSink {
 std::string Asset(const std::string& rest) { return std::string(QLSWEEP_SOURCE_DIR) + "/" + rest; }
 
 std::string ScratchDir(const std::string& name) {
-  return testing::TempDir() + "qlsweep-trial-" + std::to_string(getpid()) + "-" + name;
+  return qlsweep::testing::ScratchPath("trials/" + name);
 }
 
 // A tiny NF4 QLoRA trial on synthetic data, fp32 on the CPU.
