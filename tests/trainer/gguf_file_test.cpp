@@ -26,7 +26,9 @@ using testing::GgufBuilder;
 
 const std::string kFixture = std::string(QLSWEEP_SOURCE_DIR) + "/tests/assets/gguf/tiny-llama.gguf";
 
-std::string TempPath(const std::string& name) { return qlsweep::testing::ScratchPath("gguf/" + name); }
+std::string TempPath(const std::string& name) {
+  return qlsweep::testing::ScratchPath("gguf/" + name);
+}
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -44,11 +44,8 @@ std::map<std::string, torch::Tensor> ReadF32Safetensors(const std::string& path)
   return out;
 }
 
-TEST(GgufParity, TinyFixtureShapeMatchesTinyPreset) {
-  GgufSource src(kAssets + "tiny-llama.gguf");
-  const sweeps::ModelShape got = src.Shape();
-  const sweeps::ModelShape want = sweeps::PresetShape("tiny");
-  EXPECT_EQ(got.name, "tiny-llama");
+// Every hyper-parameter of a file's shape against a preset's (the name aside).
+void ExpectSameHyperParameters(const sweeps::ModelShape& got, const sweeps::ModelShape& want) {
   EXPECT_EQ(got.vocab, want.vocab);
   EXPECT_EQ(got.hidden, want.hidden);
   EXPECT_EQ(got.intermediate, want.intermediate);
@@ -59,6 +56,15 @@ TEST(GgufParity, TinyFixtureShapeMatchesTinyPreset) {
   EXPECT_EQ(got.rope_theta, want.rope_theta);
   EXPECT_EQ(got.rms_eps, want.rms_eps);
   EXPECT_EQ(got.tie_embeddings, want.tie_embeddings);
+  EXPECT_FALSE(got.rope_scaling.enabled());
+}
+
+TEST(GgufParity, TinyFixtureShapeMatchesTinyPreset) {
+  GgufSource src(kAssets + "tiny-llama.gguf");
+  const sweeps::ModelShape got = src.Shape();
+  const sweeps::ModelShape want = sweeps::PresetShape("tiny");
+  EXPECT_EQ(got.name, "tiny-llama");
+  ExpectSameHyperParameters(got, want);
 }
 
 // Tolerance: none. Dequantization is a product (and a sum for Q4_1/Q5_1) of exactly decoded
@@ -99,16 +105,7 @@ TEST(GgufParity, SmolLM2FileWhenGiven) {
   REQUIRE_SMOLLM2(path);
   GgufSource src(path);
   const sweeps::ModelShape got = src.Shape();
-  const sweeps::ModelShape want = sweeps::PresetShape("smollm2-135m");
-  EXPECT_EQ(got.vocab, want.vocab);
-  EXPECT_EQ(got.hidden, want.hidden);
-  EXPECT_EQ(got.intermediate, want.intermediate);
-  EXPECT_EQ(got.layers, want.layers);
-  EXPECT_EQ(got.heads, want.heads);
-  EXPECT_EQ(got.kv_heads, want.kv_heads);
-  EXPECT_EQ(got.max_seq, want.max_seq);
-  EXPECT_EQ(got.rope_theta, want.rope_theta);
-  EXPECT_EQ(got.rms_eps, want.rms_eps);
+  ExpectSameHyperParameters(got, sweeps::PresetShape("smollm2-135m"));
   EXPECT_TRUE(got.tie_embeddings);
   EXPECT_EQ(src.TensorShape("model.embed_tokens.weight"), (std::vector<int64_t>{49152, 576}));
   EXPECT_EQ(src.TensorShape("model.layers.29.self_attn.k_proj.weight"),

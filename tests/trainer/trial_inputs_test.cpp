@@ -52,6 +52,15 @@ TEST(TrialInputs, TokenizerLargerThanTheModelVocabularyIsAConfigError) {
       << sink.last.dump();
 }
 
+TEST(TrialInputs, EmptyEvalSplitIsAConfigErrorNamingTheFile) {
+  LastEventSink sink;
+  auto cfg = Trial("", "tokens", Asset("tests/assets/data/tokens.jsonl"));
+  cfg.data.eval_fraction = 1e-9;  // no document hashes under it
+  EXPECT_EQ(RunTrial(cfg, sink), kExitConfig);
+  const auto message = sink.last["message"].get<std::string>();
+  EXPECT_NE(message.find("tokens.jsonl: the eval split is empty"), std::string::npos) << message;
+}
+
 TEST(TrialInputs, MissingWeightsNameThePath) {
   LastEventSink sink;
   const auto cfg = Trial("/nonexistent/model.gguf", "synthetic", "");

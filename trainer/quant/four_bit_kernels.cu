@@ -67,8 +67,8 @@ void Launch(const uint8_t* packed, const float* absmax, const uint8_t* codes, co
             float offset, int type, int block_shift, int64_t n, void* out, bool vectorized,
             cudaStream_t stream) {
   constexpr int kThreads = 256;
-  const bool aligned = reinterpret_cast<uintptr_t>(packed) % 4 == 0 &&
-                       reinterpret_cast<uintptr_t>(out) % 16 == 0;
+  const bool aligned =
+      reinterpret_cast<uintptr_t>(packed) % 4 == 0 && reinterpret_cast<uintptr_t>(out) % 16 == 0;
   if (vectorized && n % 8 == 0 && block_shift >= 3 && aligned) {
     const int64_t groups = n / 8;
     const auto grid = static_cast<unsigned>((groups + kThreads - 1) / kThreads);

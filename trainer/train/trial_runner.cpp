@@ -173,6 +173,11 @@ int Train(const sweeps::TrialConfig& cfg, const TrialOutputs& outputs, EventSink
                                 " exceeds the model's maximum " + std::to_string(shape.max_seq));
   }
   auto data = OpenData(cfg, shape.vocab);
+  if (data->EvalRows() == 0) {  // before any weights load, not at the first evaluation
+    throw std::invalid_argument(cfg.data.path +
+                                ": the eval split is empty (no document fell under "
+                                "data.eval_fraction; use more data or a larger fraction)");
+  }
   LoraSpec lora{cfg.lora.r,
                 cfg.lora.alpha,
                 cfg.lora.dropout,
