@@ -1,0 +1,56 @@
+// Communicator: the collectives a sharded trial needs, over raw buffers (torch-free), with two
+// backends: MPI for host memory (CPU trials, the mpi tests) and NCCL for CUDA memory.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace qlsweep::dist {
+
+enum class DType { kFloat32, kFloat64, kBFloat16, kFloat16, kUInt8, kInt32, kInt64 };
+size_t DTypeSize(DType dtype);
+
+// Where a communicator's buffers must live.
+enum class Memory { kHost, kCuda };
+
+// A collective that failed or did not finish within the timeout (a peer died or hung). The
+// communicator is unusable afterwards; the trial ends with an error naming rank and operation.
+class CommError : public std::runtime_error {
+ public:
+  CommError(const std::string& what, bool timed_out)
+      : std::runtime_error(what), timed_out_(timed_out) {}
+  bool timed_out() const { return timed_out_; }
+
+ private:
+  bool timed_out_;
+};
+
+struct CommOptions {
+  double timeout_s = 600;  // a collective not finished by then throws CommError (timed_out)
+};
+
+// Every call is collective (all ranks call it in the same order) and synchronous: it returns when
+// the result is in place (for NCCL: when the work on the stream has completed). Counts are in
+// elements; summing kUInt8 is not supported (gather/broadcast only).
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int Rank() const = 0;
+  virtual int Size() const = 0;
+  virtual Memory memory() const = 0;
+
+  // data[count] <- elementwise sum over ranks of data[count].
+  virtual void AllReduceSum(void* data, size_t count, DType dtype) = 0;
+  // send[count * Size()] -> recv[count]: the sum over ranks of their chunk number Rank().
+  virtual void ReduceScatterSum(const void* send, void* recv, size_t count, DType dtype) = 0;
+  // send[count] -> recv[count * Size()]: rank i's send lands at recv + i * count.
+  virtual void AllGather(const void* send, void* recv, size_t count, DType dtype) = 0;
+  // data[count] <- root's data[count].
+  virtual void Broadcast(void* data, size_t count, DType dtype, int root) = 0;
+  virtual void Barrier() = 0;
+};
+
+}  // namespace qlsweep::dist
