@@ -40,6 +40,7 @@ inline constexpr std::string_view kRankPeaks = "rank_device_peak_bytes";  // arr
 
 // Phases named by oom and error events.
 namespace phase {
+inline constexpr std::string_view kConfig = "config";  // the trial file could not be read
 inline constexpr std::string_view kLoad = "load";
 inline constexpr std::string_view kForward = "forward";
 inline constexpr std::string_view kBackward = "backward";

@@ -3,8 +3,13 @@
 #include "runner/train_command.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
+#include <utility>
 #include <memory>
 
+#include "protocol/events.h"
+#include "protocol/result_keys.h"
 #include "storage/series_file.h"
 #include "sweeps/config_error.h"
 #include "sweeps/load.h"
@@ -14,6 +19,9 @@ namespace qlsweep::runner {
 namespace {
 
 using nlohmann::json;
+namespace ev = protocol::event;
+namespace f = protocol::field;
+namespace r = protocol::result;
 
 // Writes each event as one flushed JSON line, and appends step/eval rows to the series file.
 class TrialSink : public trainer::EventSink {
@@ -26,22 +34,19 @@ class TrialSink : public trainer::EventSink {
     std::fputc('\n', stdout);
     std::fflush(stdout);
     if (!series_) return;
-    const auto kind = event.value("event", "");
-    if (kind == "step") {
-      const auto& mem = event["memory"];
-      series_->Append("train", {{"step", event["step"].get<double>()},
-                                {"loss", event["loss"].get<double>()},
-                                {"lr", event["lr"].get<double>()},
-                                {"grad_norm", event["grad_norm"].get<double>()},
-                                {"step_time_s", event["step_time_s"].get<double>()},
-                                {"tokens", event["tokens"].get<double>()},
-                                {"alloc_bytes", mem["alloc_bytes"].get<double>()},
-                                {"reserved_bytes", mem["reserved_bytes"].get<double>()}});
-    } else if (kind == "eval") {
-      series_->Append("eval", {{"step", event["step"].get<double>()},
-                               {"eval_loss", event["eval_loss"].get<double>()},
-                               {"perplexity", event["perplexity"].get<double>()},
-                               {"token_accuracy", event["token_accuracy"].get<double>()}});
+    const auto kind = event.value(ev::kKey, "");
+    const auto number = [](const json& from, std::string_view key) {
+      return std::pair<std::string, double>(key, from[key].get<double>());
+    };
+    if (kind == ev::kStep) {
+      const auto& mem = event[f::kMemory];
+      series_->Append("train", {number(event, f::kStep), number(event, f::kLoss),
+                                number(event, f::kLr), number(event, f::kGradNorm),
+                                number(event, r::kStepTimeS), number(event, f::kTokens),
+                                number(mem, r::kAllocBytes), number(mem, r::kReservedBytes)});
+    } else if (kind == ev::kEval) {
+      series_->Append("eval", {number(event, f::kStep), number(event, f::kEvalLoss),
+                               number(event, r::kPerplexity), number(event, r::kTokenAccuracy)});
     }
   }
 
@@ -49,9 +54,19 @@ class TrialSink : public trainer::EventSink {
   std::unique_ptr<storage::SeriesFile> series_;
 };
 
+// This process's rank in the MPI job that started it (Open MPI, PMIx, Slurm, MPICH); 0 when no
+// launcher did.
+int LauncherRank() {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID", "PMI_RANK"}) {
+    if (const char* value = std::getenv(name); value != nullptr) return std::atoi(value);
+  }
+  return 0;
+}
+
 void EmitError(const std::string& message) {
-  std::printf("%s\n",
-              json{{"event", "error"}, {"phase", "config"}, {"message", message}}.dump().c_str());
+  std::printf("%s\n", json{{ev::kKey, ev::kError}, {f::kPhase, protocol::phase::kConfig}, {f::kMessage, message}}
+                          .dump()
+                          .c_str());
   std::fflush(stdout);
   std::fprintf(stderr, "%s\n", message.c_str());
 }
@@ -65,15 +80,15 @@ int TrainCommand(const std::string& trial_path, const std::string& h5_path,
     trial = sweeps::LoadTrialFile(trial_path);
   } catch (const sweeps::ConfigError& e) {
     EmitError(e.what());
-    return trainer::kExitConfig;
+    return protocol::kExitConfig;
   }
   std::unique_ptr<storage::SeriesFile> series;
-  if (!h5_path.empty()) {
+  if (!h5_path.empty() && LauncherRank() == 0) {  // ranks of a sharded trial: rank 0 writes
     try {
       series = std::make_unique<storage::SeriesFile>(h5_path, trial.id, trial.resolved.dump());
     } catch (const std::exception& e) {
       EmitError(e.what());
-      return trainer::kExitFailed;
+      return protocol::kExitFailed;
     }
   }
   TrialSink sink(std::move(series));

@@ -96,7 +96,9 @@ TrialConfig TrialFromResolved(const nlohmann::json& resolved, std::string name) 
   const auto& eval = resolved.at("eval");
   t.eval = EvalConfig{Int(eval, "interval"), Int(eval, "sequences")};
   const auto& hw = resolved.at("hardware");
-  t.hardware = HardwareConfig{Str(hw, "device"), Str(hw, "dtype"), Str(hw, "gpu_profile")};
+  t.hardware =
+      HardwareConfig{Str(hw, "device"), Str(hw, "dtype"), Str(hw, "gpu_profile"), Int(hw, "gpus")};
+  t.distributed = DistributedConfig{Int(resolved.at("distributed"), "zero_stage")};
   t.resolved = resolved;
   return t;
 }

@@ -62,6 +62,12 @@ KeySpec List(std::string key, Strings def, Strings choices, size_t min_items, st
   return spec;
 }
 
+// A key added after ids were first recorded (see KeySpec::id_at_default).
+KeySpec Added(KeySpec spec) {
+  spec.id_at_default = false;
+  return spec;
+}
+
 KeySpec PowerOfTwo(KeySpec spec) {
   spec.power_of_two = true;
   return spec;
@@ -130,6 +136,12 @@ std::vector<KeySpec> BuildSchema() {
           "compute dtype; auto = bf16 on GPU, fp32 on CPU"),
       Str("hardware.gpu_profile", "", {},
           "emulate this card's memory (a runner GPU profile); empty = the whole GPU"),
+      Added(Int("hardware.gpus", 1, Between(1, 1024),
+                "GPUs (MPI ranks, one per GPU) of one trial; > 1 = a sharded trial under mpirun")),
+
+      Added(Int("distributed.zero_stage", 0, Between(0, 3),
+                "sharding over the ranks: 0 data parallel, 1 + optimizer states, 2 + gradients, "
+                "3 + the frozen 4-bit base")),
   };
 }
 

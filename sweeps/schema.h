@@ -34,6 +34,9 @@ struct KeySpec {
   bool power_of_two = false;            // int keys only: value must be a power of two
   size_t min_items = 0;                 // string lists only: fewest items
   std::string doc;                      // one line for --help and docs/trial-config.md
+  // False for keys added after trial ids were first recorded: at their default they are left out
+  // of the id's canonical text, so adding a key never changes the ids of existing trials.
+  bool id_at_default = true;
 
   std::string Section() const;  // "lora" for "lora.r"
   std::string Leaf() const;     // "r" for "lora.r"

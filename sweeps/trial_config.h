@@ -67,6 +67,11 @@ struct HardwareConfig {
   std::string device;       // auto | cpu | cuda
   std::string dtype;        // auto (bf16 on GPU, fp32 on CPU) | bf16 | fp16 | fp32
   std::string gpu_profile;  // emulate this card's memory (sweeps/gpu_profiles.h); empty = whole GPU
+  int gpus;                 // ranks of the trial (one per GPU); > 1 = sharded under mpirun
+};
+
+struct DistributedConfig {
+  int zero_stage;  // 0 data parallel; 1 + optimizer states; 2 + gradients; 3 + frozen base
 };
 
 struct TrialConfig {
@@ -80,6 +85,7 @@ struct TrialConfig {
   OptimConfig optim;
   EvalConfig eval;
   HardwareConfig hardware;
+  DistributedConfig distributed;
   nlohmann::json resolved;  // the canonical resolved config (all keys, defaults applied)
 };
 

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "sweeps/schema.h"
+
 namespace qlsweep::sweeps {
 namespace {
 
@@ -28,7 +30,18 @@ uint64_t Fnv1a64(std::string_view text) {
   return hash;
 }
 
-std::string CanonicalJson(const nlohmann::json& resolved) { return resolved.dump(); }
+std::string CanonicalJson(const nlohmann::json& resolved) {
+  nlohmann::json kept = resolved;
+  for (const auto& spec : Schema()) {
+    if (spec.id_at_default) continue;
+    auto section = kept.find(spec.Section());
+    if (section == kept.end()) continue;
+    auto leaf = section->find(spec.Leaf());
+    if (leaf != section->end() && *leaf == spec.default_value) section->erase(leaf);
+    if (section->empty()) kept.erase(section);
+  }
+  return kept.dump();
+}
 
 std::string TrialId(const nlohmann::json& resolved) {
   char hex[17];

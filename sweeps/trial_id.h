@@ -16,6 +16,7 @@ uint64_t Fnv1a64(std::string_view text);
 // The canonical text of a resolved config: compact nlohmann::json dump, keys sorted (std::map),
 // int keys as integers, float keys as doubles in shortest round-trip form (32.0, 0.0002, 1e-08).
 // `resolved` must come from the resolver (TrialConfig::resolved), which fixes the number kinds.
+// Keys added to the schema later (KeySpec::id_at_default false) are left out at their default.
 std::string CanonicalJson(const nlohmann::json& resolved);
 
 // The trial id: Fnv1a64(CanonicalJson(resolved)) as 16 lower-case hex digits, first 12 kept

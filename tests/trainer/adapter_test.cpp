@@ -15,7 +15,7 @@
 #include "trainer/io/hf_checkpoint.h"
 #include "trainer/io/safetensors.h"
 #include "trainer/model/load.h"
-#include "trainer/peft/adapter_io.h"
+#include "trainer/io/adapter_io.h"
 
 namespace qlsweep::trainer {
 namespace {
@@ -61,7 +61,7 @@ void ExpectRejected(Fn fn, const std::string& text) {
 // Tolerance as the HF logits parity (docs/parity.md): same fp32 ops, summation order only.
 TEST(PeftAdapter, AdapterSavedByPeftGivesPeftsLogits) {
   auto model = TinyModel(FixtureLora());
-  LoadAdapter(*model, FixtureLora(), kPeft);
+  LoadAdapter(model->NamedProjections(), FixtureLora(), kPeft);
   SafetensorsFile ref(kPeft + "/reference_logits.safetensors");
   const auto tokens = ref.Read("tokens");
   const auto want = ref.Read("logits");
@@ -76,10 +76,10 @@ TEST(PeftAdapter, AdapterSavedByPeftGivesPeftsLogits) {
 
 TEST(PeftAdapter, SavedFilesHavePeftsNamesShapesAndConfig) {
   auto model = TinyModel(FixtureLora());
-  LoadAdapter(*model, FixtureLora(), kPeft);
+  LoadAdapter(model->NamedProjections(), FixtureLora(), kPeft);
   const char* keep = std::getenv("QLSWEEP_KEEP_ADAPTER");  // for dump_peft_adapter.py --check
   const std::string dir = keep != nullptr ? keep : Scratch("save");
-  SaveAdapter(*model, FixtureLora(), dir, "tests/assets/hf-tiny/untied");
+  SaveAdapter(model->NamedProjections(), FixtureLora(), dir, "tests/assets/hf-tiny/untied");
 
   SafetensorsFile peft(kPeft + "/adapter_model.safetensors");
   SafetensorsFile ours(dir + "/adapter_model.safetensors");
@@ -101,7 +101,7 @@ TEST(PeftAdapter, SavedFilesHavePeftsNamesShapesAndConfig) {
 
   // And it loads back into a fresh model with the same outputs.
   auto again = TinyModel(FixtureLora());
-  LoadAdapter(*again, FixtureLora(), dir);
+  LoadAdapter(again->NamedProjections(), FixtureLora(), dir);
   SafetensorsFile ref(kPeft + "/reference_logits.safetensors");
   EXPECT_TRUE(torch::equal(Logits(again, ref.Read("tokens")), Logits(model, ref.Read("tokens"))));
 }
@@ -110,7 +110,7 @@ TEST(PeftAdapter, MismatchesNameTheFileAndWhatDiffers) {
   auto lora = FixtureLora();
   lora.r = 8;
   auto model = TinyModel(lora);
-  ExpectRejected([&] { LoadAdapter(*model, lora, kPeft); },
+  ExpectRejected([&] { LoadAdapter(model->NamedProjections(), lora, kPeft); },
                  "adapter_config.json: r is 4, the trial has lora.r 8");
   lora = FixtureLora();
   lora.alpha = 16;
@@ -124,14 +124,14 @@ TEST(PeftAdapter, MismatchesNameTheFileAndWhatDiffers) {
   // A tensor missing from the weights file.
   const std::string dir = Scratch("broken");
   auto full = TinyModel(FixtureLora());
-  SaveAdapter(*full, FixtureLora(), dir, "x");
+  SaveAdapter(full->NamedProjections(), FixtureLora(), dir, "x");
   auto partial = FixtureLora();
   partial.targets = {"q"};
   auto small = TinyModel(partial);
-  SaveAdapter(*small, partial, dir + "-q", "x");
+  SaveAdapter(small->NamedProjections(), partial, dir + "-q", "x");
   std::filesystem::copy_file(dir + "/adapter_config.json", dir + "-q/adapter_config.json",
                              std::filesystem::copy_options::overwrite_existing);
-  ExpectRejected([&] { LoadAdapter(*full, FixtureLora(), dir + "-q"); },
+  ExpectRejected([&] { LoadAdapter(full->NamedProjections(), FixtureLora(), dir + "-q"); },
                  "adapter_model.safetensors: tensor base_model.model.model.layers.0.self_attn."
                  "k_proj.lora_A.weight is missing");
 }

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "trainer/model/rope.h"
-#include "trainer/train/checkpoint.h"
+#include "trainer/model/checkpoint.h"
 
 namespace qlsweep::trainer {
 namespace {

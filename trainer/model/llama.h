@@ -3,7 +3,6 @@
 #pragma once
 
 #include <functional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -11,19 +10,12 @@
 
 #include "sweeps/model_shapes.h"
 #include "trainer/peft/lora_linear.h"
+#include "trainer/peft/lora_spec.h"
 #include "trainer/quant/frozen_matrix.h"
 
 namespace qlsweep::trainer {
 
 using sweeps::ModelShape;
-
-// Which projections carry an adapter, and its hyper-parameters.
-struct LoraSpec {
-  int64_t r = 0;  // 0 = no adapters
-  double alpha = 16;
-  double dropout = 0;
-  std::set<std::string> targets;  // subset of q, k, v, o, gate, up, down
-};
 
 // RMSNorm with a frozen scale: x: [..., D] -> [..., D], computed in fp32, returned in x's dtype.
 torch::Tensor RmsNorm(const torch::Tensor& x, const torch::Tensor& weight, double eps);

@@ -1,6 +1,10 @@
 // LoraLinear: a frozen base projection (dense or 4-bit) plus a trainable low-rank adapter (LoRA).
 #pragma once
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <torch/torch.h>
 
 #include "trainer/quant/frozen_matrix.h"
@@ -48,5 +52,8 @@ class LoraLinearImpl : public torch::nn::Module {
   torch::Tensor lora_b_;
 };
 TORCH_MODULE(LoraLinear);
+
+// Projections with their HF module paths, e.g. {"model.layers.0.self_attn.q_proj", q}.
+using NamedProjections = std::vector<std::pair<std::string, LoraLinear>>;
 
 }  // namespace qlsweep::trainer

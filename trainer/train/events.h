@@ -1,7 +1,9 @@
-// The trainer's reporting interface (events as JSON objects) and the exit codes of a trial process.
+// The trainer's reporting interface: events as JSON objects (protocol/events.h names them).
 #pragma once
 
 #include <nlohmann/json.hpp>
+
+#include "protocol/exit_codes.h"
 
 namespace qlsweep::trainer {
 
@@ -13,12 +15,10 @@ class EventSink {
   virtual void Emit(const nlohmann::json& event) = 0;
 };
 
-// Exit status of `qlsweep train`; the coordinator maps them to trial statuses.
-enum ExitCode : int {
-  kExitDone = 0,
-  kExitFailed = 1,  // any error other than below
-  kExitConfig = 2,  // the trial config is invalid (nothing ran)
-  kExitOom = 3,     // out of (emulated) GPU memory; the oom event names the phase
-};
+// The exit codes of a trial process are the protocol's (protocol/exit_codes.h).
+using protocol::kExitConfig;
+using protocol::kExitDone;
+using protocol::kExitFailed;
+using protocol::kExitOom;
 
 }  // namespace qlsweep::trainer

@@ -1,5 +1,5 @@
 // Adapter save/load in HF PEFT's on-disk layout, so adapters move between qlsweep and PEFT.
-#include "trainer/peft/adapter_io.h"
+#include "trainer/io/adapter_io.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -101,14 +101,14 @@ void WriteTextFile(const fs::path& path, const std::string& text) {
 
 }  // namespace
 
-void SaveAdapter(const LlamaModelImpl& model, const LoraSpec& lora, const std::string& dir,
+void SaveAdapter(const NamedProjections& projections, const LoraSpec& lora, const std::string& dir,
                  const std::string& base_model) {
   const fs::path folder(dir);
   std::error_code ec;
   fs::create_directories(folder, ec);
   if (ec) throw std::runtime_error(dir + ": cannot create the adapter folder: " + ec.message());
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
-  for (const auto& [path, proj] : model.NamedProjections()) {
+  for (const auto& [path, proj] : projections) {
     if (!proj->has_adapter()) continue;
     tensors.emplace_back(kPrefix + path + ".lora_A.weight", proj->lora_a());
     tensors.emplace_back(kPrefix + path + ".lora_B.weight", proj->lora_b());
@@ -139,7 +139,7 @@ void CheckAdapterConfig(const std::string& dir, const LoraSpec& lora) {
   CheckConfig(fs::path(dir) / kConfig, lora);
 }
 
-void LoadAdapter(LlamaModelImpl& model, const LoraSpec& lora, const std::string& dir) {
+void LoadAdapter(const NamedProjections& projections, const LoraSpec& lora, const std::string& dir) {
   const fs::path folder(dir);
   CheckAdapterConfig(dir, lora);
   const fs::path weights = folder / kWeights;
@@ -153,7 +153,7 @@ void LoadAdapter(LlamaModelImpl& model, const LoraSpec& lora, const std::string&
   std::set<std::string> unused;
   for (const auto& [name, entry] : file->entries()) unused.insert(name);
   torch::NoGradGuard no_grad;
-  for (const auto& [path, proj] : model.NamedProjections()) {
+  for (const auto& [path, proj] : projections) {
     if (!proj->has_adapter()) continue;
     for (auto [suffix, param] : {std::pair{".lora_A.weight", proj->lora_a()},
                                  std::pair{".lora_B.weight", proj->lora_b()}}) {

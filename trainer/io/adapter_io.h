@@ -1,10 +1,11 @@
-// PEFT adapter files: save a model's LoRA adapters as adapter_model.safetensors +
+// PEFT adapter files: save a model's LoRA adapters (its NamedProjections) as adapter_model.safetensors +
 // adapter_config.json, and load them back (from qlsweep or from HF PEFT).
 #pragma once
 
 #include <string>
 
-#include "trainer/model/llama.h"
+#include "trainer/peft/lora_linear.h"
+#include "trainer/peft/lora_spec.h"
 
 namespace qlsweep::trainer {
 
@@ -14,7 +15,7 @@ namespace qlsweep::trainer {
 // lora_alpha, lora_dropout, target_modules as q_proj ... down_proj, bias none,
 // base_model_name_or_path = `base_model`). Creates `dir`; each file appears whole or not at all.
 // Throws std::runtime_error naming the file on failure.
-void SaveAdapter(const LlamaModelImpl& model, const LoraSpec& lora, const std::string& dir,
+void SaveAdapter(const NamedProjections& projections, const LoraSpec& lora, const std::string& dir,
                  const std::string& base_model);
 
 // Checks `dir`/adapter_config.json against `lora` (the LoadAdapter rules that need no model), so a
@@ -22,10 +23,10 @@ void SaveAdapter(const LlamaModelImpl& model, const LoraSpec& lora, const std::s
 void CheckAdapterConfig(const std::string& dir, const LoraSpec& lora);
 
 // Copies the adapters in `dir` (as SaveAdapter or PEFT's save_pretrained writes them) into the
-// model's adapters, converted to their dtype and device. The adapter must match `lora`: same r,
+// projections' adapters, converted to their dtype and device. The adapter must match `lora`: same r,
 // lora_alpha and target modules, plain LoRA (no DoRA, rsLoRA, per-module rank or alpha, bias);
 // every adapted projection's A and B present with its shape and no other tensor. Throws
 // std::invalid_argument naming the file and the key or tensor that disagrees.
-void LoadAdapter(LlamaModelImpl& model, const LoraSpec& lora, const std::string& dir);
+void LoadAdapter(const NamedProjections& projections, const LoraSpec& lora, const std::string& dir);
 
 }  // namespace qlsweep::trainer

@@ -1,5 +1,5 @@
 // Reentrant activation checkpointing as a custom autograd function (torch.utils.checkpoint's way).
-#include "trainer/train/checkpoint.h"
+#include "trainer/model/checkpoint.h"
 
 #include <ATen/core/Generator.h>
 

@@ -1,0 +1,53 @@
+// Building a trial's command line, plain or under mpirun (see trial_command.h).
+#include "runner/trial_command.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <algorithm>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace qlsweep::runner {
+
+std::string FindMpirun() {
+  if (const char* set = std::getenv("QLSWEEP_MPIRUN"); set != nullptr && *set != '\0') return set;
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    const auto candidate = std::filesystem::path(dir.empty() ? "." : dir) / "mpirun";
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
+  return "";
+}
+
+TrialCommand BuildTrialCommand(const TrialCommandInputs& in) {
+  TrialCommand cmd;
+  if (in.ranks > 1) {
+    const auto mpirun = FindMpirun();
+    if (mpirun.empty()) {
+      throw std::runtime_error("hardware.gpus is " + std::to_string(in.ranks) +
+                               " but no mpirun was found (install Open MPI or set QLSWEEP_MPIRUN)");
+    }
+    cmd.argv = {mpirun, "-np", std::to_string(in.ranks), "--oversubscribe", "--bind-to", "none"};
+    if (::geteuid() == 0) cmd.argv.push_back("--allow-run-as-root");
+    if (std::getenv("OMP_NUM_THREADS") == nullptr) {
+      const auto cores = std::max(1u, std::thread::hardware_concurrency());
+      cmd.env["OMP_NUM_THREADS"] = std::to_string(std::max(1u, cores / in.ranks));
+    }
+  }
+  for (const auto& arg : {in.self_exe, std::string("train"), in.config_path, std::string("--h5"),
+                          in.h5_path}) {
+    cmd.argv.push_back(arg);
+  }
+  if (!in.adapter_dir.empty()) {
+    cmd.argv.insert(cmd.argv.end(), {"--save-adapter", in.adapter_dir});
+  }
+  if (!in.cuda_visible_devices.empty()) cmd.env["CUDA_VISIBLE_DEVICES"] = in.cuda_visible_devices;
+  return cmd;
+}
+
+}  // namespace qlsweep::runner

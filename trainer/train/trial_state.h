@@ -1,0 +1,54 @@
+// TrialState: what a trial's training loop works on, built by SetupTrial from a resolved config.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "protocol/events.h"
+#include "sweeps/model_shapes.h"
+#include "sweeps/trial_config.h"
+#include "trainer/data/batch.h"
+#include "trainer/dist/data_parallel.h"
+#include "trainer/dist/dist_context.h"
+#include "trainer/memory/memory_cap.h"
+#include "trainer/memory/memory_stats.h"
+#include "trainer/model/llama.h"
+#include "trainer/optim/optimizer.h"
+#include "trainer/peft/lora_spec.h"
+
+namespace qlsweep::trainer {
+
+// The phase a trial is in, for the oom and error events (protocol::phase names).
+struct Phase {
+  std::string name{protocol::phase::kLoad};
+  MemoryMonitor* memory = nullptr;  // set once the device is known, for the oom event
+  int64_t budget_bytes = 0;
+  DistContext* dist = nullptr;  // set once a sharded trial has joined its MPI job
+};
+
+struct TrialState {
+  torch::Device device{torch::kCPU};
+  torch::Dtype dtype = torch::kFloat32;
+  MemoryBudget budget;                     // the GPU profile's cap (zeros without a profile)
+  std::unique_ptr<MemoryMonitor> memory;
+  sweeps::ModelShape shape;
+  LoraSpec lora;
+  LlamaModel model{nullptr};
+  std::unique_ptr<DataSource> data;
+  std::vector<torch::Tensor> params;       // every model parameter (the trainable adapters)
+  int64_t trainable_params = 0;
+  std::unique_ptr<Optimizer> optimizer;  // one rank: over `params`; sharded: null (see dp)
+  std::unique_ptr<DistContext> dist;       // sharded trials (hardware.gpus > 1) only
+  std::unique_ptr<DataParallel> dp;        // sharded trials: gradient sync, ZeRO optimizer
+  double load_s = 0;                       // seconds from start until the state was ready
+};
+
+// Picks device and dtype, applies the GPU profile, opens the data, builds or loads the model
+// (quantizing its base), loads lora.init's adapter and makes the optimizer. Config problems
+// throw std::invalid_argument (exit 2); `phase` is pointed at the state's memory monitor.
+TrialState SetupTrial(const sweeps::TrialConfig& cfg, Phase& phase);
+
+}  // namespace qlsweep::trainer
