@@ -6,8 +6,10 @@
 #include <stdexcept>
 #include <string>
 
+#if QLSWEEP_WITH_MPI
 #include "trainer/dist/mpi_communicator.h"
 #include "trainer/dist/mpi_session.h"
+#endif
 #if QLSWEEP_WITH_NCCL
 #include <c10/cuda/CUDAStream.h>
 
@@ -15,6 +17,14 @@
 #endif
 
 namespace qlsweep::trainer {
+
+torch::Device RankDevice(const DistContext& ctx) {
+  const int count = static_cast<int>(torch::cuda::device_count());
+  if (count == 0) throw std::runtime_error("no CUDA device for a sharded GPU trial");
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(ctx.local_rank % count));
+}
+
+#if QLSWEEP_WITH_MPI
 namespace {
 
 // One MPI session per process, finalized at exit (after every communicator is gone).
@@ -46,12 +56,6 @@ std::unique_ptr<DistContext> JoinDistributed(const sweeps::TrialConfig& cfg) {
   return ctx;
 }
 
-torch::Device RankDevice(const DistContext& ctx) {
-  const int count = static_cast<int>(torch::cuda::device_count());
-  if (count == 0) throw std::runtime_error("no CUDA device for a sharded GPU trial");
-  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(ctx.local_rank % count));
-}
-
 void ConnectTensors(DistContext& ctx, const torch::Device& device) {
   if (!device.is_cuda()) return;
 #if QLSWEEP_WITH_NCCL
@@ -62,17 +66,27 @@ void ConnectTensors(DistContext& ctx, const torch::Device& device) {
 #endif
 }
 
+#else
+std::unique_ptr<DistContext> JoinDistributed(const sweeps::TrialConfig&) {
+  throw std::invalid_argument("hardware.gpus > 1 needs MPI, and this build has none");
+}
+void ConnectTensors(DistContext&, const torch::Device&) {}
+void AbortJob(int code) { std::_Exit(code); }
+#endif
+
 std::vector<int64_t> GatherInt64(DistContext& ctx, int64_t value) {
   std::vector<int64_t> all(static_cast<size_t>(ctx.size));
   ctx.host->AllGather(&value, all.data(), 1, dist::DType::kInt64);
   return all;
 }
 
+#if QLSWEEP_WITH_MPI
 void AbortJob(int code) {
   std::fflush(stdout);
   std::fflush(stderr);
   MPI_Abort(MPI_COMM_WORLD, code);
   std::_Exit(code);  // MPI_Abort does not return; in case it does
 }
+#endif
 
 }  // namespace qlsweep::trainer
