@@ -13,6 +13,7 @@
 #include "analysis/memory_estimator.h"
 #include "runner/child_process.h"
 #include "runner/progress.h"
+#include "runner/trial_command.h"
 #include "runner/trial_environment.h"
 #include "runner/trial_outcome.h"
 #include "storage/run_index.h"
@@ -83,11 +84,11 @@ std::string WriteTrialFile(const sweeps::TrialConfig& trial, const fs::path& dir
 
 // One trial in flight: its process, what it reported so far, and why it is being stopped.
 struct RunningTrial {
-  RunningTrial(const sweeps::TrialConfig* t, int pos, size_t s)
-      : trial(t), position(pos), slot(s), outcome(t->id), start(Clock::now()) {}
+  RunningTrial(const sweeps::TrialConfig* t, int pos, std::vector<size_t> s)
+      : trial(t), position(pos), slots(std::move(s)), outcome(t->id), start(Clock::now()) {}
   const sweeps::TrialConfig* trial;
-  int position;  // k of "k of N"
-  size_t slot;   // index into the GPU slots
+  int position;               // k of "k of N"
+  std::vector<size_t> slots;  // indices into the GPU slots (several for a sharded trial)
   std::string h5_path;
   std::unique_ptr<ChildProcess> child;
   OutcomeBuilder outcome;
@@ -112,8 +113,10 @@ class SweepRun {
   void Run(std::deque<const sweeps::TrialConfig*> queue, int first_position) {
     int position = first_position;
     for (;;) {
-      while (g_stop_signal.load() == 0 && !queue.empty() && FreeSlot() < slots_.size()) {
-        Launch(queue.front(), ++position, FreeSlot());
+      while (g_stop_signal.load() == 0 && !queue.empty()) {
+        auto free = FreeSlots(SlotsNeeded(*queue.front()));
+        if (free.empty()) break;
+        Launch(queue.front(), ++position, std::move(free));
         queue.pop_front();
       }
       if (running_.empty()) return;
@@ -137,32 +140,58 @@ class SweepRun {
   }
 
  private:
-  size_t FreeSlot() const {
-    for (size_t i = 0; i < busy_.size(); ++i) {
-      if (!busy_[i]) return i;
-    }
-    return busy_.size();
+  // A sharded trial takes hardware.gpus slots when the run names its GPUs; on the inherited
+  // slot "" (CPU, or whatever CUDA_VISIBLE_DEVICES holds) its ranks share that one slot. A trial
+  // that wants more GPUs than the run has still takes them all, and fails at launch.
+  size_t SlotsNeeded(const sweeps::TrialConfig& trial) const {
+    if (slots_.size() == 1 && slots_[0].empty()) return 1;
+    return std::min<size_t>(std::max(1, trial.hardware.gpus), slots_.size());
   }
 
-  void Launch(const sweeps::TrialConfig* trial, int position, size_t slot) {
-    const std::string& gpu = slots_[slot];
-    busy_[slot] = true;
+  // `count` free slots, or none when fewer are free.
+  std::vector<size_t> FreeSlots(size_t count) const {
+    std::vector<size_t> free;
+    for (size_t i = 0; i < busy_.size() && free.size() < count; ++i) {
+      if (!busy_[i]) free.push_back(i);
+    }
+    if (free.size() < count) free.clear();
+    return free;
+  }
+
+  // The CUDA_VISIBLE_DEVICES of a trial on `slots` ("" = inherited).
+  std::string SlotDevices(const std::vector<size_t>& slots) const {
+    std::string devices;
+    for (size_t i : slots) {
+      if (slots_[i].empty()) continue;
+      devices += (devices.empty() ? "" : ",") + slots_[i];
+    }
+    return devices;
+  }
+
+  void Launch(const sweeps::TrialConfig* trial, int position, std::vector<size_t> slots) {
+    const std::string gpu = SlotDevices(slots);
+    for (size_t i : slots) busy_[i] = true;
     progress_.TrialStarted(position, trial->id, trial->name, gpu);
     index_.MarkRunning(trial->id, coordinator_env_.host, gpu);
     index_.RecordEnvironment(trial->id, TrialEnvironment(coordinator_env_, gpu, nullptr));
-    auto running = std::make_unique<RunningTrial>(trial, position, slot);
+    auto running = std::make_unique<RunningTrial>(trial, position, std::move(slots));
     running->h5_path = (root_ / "series" / (trial->id + ".h5")).string();
-    std::map<std::string, std::string> env;
-    if (!gpu.empty()) env["CUDA_VISIBLE_DEVICES"] = gpu;
     try {
-      const auto config_path = WriteTrialFile(*trial, root_ / "trials");
-      std::vector<std::string> argv{options_.self_exe, "train", config_path, "--h5",
-                                    running->h5_path};
-      if (options_.save_adapters) {
-        argv.insert(argv.end(), {"--save-adapter", (root_ / "adapters" / trial->id).string()});
+      TrialCommandInputs in;
+      in.self_exe = options_.self_exe;
+      in.config_path = WriteTrialFile(*trial, root_ / "trials");
+      in.h5_path = running->h5_path;
+      if (options_.save_adapters) in.adapter_dir = (root_ / "adapters" / trial->id).string();
+      in.ranks = trial->hardware.gpus;
+      in.cuda_visible_devices = gpu;
+      if (in.ranks > 1 && !gpu.empty() && running->slots.size() < static_cast<size_t>(in.ranks)) {
+        throw std::runtime_error("hardware.gpus is " + std::to_string(in.ranks) +
+                                 " but this run has " + std::to_string(slots_.size()) +
+                                 " GPU(s) (--gpus)");
       }
+      const auto cmd = BuildTrialCommand(in);
       running->child = std::make_unique<ChildProcess>(
-          argv, env, (root_ / "logs" / (trial->id + ".log")).string());
+          cmd.argv, cmd.env, (root_ / "logs" / (trial->id + ".log")).string());
     } catch (const std::exception& e) {
       running->outcome.OnLine(e.what());  // recorded as the failure's message
     }
@@ -194,7 +223,7 @@ class SweepRun {
     } else if (kind == "started") {
       index_.RecordEnvironment(
           trial.trial->id,
-          TrialEnvironment(coordinator_env_, slots_[trial.slot], trial.outcome.started()));
+          TrialEnvironment(coordinator_env_, SlotDevices(trial.slots), trial.outcome.started()));
     }
   }
 
@@ -226,7 +255,7 @@ class SweepRun {
     outcome.h5_path = trial.h5_path;
     RecordPrediction(*trial.trial, &outcome.results);
     index_.RecordOutcome(outcome);
-    busy_[trial.slot] = false;
+    for (size_t i : trial.slots) busy_[i] = false;
     ++summary_.ran;
     if (outcome.status == "done") ++summary_.done;
     if (outcome.status == "oom") ++summary_.oom;

@@ -57,7 +57,7 @@ double DataParallel::Step(double lr, double max_norm) {
     mine = stage_ == 0 ? grad : grad.narrow(0, comm_.Rank() * partition_numel(), partition_numel());
   }
   // Global norm: every rank holds the full summed gradient (stages 0-1) or 1/N of it (2-3).
-  auto sq = mine.to(torch::kFloat32).pow(2).sum().reshape({1});
+  auto sq = (stage_ >= 2 ? mine : grad).to(torch::kFloat32).pow(2).sum().reshape({1});
   if (stage_ >= 2) AllReduceSum(comm_, sq);
   const double norm = std::sqrt(sq.item<double>());
   if (max_norm > 0) {

@@ -46,7 +46,8 @@ int Train(const sweeps::TrialConfig& cfg, const TrialOutputs& outputs, EventSink
     sink.Emit(EvalEvent(0, t.last_eval, false));
   }
 
-  t.speed.tokens_per_step = int64_t{cfg.train.micro_batch} * cfg.train.grad_accum * cfg.data.seq_len;
+  t.speed.tokens_per_step = int64_t{cfg.train.micro_batch} * cfg.train.grad_accum *
+                            cfg.data.seq_len * (s.dist ? s.dist->size : 1);  // all ranks
   s.memory->ResetPeaks();
   for (int64_t step = 1; step <= cfg.train.steps; ++step) {
     const double lr = CosineWithWarmup(cfg.optim.lr, step - 1, cfg.train.warmup_steps,
