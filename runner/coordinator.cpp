@@ -13,6 +13,7 @@
 #include "analysis/memory_estimator.h"
 #include "runner/child_process.h"
 #include "runner/progress.h"
+#include "protocol/trial_status.h"
 #include "runner/trial_command.h"
 #include "runner/trial_environment.h"
 #include "runner/trial_outcome.h"
@@ -253,6 +254,11 @@ class SweepRun {
     auto outcome =
         trial.outcome.Finish(exit.code, exit.signal, trial.timed_out, trial.interrupted, wall);
     outcome.h5_path = trial.h5_path;
+    if (trial.trial->hardware.gpus > 1 && outcome.status == protocol::ToString(protocol::TrialStatus::kFailed)) {
+      // A rank that died without an event: the launcher's log line names it.
+      const auto why = LauncherFailure((root_ / "logs" / (trial.trial->id + ".log")).string());
+      if (!why.empty()) outcome.error = "sharded trial ended: " + why;
+    }
     RecordPrediction(*trial.trial, &outcome.results);
     index_.RecordOutcome(outcome);
     for (size_t i : trial.slots) busy_[i] = false;

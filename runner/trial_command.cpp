@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <algorithm>
 #include <sstream>
 #include <stdexcept>
@@ -22,6 +23,24 @@ std::string FindMpirun() {
     if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
   }
   return "";
+}
+
+std::string LauncherFailure(const std::string& log_path) {
+  std::ifstream log(log_path);
+  std::string line, found;
+  while (std::getline(log, line)) {
+    const auto at = line.find("noticed that process rank ");
+    if (at == std::string::npos) continue;
+    found = line.substr(at + std::string("noticed that ").size());
+    // "process rank 1 with PID 0 on node vm exited on signal 9 (Killed)." -> without PID/node
+    const auto with = found.find(" with PID ");
+    const auto exited = found.find(" exited ");
+    if (with != std::string::npos && exited != std::string::npos && with < exited) {
+      found = found.substr(0, with) + found.substr(exited);
+    }
+    while (!found.empty() && (found.back() == '.' || found.back() == ' ')) found.pop_back();
+  }
+  return found;
 }
 
 TrialCommand BuildTrialCommand(const TrialCommandInputs& in) {

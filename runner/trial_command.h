@@ -29,6 +29,11 @@ struct TrialCommand {
 // set to cores / ranks (at least 1) unless the environment sets it.
 TrialCommand BuildTrialCommand(const TrialCommandInputs& in);
 
+// What the MPI launcher said about a rank that ended the job, from the trial's log (Open MPI:
+// "mpirun noticed that process rank 1 with PID ... exited on signal 9 (Killed)."), without the
+// PID; empty when the log holds no such line.
+std::string LauncherFailure(const std::string& log_path);
+
 // The mpirun to use ($QLSWEEP_MPIRUN, else the first `mpirun` on PATH); empty when none.
 std::string FindMpirun();
 

@@ -48,21 +48,32 @@ double DataParallel::Step(double lr, double max_norm) {
   torch::NoGradGuard no_grad;
   auto grad = FlatGrad();
   for (auto& p : params_) p.mutable_grad() = torch::Tensor();
-  torch::Tensor mine;  // this rank's gradient for owned_
-  if (stage_ == 2 || stage_ == 3) {
-    mine = ReduceScatterSum(comm_, grad);
-    grad = torch::Tensor();  // only the partition is kept
-  } else {
+  const double clip = max_norm > 0 ? max_norm : INFINITY;
+  torch::Tensor mine;  // this rank's (clipped) gradient for owned_
+  double norm = 0;
+  if (stage_ <= 1) {
+    // Every rank holds the summed gradient: clip it with torch's own rule on per-parameter views,
+    // exactly as one rank does (same norm, same rounding).
     AllReduceSum(comm_, grad);
-    mine = stage_ == 0 ? grad : grad.narrow(0, comm_.Rank() * partition_numel(), partition_numel());
-  }
-  // Global norm: every rank holds the full summed gradient (stages 0-1) or 1/N of it (2-3).
-  auto sq = (stage_ >= 2 ? mine : grad).to(torch::kFloat32).pow(2).sum().reshape({1});
-  if (stage_ >= 2) AllReduceSum(comm_, sq);
-  const double norm = std::sqrt(sq.item<double>());
-  if (max_norm > 0) {
-    const double coef = max_norm / (norm + 1e-6);  // torch's clip_grad_norm_ rule
-    if (coef < 1) mine.mul_(coef);
+    int64_t offset = 0;
+    for (auto& p : params_) {
+      p.mutable_grad() = grad.narrow(0, offset, p.numel()).view(p.sizes());
+      offset += p.numel();
+    }
+    norm = torch::nn::utils::clip_grad_norm_(params_, clip);
+    for (auto& p : params_) p.mutable_grad() = torch::Tensor();
+    mine = stage_ == 0 ? grad
+                       : grad.narrow(0, comm_.Rank() * partition_numel(), partition_numel());
+  } else {
+    // 1/N of the summed gradient per rank: the norm's square is all-reduced; clipping follows
+    // torch's clip_grad_norm_ arithmetic (fp32 coefficient, clamped at 1).
+    mine = ReduceScatterSum(comm_, grad);
+    grad = torch::Tensor();
+    auto sq = mine.to(torch::kFloat32).pow(2).sum().reshape({1});
+    AllReduceSum(comm_, sq);
+    const auto total = sq.sqrt();
+    norm = total.item<double>();
+    mine.mul_(torch::clamp(clip / (total + 1e-6), c10::nullopt, 1.0));
   }
   owned_.mutable_grad() = mine.contiguous();
   optimizer_->Step(lr);
