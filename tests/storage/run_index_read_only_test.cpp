@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/run_index.h"
+#include "tests/support/expect_error.h"
 #include "tests/support/protocol_printers.h"
 #include "tests/support/scratch.h"
 
@@ -28,14 +29,9 @@ class RunIndexReadOnlyTest : public ::testing::Test {
     writer->RecordOutcome({"a2", TrialStatus::kDone, 0, 0, "", "", "", 1, {{"tokens_per_s", 10}}});
   }
 
-  // Runs `sql` on the read-only index and returns the error message ("" when it did not throw).
+  // Runs `sql` on the read-only index and returns the error message it must throw.
   std::string Refusal(const RunIndex& index, const std::string& sql) {
-    try {
-      index.Query(sql);
-    } catch (const StorageError& error) {
-      return error.what();
-    }
-    return "";
+    return qlsweep::testing::ErrorOf<StorageError>([&] { index.Query(sql); });
   }
 
   ScratchDir dir_;

@@ -15,11 +15,8 @@ class RecordingSink : public trainer::EventSink {
  public:
   void Emit(const nlohmann::json& event) override { events.push_back(event); }
 
-  // The last event (null before any): the done, oom or error event of a finished trial.
-  const nlohmann::json& Last() const {
-    static const nlohmann::json none;
-    return events.empty() ? none : events.back();
-  }
+  // A copy of the last event (null before any): the done, oom or error event of a finished trial.
+  nlohmann::json Last() const { return events.empty() ? nlohmann::json() : events.back(); }
   // The loss of every step event, in order.
   std::vector<double> Losses() const {
     std::vector<double> losses;
