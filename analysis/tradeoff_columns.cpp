@@ -84,7 +84,7 @@ Column EvalLossColumn(const SweepAnalysis& a) {
   return FigureColumn(a, "eval loss", "%.4f", &TrialFigures::eval_loss);
 }
 Column PerplexityColumn(const SweepAnalysis& a) {
-  return FigureColumn(a, "perplexity", "%.2f", &TrialFigures::perplexity);
+  return FigureColumn(a, "perplexity", "%.2f", &TrialFigures::perplexity);  // literal-ok: header
 }
 Column QualityColumn(const SweepAnalysis& a) {
   return FigureColumn(a, "quality", "%.3f", &TrialFigures::quality);

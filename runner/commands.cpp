@@ -210,6 +210,7 @@ int ReportCommand(const ReportArgs& args, const CommonOptions& common) {
 int RunsCommand(const TableArgs& args, const CommonOptions& common) {
   auto index = OpenIndexForReading(common.db_path);
   analysis::TextTable table;
+  // literal-ok: column headers
   table.headers = {"trial", "sweep", "name", "status", "attempts", "started", "wall s", "error"};
   std::vector<analysis::ParamCondition> conditions;
   for (const auto& w : args.where) conditions.push_back(analysis::ParseParamCondition(w));

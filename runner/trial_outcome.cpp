@@ -91,7 +91,8 @@ storage::TrialOutcome OutcomeBuilder::Finish(int exit_code, int signal, bool tim
     out.error = "trial process killed by signal " + std::to_string(signal);
   } else {
     out.status = TrialStatus::kFailed;
-    out.error = !error_.is_null()     ? Text(error_, field::kMessage, "error")
+    out.error = !error_.is_null()
+                    ? Text(error_, field::kMessage, "an error event without a message")
                 : !last_text_.empty() ? last_text_
                                       : "trial exited with status " + std::to_string(exit_code);
   }

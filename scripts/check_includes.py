@@ -14,7 +14,11 @@ Three checks, one report (path:line: what is wrong); exit status 1 when any find
   2. trainer layering: inside trainer/, a folder may include only the folders TRAINER_LAYERS lists
      for it (no back arrows: model/ must not include train/);
   3. links: a module's CMake target (target_link_libraries in any CMakeLists.txt) may link only
-     the libraries of modules it may use, so the build cannot drift from the table either.
+     the libraries of modules it may use, so the build cannot drift from the table either;
+  4. protocol literals: in the libraries (LITERAL_MODULES), no string literal spells a trial
+     status, an event kind or a result key: those come from protocol/ (a line that means
+     another thing by the same word says so with a `// literal-ok: why` comment, on it or on
+     the line above).
 Python 3 standard library only.
 """
 import argparse
@@ -90,6 +94,11 @@ TRAINER_LAYERS = {
     "train": ["*"],
     "": ["*"],
 }
+
+# Check 4 covers the libraries that speak the protocol (not sweeps: trial config keys such as
+# train.steps are its own vocabulary); protocol/ spells the names, tests pin them on purpose.
+LITERAL_MODULES = ["storage", "analysis", "runner", "runner exe", "trainer", "dist"]
+LITERAL_OK = "literal-ok:"
 
 SOURCE_EXTENSIONS = (".h", ".hpp", ".cpp", ".cc", ".cu", ".cuh")
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
@@ -234,6 +243,70 @@ def check_links(root, modules):
     return problems
 
 
+def protocol_words(root):
+    """The texts of statuses, event kinds and result keys, as protocol/ spells them."""
+    def read(name):
+        path = os.path.join(root, "protocol", name)
+        return open(path, encoding="utf-8").read() if os.path.exists(path) else ""
+    words = set(re.findall(r'return "([a-z_]+)";', read("trial_status.h"))) - {"unknown"}
+    events = re.search(r"namespace event \{(.*?)\}", read("events.h"), re.S)
+    if events:
+        words |= set(re.findall(r'k(?!Key\b)\w+ = "([^"]+)"', events.group(1)))
+    words |= set(re.findall(r'k\w+ = "([^"]+)"', read("result_keys.h")))
+    return words
+
+
+def string_literals(line):
+    """The string literals of a line of C++, outside // comments (raw strings not handled)."""
+    out, i, n = [], 0, len(line)
+    while i < n:
+        c = line[i]
+        if c == "/" and line.startswith("//", i):
+            break
+        if c == "'":  # a character literal: skip it ('"' must not open a string)
+            end = line.find("'", i + 1 + (line[i + 1:i + 2] == "\\"))
+            i = n if end < 0 else end + 1
+            continue
+        if c == '"':
+            j, text = i + 1, []
+            while j < n and line[j] != '"':
+                if line[j] == "\\" and j + 1 < n:
+                    text.append(line[j:j + 2])
+                    j += 2
+                    continue
+                text.append(line[j])
+                j += 1
+            out.append("".join(text))
+            i = j + 1
+            continue
+        i += 1
+    return out
+
+
+def check_literals(root, modules):
+    """Check 4: no literal status, event kind or result key in the libraries."""
+    words = protocol_words(root)
+    problems = []
+    if not words:
+        return problems
+    scope = {m for m in LITERAL_MODULES if not modules or m in modules}
+    if not scope:
+        return problems
+    for rel, owner in source_files(root, scope):
+        with open(os.path.join(root, rel), encoding="utf-8", errors="replace") as f:
+            lines = f.readlines()
+        for number, line in enumerate(lines, 1):
+            above = lines[number - 2] if number > 1 else ""
+            if INCLUDE.match(line) or LITERAL_OK in line or LITERAL_OK in above:
+                continue
+            for text in string_literals(line):
+                if text in words:
+                    problems.append(f"{rel}:{number}: the literal \"{text}\" spells a protocol "
+                                    "name: use the constant from protocol/ (or say why not with "
+                                    f"// {LITERAL_OK} ...)")
+    return problems
+
+
 def table():
     rows = ["| module | files | may use (directly; transitively what those use) | note |",
             "|---|---|---|---|"]
@@ -271,6 +344,7 @@ def main():
     root = os.path.abspath(args.root)
     problems, count = check_includes(root, set(args.module))
     problems += check_links(root, set(args.module))
+    problems += check_literals(root, set(args.module))
     for p in problems:
         print(p)
     scope = ", ".join(args.module) if args.module else "all modules"

@@ -10,7 +10,7 @@ namespace qlsweep::storage {
 
 // The groups of a series file: one row per step event, one per eval event.
 inline constexpr std::string_view kTrainGroup = "train";
-inline constexpr std::string_view kEvalGroup = "eval";
+inline constexpr std::string_view kEvalGroup = "eval";  // literal-ok: HDF5 group name
 
 // The dataset path of a column: SeriesDataset(kTrainGroup, "loss") is "train/loss".
 inline std::string SeriesDataset(std::string_view group, std::string_view column) {

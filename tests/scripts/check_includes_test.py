@@ -93,6 +93,32 @@ class CheckIncludesTest(unittest.TestCase):
         code, out = self.run_on(files, "--module", "nosuch")
         self.assertEqual(code, 2, out)
 
+    PROTOCOL = {
+        "protocol/trial_status.h": '    case TrialStatus::kDone: return "done";\n  return "unknown";\n',
+        "protocol/events.h": 'namespace event {\ninline constexpr std::string_view kKey = "event";\n'
+                             'inline constexpr std::string_view kStep = "step";\n}\n',
+        "protocol/result_keys.h": 'inline constexpr std::string_view kDevicePeakBytes = '
+                                  '"device_peak_bytes";\n',
+    }
+
+    def test_a_protocol_literal_in_a_library_fails(self):
+        for code in ('if (status == "done") return;\n', 'e.value("step", 0);\n',
+                     'results["device_peak_bytes"] = 1;\n'):
+            with self.subTest(code=code):
+                self.assert_problem({**self.PROTOCOL, "analysis/a.cpp": code},
+                                    "analysis/a.cpp:1: the literal", "spells a protocol name")
+
+    def test_literals_said_to_mean_another_thing_comments_and_tests_pass(self):
+        self.assert_clean({
+            **self.PROTOCOL,
+            "storage/a.cpp": 'f("done");  // literal-ok: a column header\n'
+                             '// literal-ok: headers\nheaders = {"step"};\n'
+                             'g(1);  // was "done"\n'
+                             "char q = '\"'; h(\"unknown\", \"event\", \"done_at\");\n",
+            "sweeps/resolve.cpp": 'Int(train, "step");\n',
+            "tests/storage/x_test.cpp": 'EXPECT_EQ(text, "done");\n',
+        })
+
     def test_table_names_every_module(self):
         code, out = self.run_on({}, "--table")
         self.assertEqual(code, 0, out)
