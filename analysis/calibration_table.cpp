@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <string>
 
+#include "analysis/trial_values.h"
+#include "protocol/result_keys.h"
+
 namespace qlsweep::analysis {
 namespace {
 
@@ -20,10 +23,11 @@ std::string Format(const char* fmt, double v) {
 TextTable CalibrationTable(const std::vector<storage::TrialRow>& trials) {
   TextTable table;
   table.headers = {"trial", "name"};
-  const std::pair<const char*, const char*> pairs[] = {
-      {"predicted.allocated_bytes", "peak_alloc_bytes"},
-      {"predicted.reserved_bytes", "peak_reserved_bytes"},
-      {"predicted.total_bytes", "device_peak_bytes"}};
+  namespace result = protocol::result;
+  const std::pair<std::string_view, std::string_view> pairs[] = {
+      {result::kPredictedAllocatedBytes, result::kPeakAllocBytes},
+      {result::kPredictedReservedBytes, result::kPeakReservedBytes},
+      {result::kPredictedTotalBytes, result::kDevicePeakBytes}};
   for (const char* what : {"allocated", "reserved", "device"}) {
     for (const char* part : {" predicted GiB", " measured GiB", " error %"}) {
       table.headers.push_back(std::string(what) + part);
@@ -33,14 +37,14 @@ TextTable CalibrationTable(const std::vector<storage::TrialRow>& trials) {
     std::vector<std::string> row = {t.id, t.name};
     bool complete = true;
     for (const auto& [predicted_key, measured_key] : pairs) {
-      const auto p = t.results.find(predicted_key), m = t.results.find(measured_key);
-      if (p == t.results.end() || m == t.results.end() || m->second <= 0) {
+      const auto p = Result(t, predicted_key), m = Result(t, measured_key);
+      if (!p || !m || *m <= 0) {
         complete = false;
         break;
       }
-      row.push_back(Format("%.2f", p->second / kGiB));
-      row.push_back(Format("%.2f", m->second / kGiB));
-      row.push_back(Format("%+.1f", 100.0 * (p->second - m->second) / m->second));
+      row.push_back(Format("%.2f", *p / kGiB));
+      row.push_back(Format("%.2f", *m / kGiB));
+      row.push_back(Format("%+.1f", 100.0 * (*p - *m) / *m));
     }
     if (complete) table.rows.push_back(std::move(row));
   }

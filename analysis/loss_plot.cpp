@@ -8,6 +8,8 @@
 
 #include "analysis/gnuplot_script.h"
 #include "analysis/memory_plots.h"
+#include "protocol/events.h"
+#include "protocol/trial_status.h"
 #include "storage/series_file.h"
 
 namespace qlsweep::analysis {
@@ -42,10 +44,12 @@ std::vector<TrialSeries> ReadTrialSeries(const SweepAnalysis& a, const std::stri
     try {
       TrialSeries s;
       s.trial = i;
-      s.step = storage::ReadSeries(path, "train/step");
-      s.loss = storage::ReadSeries(path, "train/loss");
-      s.eval_step = storage::ReadSeries(path, "eval/step");
-      s.eval_loss = storage::ReadSeries(path, "eval/eval_loss");
+      namespace field = protocol::field;
+      using storage::SeriesDataset;
+      s.step = storage::ReadSeries(path, SeriesDataset(storage::kTrainGroup, field::kStep));
+      s.loss = storage::ReadSeries(path, SeriesDataset(storage::kTrainGroup, field::kLoss));
+      s.eval_step = storage::ReadSeries(path, SeriesDataset(storage::kEvalGroup, field::kStep));
+      s.eval_loss = storage::ReadSeries(path, SeriesDataset(storage::kEvalGroup, field::kEvalLoss));
       all.push_back(std::move(s));
     } catch (const std::exception& e) {
       if (problems != nullptr) problems->push_back(e.what());
@@ -67,7 +71,9 @@ std::optional<PlotFile> LossCurvesPlot(const SweepAnalysis& a,
     const std::string style =
         " lt " + std::to_string(n % 10 + 1) + " dt " + std::to_string(n / 10 + 1);
     std::string label = ShortLabel(a, s.trial);
-    if (a.trials[s.trial].status != "done") label += " (" + a.trials[s.trial].status + ")";
+    if (a.trials[s.trial].status != protocol::TrialStatus::kDone) {
+      label += " (" + std::string(protocol::ToString(a.trials[s.trial].status)) + ")";
+    }
     for (double step : s.step)
       last_step = std::isfinite(step) ? std::max(last_step, step) : last_step;
     const bool train = AppendBlock(s.step, s.loss, &plot.data);

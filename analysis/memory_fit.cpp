@@ -3,6 +3,8 @@
 
 #include "analysis/memory_units.h"
 #include "analysis/trial_values.h"
+#include "protocol/result_keys.h"
+#include "protocol/trial_status.h"
 
 namespace qlsweep::analysis {
 
@@ -14,14 +16,16 @@ const sweeps::GpuProfile* TrialGpuProfile(const storage::TrialRow& trial,
 }
 
 std::optional<double> FitMargin(const storage::TrialRow& trial, const sweeps::GpuProfile* profile) {
-  const auto total = Result(trial, "device_peak_bytes");
-  if (profile == nullptr || !total || trial.status != "done") return std::nullopt;
+  const auto total = Result(trial, protocol::result::kDevicePeakBytes);
+  if (profile == nullptr || !total || trial.status != protocol::TrialStatus::kDone) {
+    return std::nullopt;
+  }
   return static_cast<double>(profile->memory_bytes) - *total;
 }
 
 std::string FitVerdict(const storage::TrialRow& trial, const sweeps::GpuProfile* profile) {
   if (profile == nullptr) return "-";
-  if (trial.status == "oom") {
+  if (trial.status == protocol::TrialStatus::kOom) {
     return trial.oom_phase.empty() ? "no (oom)" : "no (oom in " + trial.oom_phase + ")";
   }
   const auto margin = FitMargin(trial, profile);

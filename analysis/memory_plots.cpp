@@ -10,6 +10,8 @@
 #include "analysis/gnuplot_script.h"
 #include "analysis/memory_units.h"
 #include "analysis/trial_values.h"
+#include "protocol/result_keys.h"
+#include "protocol/trial_status.h"
 
 namespace qlsweep::analysis {
 namespace {
@@ -160,9 +162,10 @@ PlotFile MemoryByKeyPlot(const SweepAnalysis& a, const std::string& key) {
       if (!groups.count(group)) group_order.push_back(group);
       groups[group].push_back({*x, *total / unit.bytes});
       xs.insert(*x);
-    } else if (a.trials[i].status == "oom") {
-      const auto at = profile != nullptr ? std::optional<double>(profile->memory_bytes)
-                                         : Result(a.trials[i], "oom.memory.device_used_bytes");
+    } else if (a.trials[i].status == protocol::TrialStatus::kOom) {
+      const auto at = profile != nullptr
+                          ? std::optional<double>(profile->memory_bytes)
+                          : Result(a.trials[i], protocol::result::kOomDeviceUsedBytes);
       if (at) oom.push_back({*x, *at / unit.bytes});
       if (at) xs.insert(*x);
     }

@@ -2,6 +2,8 @@
 #include "analysis/quality_score.h"
 
 #include "analysis/trial_values.h"
+#include "protocol/result_keys.h"
+#include "protocol/trial_status.h"
 
 namespace qlsweep::analysis {
 
@@ -17,10 +19,12 @@ std::optional<QualityYardstick> FindYardstick(const std::vector<storage::TrialRo
     if (t.name == reference) ref = &t;
   }
   if (ref == nullptr) return fail("reference trial '" + reference + "' is not recorded");
-  if (ref->status != "done") {
-    return fail("reference trial '" + reference + "' did not finish (" + ref->status + ")");
+  if (ref->status != protocol::TrialStatus::kDone) {
+    return fail("reference trial '" + reference + "' did not finish (" +
+                std::string(protocol::ToString(ref->status)) + ")");
   }
-  const auto base = Result(*ref, "base_eval_loss"), loss = Result(*ref, "final_eval_loss");
+  const auto base = Result(*ref, protocol::result::kBaseEvalLoss);
+  const auto loss = Result(*ref, protocol::result::kFinalEvalLoss);
   if (!base || !loss) return fail("reference trial '" + reference + "' has no eval losses");
   if (*base - *loss <= 0) {
     return fail("reference trial '" + reference + "' did not improve on the base model");
@@ -31,8 +35,8 @@ std::optional<QualityYardstick> FindYardstick(const std::vector<storage::TrialRo
 
 std::optional<double> QualityScore(const storage::TrialRow& trial,
                                    const QualityYardstick& yardstick) {
-  if (trial.status != "done") return std::nullopt;
-  const auto loss = Result(trial, "final_eval_loss");
+  if (trial.status != protocol::TrialStatus::kDone) return std::nullopt;
+  const auto loss = Result(trial, protocol::result::kFinalEvalLoss);
   if (!loss) return std::nullopt;
   return (yardstick.base_loss - *loss) / (yardstick.base_loss - yardstick.reference_loss);
 }

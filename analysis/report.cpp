@@ -14,6 +14,7 @@
 #include "analysis/report_html.h"
 #include "analysis/tradeoff_tables.h"
 #include "analysis/trial_table.h"
+#include "protocol/trial_status.h"
 
 namespace qlsweep::analysis {
 namespace {
@@ -77,11 +78,12 @@ std::vector<PlotFile> Plots(const SweepAnalysis& a, const std::vector<TrialSerie
 }
 
 std::vector<std::string> Summary(const SweepAnalysis& a) {
-  std::map<std::string, int> statuses;
+  std::map<protocol::TrialStatus, int> statuses;  // in the protocol's order: done before oom
   for (const auto& t : a.trials) ++statuses[t.status];
   std::string counts = std::to_string(a.trials.size()) + " trial(s):";
   for (const auto& [status, n] : statuses) {
-    counts += (counts.back() == ':' ? " " : ", ") + std::to_string(n) + " " + status;
+    counts += (counts.back() == ':' ? " " : ", ") + std::to_string(n) + " " +
+              std::string(protocol::ToString(status));
   }
   std::vector<std::string> lines = {counts};
   if (!a.sweep.file.empty()) lines.push_back("sweep file: " + a.sweep.file);

@@ -8,6 +8,8 @@
 #include "analysis/pareto_front.h"
 #include "analysis/trial_table.h"
 #include "analysis/trial_values.h"
+#include "protocol/result_keys.h"
+#include "protocol/trial_status.h"
 
 namespace qlsweep::analysis {
 namespace {
@@ -15,14 +17,15 @@ namespace {
 TrialFigures FiguresOf(const storage::TrialRow& t, const storage::SweepRecord& sweep,
                        const std::optional<QualityYardstick>& yardstick) {
   TrialFigures f;
-  const bool done = t.status == "done";
+  namespace result = protocol::result;
+  const bool done = t.status == protocol::TrialStatus::kDone;
   if (done) {
-    f.total_bytes = Result(t, "device_peak_bytes");
-    f.tokens_per_s = Result(t, "tokens_per_s");
-    f.eval_loss = Result(t, "final_eval_loss");
-    f.perplexity = Result(t, "perplexity");
-    const auto peak = Result(t, "peak_alloc_bytes");
-    const auto loaded = Result(t, "started.memory.alloc_bytes");
+    f.total_bytes = Result(t, result::kDevicePeakBytes);
+    f.tokens_per_s = Result(t, result::kTokensPerS);
+    f.eval_loss = Result(t, result::kFinalEvalLoss);
+    f.perplexity = Result(t, result::kPerplexity);
+    const auto peak = Result(t, result::kPeakAllocBytes);
+    const auto loaded = Result(t, result::kStartedAllocBytes);
     if (peak && loaded) f.activation_bytes = *peak - *loaded;
   }
   if (yardstick) f.quality = QualityScore(t, *yardstick);

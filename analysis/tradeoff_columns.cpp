@@ -7,14 +7,10 @@
 
 #include "analysis/memory_units.h"
 #include "analysis/trial_values.h"
+#include "protocol/result_keys.h"
 
 namespace qlsweep::analysis {
 namespace {
-
-std::string Status(const storage::TrialRow& t) {
-  if (t.status == "oom" && !t.oom_phase.empty()) return "oom (" + t.oom_phase + ")";
-  return t.status;
-}
 
 // A column of one optional figure printed with `fmt`.
 Column FigureColumn(const SweepAnalysis& a, const std::string& header, const char* fmt,
@@ -34,7 +30,7 @@ std::string FormatOptional(const char* fmt, const std::optional<double>& value) 
 
 std::vector<Column> LeadingColumns(const SweepAnalysis& a, const std::vector<std::string>& keys) {
   std::vector<Column> columns = {{"trial", [&a](size_t i) { return a.trials[i].name; }},
-                                 {"status", [&a](size_t i) { return Status(a.trials[i]); }}};
+                                 {"status", [&a](size_t i) { return StatusLabel(a.trials[i]); }}};
   for (const auto& key : keys) {
     columns.push_back({key, [&a, key](size_t i) {
                          const std::string v = Param(a.trials[i], key);
@@ -76,7 +72,7 @@ std::vector<Column> FitsColumns(const SweepAnalysis& a) {
 
 Column TrainableColumn(const SweepAnalysis& a) {
   return {"trainable params", [&a](size_t i) {
-            const auto n = Result(a.trials[i], "trainable_params");
+            const auto n = Result(a.trials[i], protocol::result::kTrainableParams);
             return n ? GroupedInteger(*n) : std::string("-");
           }};
 }
@@ -88,7 +84,7 @@ Column EvalLossColumn(const SweepAnalysis& a) {
   return FigureColumn(a, "eval loss", "%.4f", &TrialFigures::eval_loss);
 }
 Column PerplexityColumn(const SweepAnalysis& a) {
-  return FigureColumn(a, "perplexity", "%.2f", &TrialFigures::perplexity);
+  return FigureColumn(a, "perplexity", "%.2f", &TrialFigures::perplexity);  // literal-ok: header
 }
 Column QualityColumn(const SweepAnalysis& a) {
   return FigureColumn(a, "quality", "%.3f", &TrialFigures::quality);

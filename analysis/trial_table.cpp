@@ -5,15 +5,18 @@
 #include <cstdio>
 #include <set>
 
+#include "analysis/trial_values.h"
+#include "protocol/result_keys.h"
+
 namespace qlsweep::analysis {
 namespace {
 
-std::string Number(const storage::TrialRow& t, const std::string& key, const char* fmt,
+std::string Number(const storage::TrialRow& t, std::string_view key, const char* fmt,
                    double scale = 1.0) {
-  const auto it = t.results.find(key);
-  if (it == t.results.end()) return "-";
+  const auto value = Result(t, key);
+  if (!value) return "-";
   char buf[64];
-  std::snprintf(buf, sizeof(buf), fmt, it->second * scale);
+  std::snprintf(buf, sizeof(buf), fmt, *value * scale);
   return buf;
 }
 
@@ -67,19 +70,19 @@ TextTable TrialTable(const std::vector<storage::TrialRow>& trials_in, const std:
     table.headers.push_back(h);
   }
   for (const auto& t : trials) {
-    std::vector<std::string> row = {t.id, t.name,
-                                    t.status == "oom" ? "oom (" + t.oom_phase + ")" : t.status};
+    std::vector<std::string> row = {t.id, t.name, StatusLabel(t)};
     for (const auto& key : varying) {
       const auto it = t.params.find(key);
       row.push_back(it == t.params.end() ? "-" : it->second);
     }
-    row.push_back(Number(t, "trainable_params", "%.0f"));
-    row.push_back(Number(t, "tokens_per_s", "%.1f"));
-    row.push_back(Number(t, "peak_reserved_bytes", "%.3f", kGiB));
-    row.push_back(Number(t, "device_peak_bytes", "%.3f", kGiB));
-    row.push_back(Number(t, "base_eval_loss", "%.4f"));
-    row.push_back(Number(t, "final_eval_loss", "%.4f"));
-    row.push_back(Number(t, "perplexity", "%.2f"));
+    namespace result = protocol::result;
+    row.push_back(Number(t, result::kTrainableParams, "%.0f"));
+    row.push_back(Number(t, result::kTokensPerS, "%.1f"));
+    row.push_back(Number(t, result::kPeakReservedBytes, "%.3f", kGiB));
+    row.push_back(Number(t, result::kDevicePeakBytes, "%.3f", kGiB));
+    row.push_back(Number(t, result::kBaseEvalLoss, "%.4f"));
+    row.push_back(Number(t, result::kFinalEvalLoss, "%.4f"));
+    row.push_back(Number(t, result::kPerplexity, "%.2f"));
     table.rows.push_back(std::move(row));
   }
   return table;

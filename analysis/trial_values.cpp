@@ -1,5 +1,6 @@
 // Parsing of stored parameter text and result lookups shared by the tables and the report.
 #include "analysis/trial_values.h"
+#include "protocol/trial_status.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -20,10 +21,16 @@ std::optional<double> ParseNumber(const std::string& text) {
 
 }  // namespace
 
-std::optional<double> Result(const storage::TrialRow& trial, const std::string& key) {
-  const auto it = trial.results.find(key);
+std::optional<double> Result(const storage::TrialRow& trial, std::string_view key) {
+  const auto it = trial.results.find(std::string(key));
   if (it == trial.results.end() || std::isnan(it->second)) return std::nullopt;
   return it->second;
+}
+
+std::string StatusLabel(const storage::TrialRow& trial) {
+  const std::string text(protocol::ToString(trial.status));
+  if (trial.status != protocol::TrialStatus::kOom || trial.oom_phase.empty()) return text;
+  return text + " (" + trial.oom_phase + ")";
 }
 
 std::string Param(const storage::TrialRow& trial, const std::string& key) {

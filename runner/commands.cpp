@@ -16,6 +16,7 @@
 #include "analysis/tradeoff_tables.h"
 #include "analysis/trial_filter.h"
 #include "analysis/trial_table.h"
+#include "protocol/trial_status.h"
 #include "runner/coordinator.h"
 #include "runner/gpu_slots.h"
 #include "storage/run_index.h"
@@ -130,7 +131,7 @@ int PlanCommand(const std::string& sweep_file) {
     storage::TrialRow row;
     row.id = t.id;
     row.name = t.name;
-    row.status = "planned";
+    row.status = protocol::TrialStatus::kPlanned;
     row.params = sweeps::FlattenParams(t.resolved);
     rows.push_back(std::move(row));
   }
@@ -209,14 +210,24 @@ int ReportCommand(const ReportArgs& args, const CommonOptions& common) {
 int RunsCommand(const TableArgs& args, const CommonOptions& common) {
   auto index = OpenIndexForReading(common.db_path);
   analysis::TextTable table;
+  // literal-ok: column headers
   table.headers = {"trial", "sweep", "name", "status", "attempts", "started", "wall s", "error"};
   std::vector<analysis::ParamCondition> conditions;
   for (const auto& w : args.where) conditions.push_back(analysis::ParseParamCondition(w));
-  for (const auto& t : analysis::FilterTrials(index->Trials(args.sweep, args.status), conditions)) {
+  std::optional<protocol::TrialStatus> status;
+  if (!args.status.empty()) {
+    status = protocol::ParseTrialStatus(args.status);
+    if (!status) {
+      std::fprintf(stderr, "qlsweep: --status: unknown trial status '%s' (%s)\n",
+                   args.status.c_str(), protocol::StatusNames().c_str());
+      return kExitInvalid;
+    }
+  }
+  for (const auto& t : analysis::FilterTrials(index->Trials(args.sweep, status), conditions)) {
     char wall[32];
     std::snprintf(wall, sizeof(wall), "%.1f", t.wall_s);
-    table.rows.push_back(
-        {t.id, t.sweep, t.name, t.status, std::to_string(t.attempts), t.started_at, wall, t.error});
+    table.rows.push_back({t.id, t.sweep, t.name, std::string(protocol::ToString(t.status)),
+                          std::to_string(t.attempts), t.started_at, wall, t.error});
   }
   PrintTable(table, common.format);
   return 0;

@@ -11,6 +11,9 @@
 #include <memory>
 
 #include "analysis/memory_estimator.h"
+#include "protocol/events.h"
+#include "protocol/result_keys.h"
+#include "protocol/trial_status.h"
 #include "runner/child_process.h"
 #include "runner/progress.h"
 #include "protocol/trial_status.h"
@@ -29,9 +32,12 @@ namespace {
 void RecordPrediction(const sweeps::TrialConfig& trial, std::map<std::string, double>* results) {
   try {
     const auto e = analysis::EstimateMemory(trial);
-    (*results)["predicted.allocated_bytes"] = static_cast<double>(e.allocated_bytes);
-    (*results)["predicted.reserved_bytes"] = static_cast<double>(e.reserved_bytes);
-    (*results)["predicted.total_bytes"] = static_cast<double>(e.total_bytes);
+    namespace result = protocol::result;
+    (*results)[std::string(result::kPredictedAllocatedBytes)] =
+        static_cast<double>(e.allocated_bytes);
+    (*results)[std::string(result::kPredictedReservedBytes)] =
+        static_cast<double>(e.reserved_bytes);
+    (*results)[std::string(result::kPredictedTotalBytes)] = static_cast<double>(e.total_bytes);
   } catch (const std::invalid_argument&) {
   }
 }
@@ -67,12 +73,6 @@ class StopSignals {
   struct sigaction old_int_ {};
   struct sigaction old_term_ {};
 };
-
-bool ShouldRun(const std::string& status, bool retry_failed) {
-  if (status == "planned" || status == "killed") return true;  // never finished
-  if (status == "failed" || status == "oom" || status == "timeout") return retry_failed;
-  return false;  // done (or running in another coordinator)
-}
 
 std::string WriteTrialFile(const sweeps::TrialConfig& trial, const fs::path& dir) {
   const auto doc = sweeps::TrialDocument(trial);
@@ -219,9 +219,9 @@ class SweepRun {
 
   void OnLine(RunningTrial& trial, const std::string& line) {
     const auto kind = trial.outcome.OnLine(line);
-    if (kind == "step") {
+    if (kind == protocol::event::kStep) {
       progress_.Step(trial.position, trial.outcome.last_step(), trial.trial->train.steps);
-    } else if (kind == "started") {
+    } else if (kind == protocol::event::kStarted) {
       index_.RecordEnvironment(
           trial.trial->id,
           TrialEnvironment(coordinator_env_, SlotDevices(trial.slots), trial.outcome.started()));
@@ -254,7 +254,7 @@ class SweepRun {
     auto outcome =
         trial.outcome.Finish(exit.code, exit.signal, trial.timed_out, trial.interrupted, wall);
     outcome.h5_path = trial.h5_path;
-    if (trial.trial->hardware.gpus > 1 && outcome.status == protocol::ToString(protocol::TrialStatus::kFailed)) {
+    if (trial.trial->hardware.gpus > 1 && outcome.status == protocol::TrialStatus::kFailed) {
       // A rank that died without an event: the launcher's log line names it.
       const auto why = LauncherFailure((root_ / "logs" / (trial.trial->id + ".log")).string());
       if (!why.empty()) outcome.error = "sharded trial ended: " + why;
@@ -263,12 +263,9 @@ class SweepRun {
     index_.RecordOutcome(outcome);
     for (size_t i : trial.slots) busy_[i] = false;
     ++summary_.ran;
-    if (outcome.status == "done") ++summary_.done;
-    if (outcome.status == "oom") ++summary_.oom;
-    if (outcome.status == "failed") ++summary_.failed;
-    if (outcome.status == "killed") ++summary_.killed;
-    if (outcome.status == "timeout") ++summary_.timeout;
-    const std::string detail = outcome.status == "oom" ? "in " + outcome.oom_phase : outcome.error;
+    summary_.Count(outcome.status);
+    const std::string detail =
+        outcome.status == protocol::TrialStatus::kOom ? "in " + outcome.oom_phase : outcome.error;
     progress_.TrialFinished(trial.position, outcome.status, outcome.wall_s, detail);
   }
 
@@ -284,6 +281,29 @@ class SweepRun {
 };
 
 }  // namespace
+
+void RunSummary::Count(protocol::TrialStatus status) {
+  switch (status) {
+    case protocol::TrialStatus::kDone:
+      ++done;
+      break;
+    case protocol::TrialStatus::kOom:
+      ++oom;
+      break;
+    case protocol::TrialStatus::kFailed:
+      ++failed;
+      break;
+    case protocol::TrialStatus::kKilled:
+      ++killed;
+      break;
+    case protocol::TrialStatus::kTimeout:
+      ++timeout;
+      break;
+    case protocol::TrialStatus::kPlanned:
+    case protocol::TrialStatus::kRunning:
+      break;  // not an outcome
+  }
+}
 
 RunSummary RunSweep(const sweeps::ExpandedSweep& sweep, const RunOptions& options_in) {
   RunOptions options = options_in;
@@ -305,7 +325,7 @@ RunSummary RunSweep(const sweeps::ExpandedSweep& sweep, const RunOptions& option
   for (const auto& trial : sweep.trials) {
     const auto status = index->PlanTrial({trial.id, sweep.name, trial.name, trial.resolved.dump(),
                                           sweeps::FlattenParams(trial.resolved)});
-    if (ShouldRun(status, options.retry_failed)) {
+    if (protocol::RunsAgain(status, options.retry_failed)) {
       pending.push_back(&trial);
     } else {
       ++summary.skipped;

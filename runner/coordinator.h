@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/trial_status.h"
 #include "sweeps/load.h"
 
 namespace qlsweep::runner {
@@ -27,6 +28,9 @@ struct RunSummary {
   int ran = 0;
   int done = 0, oom = 0, failed = 0, killed = 0, timeout = 0;
   bool interrupted = false;  // stopped by SIGINT/SIGTERM
+
+  // Adds one trial that ended with `status` to its count.
+  void Count(protocol::TrialStatus status);
 };
 
 // Runs every pending trial of `sweep`, up to one per GPU slot at once, from one thread: a poll()

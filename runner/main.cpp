@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "protocol/trial_status.h"
 #include "runner/commands.h"
 #include "runner/version.h"
 #include "sweeps/schema_doc.h"
@@ -36,8 +37,13 @@ int main(int argc, char** argv) {
       "sweep", run.sweep_file,
       "Sweep file (YAML); without one, the built-in default sweep (tiny model, CPU)");
   add_db(run_cmd);
-  run_cmd->add_flag("--retry-failed", run.retry_failed,
-                    "Also re-run trials recorded as failed, oom or timeout");
+  using qlsweep::protocol::TrialStatus;
+  const auto retried_only = [](TrialStatus s) {
+    return qlsweep::protocol::RunsAgain(s, true) && !qlsweep::protocol::RunsAgain(s, false);
+  };
+  run_cmd->add_flag(
+      "--retry-failed", run.retry_failed,
+      "Also re-run trials recorded as " + qlsweep::protocol::StatusNames(retried_only));
   run_cmd->add_option("--timeout", run.timeout_s, "Per-trial time limit in seconds (0 = none)")
       ->capture_default_str();
   run_cmd->add_flag("--quiet", run.quiet, "No progress lines");
@@ -115,7 +121,7 @@ int main(int argc, char** argv) {
                        "Only trials whose parameter satisfies KEY OP VALUE, e.g. 'lora.r>=16' "
                        "(repeatable; OP: = != < <= > >=)");
   runs_cmd->add_option("--status", runs.status,
-                       "Only trials with this status (done, oom, failed, ...)");
+                       "Only trials with this status (" + qlsweep::protocol::StatusNames() + ")");
 
   std::string sql;
   auto* query_cmd = app.add_subcommand("query", "Run a read-only SQL query on the run index");

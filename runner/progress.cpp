@@ -6,6 +6,9 @@
 
 #include <cstdio>
 
+#include "protocol/events.h"
+#include "protocol/result_keys.h"
+
 namespace qlsweep::runner {
 
 Progress::Progress(int total_trials, bool quiet)
@@ -33,13 +36,14 @@ void Progress::Step(int position, const nlohmann::json& e, int64_t total_steps) 
   if (quiet_ || found == running_.end()) return;
   Trial& trial = found->second;
   const auto now = Clock::now();
-  const int64_t step = e.value("step", int64_t{0});
+  namespace field = protocol::field;
+  const int64_t step = e.value(std::string(field::kStep), int64_t{0});
   const bool last = total_steps > 0 && step >= total_steps;
   if (!last && now - trial.last_print < std::chrono::seconds(1)) return;
   trial.last_print = now;
   const double elapsed = std::chrono::duration<double>(now - trial.start).count();
-  const double step_s = e.value("step_time_s", 0.0);
-  const double tokens = e.value("tokens", 0.0);
+  const double step_s = e.value(std::string(protocol::result::kStepTimeS), 0.0);
+  const double tokens = e.value(std::string(field::kTokens), 0.0);
   const double left = total_steps > step && step > 0 ? elapsed / static_cast<double>(step) *
                                                            static_cast<double>(total_steps - step)
                                                      : 0.0;
@@ -47,14 +51,14 @@ void Progress::Step(int position, const nlohmann::json& e, int64_t total_steps) 
   if (!rewrite) EndOpenLine();
   std::fprintf(stderr, "%s%s: step %lld/%lld loss %.4f  %.0f tok/s  %.0fs left%s",
                rewrite ? "\r\033[K" : "", trial.label.c_str(), static_cast<long long>(step),
-               static_cast<long long>(total_steps), e.value("loss", 0.0),
+               static_cast<long long>(total_steps), e.value(std::string(field::kLoss), 0.0),
                step_s > 0 ? tokens / static_cast<double>(step) / step_s : 0.0, left,
                rewrite ? "" : "\n");
   open_line_ = rewrite;
   std::fflush(stderr);
 }
 
-void Progress::TrialFinished(int position, const std::string& status, double wall_s,
+void Progress::TrialFinished(int position, protocol::TrialStatus status, double wall_s,
                              const std::string& detail) {
   const auto found = running_.find(position);
   if (found == running_.end()) return;
@@ -66,7 +70,8 @@ void Progress::TrialFinished(int position, const std::string& status, double wal
     open_line_ = false;
   }
   EndOpenLine();
-  std::fprintf(stderr, "%s: %s in %.1fs%s%s\n", label.c_str(), status.c_str(), wall_s,
+  const std::string text(protocol::ToString(status));
+  std::fprintf(stderr, "%s: %s in %.1fs%s%s\n", label.c_str(), text.c_str(), wall_s,
                detail.empty() ? "" : ": ", detail.c_str());
 }
 

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/trial_status.h"
+
 namespace qlsweep::runner {
 
 // Every line names its trial ("[k/N] id name"), so lines of trials running at once interleave
@@ -20,7 +22,7 @@ class Progress {
                     const std::string& gpu);
   // A `step` event of a running trial; printed at most once a second per trial (always the last).
   void Step(int position, const nlohmann::json& step_event, int64_t total_steps);
-  void TrialFinished(int position, const std::string& status, double wall_s,
+  void TrialFinished(int position, protocol::TrialStatus status, double wall_s,
                      const std::string& detail);
   void Note(const std::string& text);
 

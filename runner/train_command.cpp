@@ -40,12 +40,12 @@ class TrialSink : public trainer::EventSink {
     };
     if (kind == ev::kStep) {
       const auto& mem = event[f::kMemory];
-      series_->Append("train", {number(event, f::kStep), number(event, f::kLoss),
+      series_->Append(std::string(storage::kTrainGroup), {number(event, f::kStep), number(event, f::kLoss),
                                 number(event, f::kLr), number(event, f::kGradNorm),
                                 number(event, r::kStepTimeS), number(event, f::kTokens),
                                 number(mem, r::kAllocBytes), number(mem, r::kReservedBytes)});
     } else if (kind == ev::kEval) {
-      series_->Append("eval", {number(event, f::kStep), number(event, f::kEvalLoss),
+      series_->Append(std::string(storage::kEvalGroup), {number(event, f::kStep), number(event, f::kEvalLoss),
                                number(event, r::kPerplexity), number(event, r::kTokenAccuracy)});
     }
   }

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "protocol/events.h"
 #include "runner/version.h"
 
 namespace qlsweep::runner {
@@ -49,7 +50,8 @@ std::map<std::string, std::string> TrialEnvironment(const CoordinatorEnvironment
   if (!coordinator.git_revision.empty()) env["git_revision"] = coordinator.git_revision;
   if (!gpu_slot.empty()) env["gpu_slot"] = gpu_slot;
   if (started.is_object()) {
-    for (const char* key : {"device", "dtype"}) {
+    for (std::string_view field : {protocol::field::kDevice, protocol::field::kDtype}) {
+      const std::string key(field);  // stored under the started event's field name
       if (started.contains(key) && started[key].is_string())
         env[key] = started[key].get<std::string>();
     }

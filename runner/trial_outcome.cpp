@@ -1,12 +1,18 @@
 // Event stream -> TrialOutcome: statuses, the error text, and the numeric results.
 #include "runner/trial_outcome.h"
 
-#include "trainer/train/events.h"
+#include "protocol/events.h"
+#include "protocol/exit_codes.h"
+#include "protocol/result_keys.h"
 
 namespace qlsweep::runner {
 namespace {
 
 using nlohmann::json;
+using protocol::TrialStatus;
+namespace event = protocol::event;
+namespace field = protocol::field;
+namespace result = protocol::result;
 
 void CopyNumbers(const json& event, const std::string& prefix,
                  std::map<std::string, double>* results) {
@@ -16,23 +22,29 @@ void CopyNumbers(const json& event, const std::string& prefix,
   }
 }
 
+// The string field `key` of `e`, or `fallback` when it is absent (or `e` is no event at all).
+std::string Text(const json& e, std::string_view key, const std::string& fallback) {
+  return e.is_object() ? e.value(std::string(key), fallback) : fallback;
+}
+
 }  // namespace
 
 OutcomeBuilder::OutcomeBuilder(std::string trial_id) : id_(std::move(trial_id)) {}
 
 std::string OutcomeBuilder::OnLine(const std::string& line) {
-  json event = json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (!event.is_object() || !event.contains("event") || !event["event"].is_string()) {
+  json e = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  const std::string kind_key(event::kKey);
+  if (!e.is_object() || !e.contains(kind_key) || !e[kind_key].is_string()) {
     if (!line.empty()) last_text_ = line;
     return "";
   }
-  const auto kind = event["event"].get<std::string>();
-  if (kind == "started") started_ = event;
-  if (kind == "step") last_step_ = event;
-  if (kind == "eval" && event.value("base", false)) base_eval_ = event;
-  if (kind == "done") done_ = event;
-  if (kind == "oom") oom_ = event;
-  if (kind == "error") error_ = event;
+  const auto kind = e[kind_key].get<std::string>();
+  if (kind == event::kStarted) started_ = e;
+  if (kind == event::kStep) last_step_ = e;
+  if (kind == event::kEval && e.value(std::string(field::kBase), false)) base_eval_ = e;
+  if (kind == event::kDone) done_ = e;
+  if (kind == event::kOom) oom_ = e;
+  if (kind == event::kError) error_ = e;
   return kind;
 }
 
@@ -43,40 +55,44 @@ storage::TrialOutcome OutcomeBuilder::Finish(int exit_code, int signal, bool tim
   out.exit_code = exit_code;
   out.signal = signal;
   out.wall_s = wall_s;
+  const std::string trainable(result::kTrainableParams);
   if (!started_.is_null()) {
-    CopyNumbers(started_, "started.", &out.results);  // budget, context, base bytes, ...
-    if (started_.contains("trainable_params")) {
-      out.results["trainable_params"] = started_["trainable_params"].get<double>();
-    }
+    // budget, context, base bytes, ...
+    CopyNumbers(started_, std::string(result::kStartedPrefix), &out.results);
+    if (started_.contains(trainable)) out.results[trainable] = started_[trainable].get<double>();
   }
   // The untuned model's evaluation, kept even when the trial fails later (a reference that ran
   // out of memory still tells the base loss).
-  if (!base_eval_.is_null() && base_eval_.contains("eval_loss")) {
-    out.results["base_eval_loss"] = base_eval_["eval_loss"].get<double>();
+  const std::string eval_loss(field::kEvalLoss);
+  if (!base_eval_.is_null() && base_eval_.contains(eval_loss)) {
+    out.results[std::string(result::kBaseEvalLoss)] = base_eval_[eval_loss].get<double>();
   }
-  if (!last_step_.is_null() && last_step_.contains("memory")) {
-    CopyNumbers(last_step_["memory"], "last_step.", &out.results);
+  const std::string memory(field::kMemory);
+  if (!last_step_.is_null() && last_step_.contains(memory)) {
+    CopyNumbers(last_step_[memory], std::string(result::kLastStepPrefix), &out.results);
   }
   if (interrupted) {
-    out.status = "killed";
+    out.status = TrialStatus::kKilled;
     out.error = "stopped by the user (interrupt)";
   } else if (timed_out) {
-    out.status = "timeout";
+    out.status = TrialStatus::kTimeout;
     out.error = "trial exceeded its time limit";
-  } else if (!oom_.is_null() || exit_code == trainer::kExitOom) {
-    out.status = "oom";
-    out.oom_phase = oom_.value("phase", "unknown");
-    CopyNumbers(oom_, "oom.", &out.results);  // the memory at the time and the budget
-    out.error = oom_.value("message", "out of memory");
-  } else if (exit_code == trainer::kExitDone && signal == 0 && !done_.is_null()) {
-    out.status = "done";
+  } else if (!oom_.is_null() || exit_code == protocol::kExitOom) {
+    out.status = TrialStatus::kOom;
+    out.oom_phase = Text(oom_, field::kPhase, "unknown");
+    // the memory at the time and the budget
+    CopyNumbers(oom_, std::string(result::kOomPrefix), &out.results);
+    out.error = Text(oom_, field::kMessage, "out of memory");
+  } else if (exit_code == protocol::kExitDone && signal == 0 && !done_.is_null()) {
+    out.status = TrialStatus::kDone;
     CopyNumbers(done_, "", &out.results);
   } else if (signal != 0) {
-    out.status = "killed";
+    out.status = TrialStatus::kKilled;
     out.error = "trial process killed by signal " + std::to_string(signal);
   } else {
-    out.status = "failed";
-    out.error = !error_.is_null()     ? error_.value("message", "error")
+    out.status = TrialStatus::kFailed;
+    out.error = !error_.is_null()
+                    ? Text(error_, field::kMessage, "an error event without a message")
                 : !last_text_.empty() ? last_text_
                                       : "trial exited with status " + std::to_string(exit_code);
   }

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "protocol/trial_status.h"
+
 struct sqlite3;
 
 namespace qlsweep::storage {
@@ -34,10 +36,10 @@ struct TrialRecord {
   std::map<std::string, std::string> params;  // flattened: "lora.r" -> "16" (JSON scalar text)
 };
 
-// Trial status values: planned, running, done, oom, failed, killed, timeout.
 struct TrialOutcome {
   std::string id;
-  std::string status;
+  // Must be final (IsFinal: done, oom, failed, killed, timeout); RecordOutcome refuses the rest.
+  protocol::TrialStatus status = protocol::TrialStatus::kPlanned;
   int exit_code = 0;
   int signal = 0;
   std::string error;      // last error message, if any
@@ -50,7 +52,9 @@ struct TrialOutcome {
 // One trial as listed by `Trials`: `sweep` and `name` are those of the listing's sweep (the first
 // sweep that planned the trial when listing all). Empty strings and 0 stand for NULL columns.
 struct TrialRow {
-  std::string id, sweep, name, status, config_json, error, oom_phase, h5_path;
+  std::string id, sweep, name;
+  protocol::TrialStatus status = protocol::TrialStatus::kPlanned;
+  std::string config_json, error, oom_phase, h5_path;
   std::map<std::string, std::string> params;  // strings unquoted, numbers as JSON text
   std::map<std::string, double> results;      // NaN where the stored value is NULL (NaN)
   std::string host, gpu;
@@ -88,7 +92,7 @@ class RunIndex {
   // Adds the trial as `planned` unless its id is present; returns the status it now has.
   // Either way the trial is linked to `trial.sweep` under `trial.name`. The sweep must have been
   // upserted first; an existing id whose stored config differs from `config_json` is an error.
-  std::string PlanTrial(const TrialRecord& trial);
+  protocol::TrialStatus PlanTrial(const TrialRecord& trial);
   // Status `running`, started_at now, host and gpu set, attempts + 1; clears the previous
   // attempt's outcome columns and results. Unknown id: error.
   void MarkRunning(const std::string& id, const std::string& host, const std::string& gpu);
@@ -96,13 +100,14 @@ class RunIndex {
   // `killed` with error "coordinator stopped while the trial ran"; returns how many.
   int RecoverStaleRunning(const std::string& sweep);
   // One transaction: the trial's outcome columns, finished_at now, and its results replaced by
-  // `outcome.results`. The status must be final (done, oom, failed, killed, timeout).
+  // `outcome.results`. The status must be final (protocol::IsFinal).
   void RecordOutcome(const TrialOutcome& outcome);
   // Replaces the trial's environment rows (GPU, driver, CUDA, libtorch, git revision, ...).
   void RecordEnvironment(const std::string& trial_id,
                          const std::map<std::string, std::string>& env);
   // Trials in planning order, optionally of one sweep (through sweep_trials) and one status.
-  std::vector<TrialRow> Trials(const std::string& sweep = "", const std::string& status = "") const;
+  std::vector<TrialRow> Trials(const std::string& sweep = "",
+                               std::optional<protocol::TrialStatus> status = std::nullopt) const;
   std::optional<TrialRow> Trial(const std::string& id) const;
   // The recorded sweep of that name (spec_json included), or nullopt.
   std::optional<SweepRecord> Sweep(const std::string& name) const;

@@ -1,7 +1,6 @@
 // RunIndex reads: trial listings with their params and results, and sweep records.
 #include "storage/run_index.h"
 #include "storage/sqlite_statement.h"
-#include "storage/trial_status.h"
 
 namespace qlsweep::storage {
 namespace {
@@ -23,7 +22,7 @@ TrialRow RowFrom(const Statement& s) {
   row.id = s.Text(0);
   row.sweep = s.Text(1);
   row.name = s.Text(2);
-  row.status = s.Text(3);
+  row.status = s.Status(3);
   row.config_json = s.Text(4);
   row.error = s.Text(5);
   row.oom_phase = s.Text(6);
@@ -62,11 +61,9 @@ std::vector<TrialRow> RunIndex::ReadTrialRows(const std::string& sql,
   return rows;
 }
 
-std::vector<TrialRow> RunIndex::Trials(const std::string& sweep, const std::string& status) const {
-  if (!status.empty() && !IsTrialStatus(status)) {
-    throw StorageError("run index " + path_ + ": unknown trial status '" + status +
-                       "' (planned, running, done, oom, failed, killed, timeout)");
-  }
+std::vector<TrialRow> RunIndex::Trials(const std::string& sweep,
+                                       std::optional<protocol::TrialStatus> wanted) const {
+  const std::string status = wanted ? std::string(protocol::ToString(*wanted)) : "";
   if (sweep.empty()) {
     return ReadTrialRows(TrialSelect("t.sweep", "t.name") +
                              "FROM trials AS t WHERE (?1 = '' OR t.status = ?1) ORDER BY t.rowid",

@@ -4,7 +4,6 @@
 #include "storage/param_value.h"
 #include "storage/run_index.h"
 #include "storage/sqlite_statement.h"
-#include "storage/trial_status.h"
 
 namespace qlsweep::storage {
 namespace {
@@ -43,7 +42,7 @@ void RunIndex::UpsertSweep(const SweepRecord& sweep) {
   upsert.Run();
 }
 
-std::string RunIndex::PlanTrial(const TrialRecord& trial) {
+protocol::TrialStatus RunIndex::PlanTrial(const TrialRecord& trial) {
   if (trial.id.empty()) throw StorageError("run index " + path_ + ": a trial needs an id");
   Transaction transaction(db_, path_);
   Statement sweep_exists(db_, path_, "SELECT 1 FROM sweeps WHERE name = ?1");
@@ -53,11 +52,11 @@ std::string RunIndex::PlanTrial(const TrialRecord& trial) {
                        trial.sweep + "', which is not recorded (UpsertSweep first)");
   }
 
-  std::string status = "planned";
+  protocol::TrialStatus status = protocol::TrialStatus::kPlanned;
   Statement existing(db_, path_, "SELECT status, config_json FROM trials WHERE id = ?1");
   existing.Bind(1, trial.id);
   if (existing.Step()) {
-    status = existing.Text(0);
+    status = existing.Status(0);
     if (!SameConfig(existing.Text(1), trial.config_json)) {
       throw StorageError("run index " + path_ + ": trial id '" + trial.id +
                          "' is already recorded with a different config (an id collision or a "
@@ -94,12 +93,13 @@ void RunIndex::MarkRunning(const std::string& id, const std::string& host, const
   Transaction transaction(db_, path_);
   RequireTrial(db_, path_, id, "MarkRunning");
   Statement update(db_, path_,
-                   std::string("UPDATE trials SET status = 'running', host = ?2, gpu = ?3, "
+                   std::string("UPDATE trials SET status = ?4, host = ?2, gpu = ?3, "
                                "started_at = ") +
                        kNow +
                        ", finished_at = NULL, exit_code = NULL, signal = NULL, error = NULL, "
                        "oom_phase = NULL, wall_s = NULL, attempts = attempts + 1 WHERE id = ?1");
   update.Bind(1, id).BindTextOrNull(2, host).BindTextOrNull(3, gpu);
+  update.Bind(4, protocol::TrialStatus::kRunning);
   update.Run();
   Statement clear(db_, path_, "DELETE FROM results WHERE trial_id = ?1");
   clear.Bind(1, id);
@@ -110,21 +110,23 @@ void RunIndex::MarkRunning(const std::string& id, const std::string& host, const
 int RunIndex::RecoverStaleRunning(const std::string& sweep) {
   Statement update(
       db_, path_,
-      std::string("UPDATE trials SET status = 'killed', "
+      std::string("UPDATE trials SET status = ?2, "
                   "error = 'coordinator stopped while the trial ran', finished_at = ") +
           kNow +
-          " WHERE status = 'running' AND (?1 = '' OR id IN "
+          " WHERE status = ?3 AND (?1 = '' OR id IN "
           "(SELECT trial_id FROM sweep_trials WHERE sweep = ?1))");
-  update.Bind(1, sweep);
+  update.Bind(1, sweep).Bind(2, protocol::TrialStatus::kKilled);
+  update.Bind(3, protocol::TrialStatus::kRunning);
   update.Run();
   return sqlite3_changes(db_);
 }
 
 void RunIndex::RecordOutcome(const TrialOutcome& outcome) {
-  if (!IsFinalStatus(outcome.status)) {
+  if (!protocol::IsFinal(outcome.status)) {
     throw StorageError("run index " + path_ + ": RecordOutcome of trial '" + outcome.id +
-                       "': status '" + outcome.status +
-                       "' is not a final status (done, oom, failed, killed, timeout)");
+                       "': status '" + std::string(protocol::ToString(outcome.status)) +
+                       "' is not a final status (" + protocol::StatusNames(protocol::IsFinal) +
+                       ")");
   }
   Transaction transaction(db_, path_);
   RequireTrial(db_, path_, outcome.id, "RecordOutcome");

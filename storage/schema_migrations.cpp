@@ -1,17 +1,55 @@
 // Migration runner of the run index: one transaction per migration, versioned by user_version.
 #include "storage/schema_migrations.h"
 
+#include <stdexcept>
+#include <utility>
+
+#include "protocol/result_keys.h"
+#include "protocol/trial_status.h"
 #include "storage/run_index.h"
 #include "storage/schema_v1.h"
 #include "storage/sqlite_statement.h"
 
 namespace qlsweep::storage {
+namespace {
+
+std::string Quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+}  // namespace
+
+std::string SchemaV1() {
+  namespace result = protocol::result;
+  std::string statuses;
+  for (protocol::TrialStatus s : protocol::kAllTrialStatuses) {
+    statuses += (statuses.empty() ? "" : ", ") + Quoted(protocol::ToString(s));
+  }
+  const std::pair<std::string_view, std::string> fills[] = {
+      {"@STATUSES@", statuses},
+      {"@PLANNED@", Quoted(protocol::ToString(protocol::TrialStatus::kPlanned))},
+      {"@kPeakReservedBytes@", Quoted(result::kPeakReservedBytes)},
+      {"@kDevicePeakBytes@", Quoted(result::kDevicePeakBytes)},
+      {"@kTokensPerS@", Quoted(result::kTokensPerS)},
+      {"@kFinalEvalLoss@", Quoted(result::kFinalEvalLoss)},
+      {"@kPerplexity@", Quoted(result::kPerplexity)},
+  };
+  std::string sql = kSchemaV1Template;
+  for (const auto& [token, value] : fills) {
+    for (size_t at = sql.find(token); at != std::string::npos; at = sql.find(token, at)) {
+      sql.replace(at, token.size(), value);
+      at += value.size();
+    }
+  }
+  if (sql.find('@') != std::string::npos) {
+    throw std::logic_error("schema v1: a placeholder is left unfilled");
+  }
+  return sql;
+}
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1,
        "initial schema: sweeps, trials, sweep_trials, params, results, environment, trial_summary",
-       kSchemaV1},
+       SchemaV1()},
   };
   return migrations;
 }

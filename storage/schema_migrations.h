@@ -14,6 +14,10 @@ struct Migration {
   std::string sql;          // statements run inside the migration's transaction
 };
 
+// The SQL of migration 1: kSchemaV1Template (schema_v1.h) with the protocol's statuses and result
+// keys filled in.
+std::string SchemaV1();
+
 // All migrations, oldest first. Append only: never edit a migration that has shipped.
 const std::vector<Migration>& Migrations();
 

@@ -3,7 +3,13 @@
 
 namespace qlsweep::storage {
 
-inline constexpr const char* kSchemaV1 = R"sql(
+// The template of migration 1 (schema_migrations.cpp fills it in): the status CHECK list and the
+// result keys of the trial_summary view come from protocol/ as quoted SQL strings: @STATUSES@ is
+// every TrialStatus, @PLANNED@ TrialStatus::kPlanned, @kName@ the result key
+// protocol::result::kName.
+// The text they make is what shipped (a test pins it), so changing one of those protocol
+// constants needs a new migration, not an edit here.
+inline constexpr const char* kSchemaV1Template = R"sql(
 CREATE TABLE sweeps (
   name        TEXT PRIMARY KEY,
   file        TEXT NOT NULL DEFAULT '',
@@ -18,8 +24,8 @@ CREATE TABLE trials (
   sweep       TEXT NOT NULL REFERENCES sweeps(name),
   name        TEXT NOT NULL,
   config_json TEXT NOT NULL,
-  status      TEXT NOT NULL DEFAULT 'planned'
-              CHECK (status IN ('planned', 'running', 'done', 'oom', 'failed', 'killed', 'timeout')),
+  status      TEXT NOT NULL DEFAULT @PLANNED@
+              CHECK (status IN (@STATUSES@)),
   host        TEXT,
   gpu         TEXT,
   exit_code   INTEGER,
@@ -82,13 +88,13 @@ SELECT
   (SELECT value FROM params WHERE trial_id = t.id AND key = 'quantization.type') AS quant_type,
   (SELECT value FROM params WHERE trial_id = t.id AND key = 'optim.name') AS optim,
   (SELECT value FROM params WHERE trial_id = t.id AND key = 'model.preset') AS preset,
-  (SELECT value FROM results WHERE trial_id = t.id AND key = 'peak_reserved_bytes')
+  (SELECT value FROM results WHERE trial_id = t.id AND key = @kPeakReservedBytes@)
     AS peak_reserved_bytes,
-  (SELECT value FROM results WHERE trial_id = t.id AND key = 'device_peak_bytes')
+  (SELECT value FROM results WHERE trial_id = t.id AND key = @kDevicePeakBytes@)
     AS device_peak_bytes,
-  (SELECT value FROM results WHERE trial_id = t.id AND key = 'tokens_per_s') AS tokens_per_s,
-  (SELECT value FROM results WHERE trial_id = t.id AND key = 'final_eval_loss') AS final_eval_loss,
-  (SELECT value FROM results WHERE trial_id = t.id AND key = 'perplexity') AS perplexity,
+  (SELECT value FROM results WHERE trial_id = t.id AND key = @kTokensPerS@) AS tokens_per_s,
+  (SELECT value FROM results WHERE trial_id = t.id AND key = @kFinalEvalLoss@) AS final_eval_loss,
+  (SELECT value FROM results WHERE trial_id = t.id AND key = @kPerplexity@) AS perplexity,
   t.oom_phase AS oom_phase,
   t.wall_s    AS wall_s
 FROM sweep_trials AS st

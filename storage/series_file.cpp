@@ -5,6 +5,8 @@
 #include <limits>
 #include <memory>
 
+#include "protocol/events.h"
+#include "protocol/result_keys.h"
 #include "storage/hdf5_handle.h"
 #include "storage/run_index.h"
 
@@ -52,14 +54,22 @@ struct SeriesFile::Impl {
 };
 
 const std::vector<std::string>& SeriesFile::TrainColumns() {
+  namespace field = protocol::field;
+  namespace result = protocol::result;
+  // The step event's fields; alloc_bytes and reserved_bytes are those of its memory object.
   static const std::vector<std::string> columns = {
-      "step", "loss", "lr", "grad_norm", "step_time_s", "tokens", "alloc_bytes", "reserved_bytes"};
+      std::string(field::kStep),        std::string(field::kLoss),
+      std::string(field::kLr),          std::string(field::kGradNorm),
+      std::string(result::kStepTimeS),  std::string(field::kTokens),
+      std::string(result::kAllocBytes), std::string(result::kReservedBytes)};
   return columns;
 }
 
 const std::vector<std::string>& SeriesFile::EvalColumns() {
-  static const std::vector<std::string> columns = {"step", "eval_loss", "perplexity",
-                                                   "token_accuracy"};
+  // The eval event's fields.
+  static const std::vector<std::string> columns = {
+      std::string(protocol::field::kStep), std::string(protocol::field::kEvalLoss),
+      std::string(protocol::result::kPerplexity), std::string(protocol::result::kTokenAccuracy)};
   return columns;
 }
 
@@ -79,12 +89,13 @@ SeriesFile::SeriesFile(const std::string& path, const std::string& trial_id,
   WriteStringAttribute(impl->file.get(), "config", config_json, path);
 
   for (const auto& [name, columns] :
-       {std::pair{"train", &TrainColumns()}, std::pair{"eval", &EvalColumns()}}) {
+       {std::pair{kTrainGroup, &TrainColumns()}, std::pair{kEvalGroup, &EvalColumns()}}) {
     SeriesGroup& group = impl->groups.emplace_back();
     group.name = name;
     group.columns = columns;
-    group.group = Own(H5Gcreate2(impl->file.get(), name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                      H5Gclose, path, "cannot create group '" + group.name + "'");
+    group.group =
+        Own(H5Gcreate2(impl->file.get(), group.name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+            H5Gclose, path, "cannot create group '" + group.name + "'");
     for (const std::string& column : *columns) {
       group.datasets.push_back(CreateColumn(group.group.get(), group.name, column, path));
     }

@@ -3,9 +3,19 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qlsweep::storage {
+
+// The groups of a series file: one row per step event, one per eval event.
+inline constexpr std::string_view kTrainGroup = "train";
+inline constexpr std::string_view kEvalGroup = "eval";  // literal-ok: HDF5 group name
+
+// The dataset path of a column: SeriesDataset(kTrainGroup, "loss") is "train/loss".
+inline std::string SeriesDataset(std::string_view group, std::string_view column) {
+  return std::string(group) + "/" + std::string(column);
+}
 
 // Layout (docs/records.md): attribute /config (JSON text), attribute /trial_id;
 // group /train with one 1-D float64 dataset per column (step, loss, lr, grad_norm, step_time_s,

@@ -65,6 +65,10 @@ Statement& Statement::Bind(int index, std::string_view text) {
   return *this;
 }
 
+Statement& Statement::Bind(int index, protocol::TrialStatus status) {
+  return Bind(index, protocol::ToString(status));
+}
+
 Statement& Statement::Bind(int index, double value) {
   if (std::isnan(value)) return BindNull(index);
   if (sqlite3_bind_double(stmt_, index, value) != SQLITE_OK) {
@@ -117,6 +121,15 @@ std::string Statement::Text(int column) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
   if (text == nullptr) return {};
   return std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+protocol::TrialStatus Statement::Status(int column) const {
+  const std::string text = Text(column);
+  const auto status = protocol::ParseTrialStatus(text);
+  if (!status) {
+    throw StorageError("run index " + path_ + ": unknown trial status '" + text + "' in: " + sql_);
+  }
+  return *status;
 }
 
 std::optional<std::string> Statement::OptionalText(int column) const {

@@ -8,6 +8,8 @@
 
 #include <sqlite3.h>
 
+#include "protocol/trial_status.h"
+
 namespace qlsweep::storage {
 
 // Throws StorageError: "run index <path>: <what>: <sqlite message> [in: <sql>]".
@@ -29,6 +31,7 @@ class Statement {
   Statement& Bind(int index, std::string_view text);
   Statement& Bind(int index, double value);  // NaN is stored as NULL (SQLite has no NaN)
   Statement& Bind(int index, int value);
+  Statement& Bind(int index, protocol::TrialStatus status);  // as its text (trials.status)
   Statement& BindNull(int index);
   // Binds NULL for an empty string, the text otherwise.
   Statement& BindTextOrNull(int index, std::string_view text);
@@ -45,6 +48,8 @@ class Statement {
   std::optional<std::string> OptionalText(int column) const;
   double Double(int column) const;  // NaN for NULL
   int Int(int column) const;        // 0 for NULL
+  // A trials.status column; text that is no TrialStatus is a StorageError.
+  protocol::TrialStatus Status(int column) const;
 
  private:
   sqlite3* db_;

@@ -83,12 +83,12 @@ TEST(AnalysisMemory, AdamStatesFp32And8Bit) {
 }
 
 TEST(AnalysisMemory, ComputeDtypeBytes) {
-  EXPECT_EQ(ComputeBytes({"cuda", "auto", ""}), 2);
-  EXPECT_EQ(ComputeBytes({"auto", "auto", ""}), 2);
-  EXPECT_EQ(ComputeBytes({"cpu", "auto", ""}), 4);
-  EXPECT_EQ(ComputeBytes({"cuda", "fp32", ""}), 4);
-  EXPECT_EQ(ComputeBytes({"cpu", "bf16", ""}), 2);
-  EXPECT_EQ(ComputeBytes({"cuda", "fp16", ""}), 2);
+  EXPECT_EQ(ComputeBytes({"cuda", "auto", "", 1}), 2);
+  EXPECT_EQ(ComputeBytes({"auto", "auto", "", 1}), 2);
+  EXPECT_EQ(ComputeBytes({"cpu", "auto", "", 1}), 4);
+  EXPECT_EQ(ComputeBytes({"cuda", "fp32", "", 1}), 4);
+  EXPECT_EQ(ComputeBytes({"cpu", "bf16", "", 1}), 2);
+  EXPECT_EQ(ComputeBytes({"cuda", "fp16", "", 1}), 2);
 }
 
 TEST(AnalysisMemory, WeightsOfTheMeasured7bTrialEqualItsAllocationAfterLoad) {

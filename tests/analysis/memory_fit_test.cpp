@@ -4,15 +4,18 @@
 #include <gtest/gtest.h>
 
 #include "analysis/memory_units.h"
+#include "tests/support/protocol_printers.h"
 
 namespace qlsweep::analysis {
 namespace {
+
+using protocol::TrialStatus;
 
 constexpr double kProfileMiB = 6141;  // rtx4050-laptop-6gb
 
 storage::TrialRow Done(double device_peak_bytes) {
   storage::TrialRow t;
-  t.status = "done";
+  t.status = TrialStatus::kDone;
   t.params["hardware.gpu_profile"] = "rtx4050-laptop-6gb";
   t.results["device_peak_bytes"] = device_peak_bytes;
   return t;
@@ -33,13 +36,13 @@ TEST(MemoryFit, MarginAgainstTheTrialsProfile) {
 TEST(MemoryFit, OomAndUnfinishedTrials) {
   const auto* profile = sweeps::FindGpuProfile("rtx4050-laptop-6gb");
   storage::TrialRow oom;
-  oom.status = "oom";
+  oom.status = TrialStatus::kOom;
   oom.oom_phase = "backward";
   EXPECT_EQ(FitVerdict(oom, profile), "no (oom in backward)");
   oom.oom_phase = "";
   EXPECT_EQ(FitVerdict(oom, profile), "no (oom)");
   storage::TrialRow failed;
-  failed.status = "failed";
+  failed.status = TrialStatus::kFailed;
   EXPECT_EQ(FitVerdict(failed, profile), "-");
   EXPECT_FALSE(FitMargin(failed, profile).has_value());
 }

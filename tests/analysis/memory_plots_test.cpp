@@ -8,7 +8,7 @@
 #include "analysis/gnuplot_script.h"
 #include "analysis/loss_plot.h"
 #include "tests/analysis/sweep_fixture.h"
-#include "tests/storage/scratch_dir.h"
+#include "tests/support/scratch.h"
 
 namespace qlsweep::analysis {
 namespace {
@@ -34,7 +34,7 @@ class MemoryPlotsTest : public ::testing::Test {
     db_ = testing::WriteFixtureRuns(dir_.File("runs"));
     index_ = storage::RunIndex::OpenReadOnly(db_);
   }
-  storage::testing::ScratchDir dir_;
+  qlsweep::testing::ScratchDir dir_;
   std::string db_;
   std::unique_ptr<storage::RunIndex> index_;
 };

@@ -3,10 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/protocol_printers.h"
+
 namespace qlsweep::analysis {
 namespace {
 
-storage::TrialRow Trial(const std::string& name, const std::string& status, double base,
+using protocol::TrialStatus;
+
+storage::TrialRow Trial(const std::string& name, TrialStatus status, double base,
                         double final_loss) {
   storage::TrialRow t;
   t.name = name;
@@ -16,9 +20,9 @@ storage::TrialRow Trial(const std::string& name, const std::string& status, doub
 }
 
 TEST(QualityScore, IsTheShareOfTheReferencesImprovementOverTheBase) {
-  const std::vector<storage::TrialRow> trials = {Trial("r4", "done", 2.0, 1.8),
-                                                 Trial("r64", "done", 2.0, 1.6),
-                                                 Trial("r128", "done", 2.0, 2.1)};
+  const std::vector<storage::TrialRow> trials = {Trial("r4", TrialStatus::kDone, 2.0, 1.8),
+                                                 Trial("r64", TrialStatus::kDone, 2.0, 1.6),
+                                                 Trial("r128", TrialStatus::kDone, 2.0, 2.1)};
   std::string why = "stale";
   const auto yardstick = FindYardstick(trials, "r64", &why);
   ASSERT_TRUE(yardstick.has_value()) << why;
@@ -32,28 +36,28 @@ TEST(QualityScore, IsTheShareOfTheReferencesImprovementOverTheBase) {
 
 TEST(QualityScore, UsesTheReferencesBaseLossForEveryTrial) {
   // A 4-bit trial's own base is worse (quantization error); the score charges it for that.
-  const std::vector<storage::TrialRow> trials = {Trial("nf4", "done", 2.2, 1.8),
-                                                 Trial("bf16", "done", 2.0, 1.6)};
+  const std::vector<storage::TrialRow> trials = {Trial("nf4", TrialStatus::kDone, 2.2, 1.8),
+                                                 Trial("bf16", TrialStatus::kDone, 2.0, 1.6)};
   const auto yardstick = FindYardstick(trials, "bf16", nullptr);
   ASSERT_TRUE(yardstick.has_value());
   EXPECT_NEAR(*QualityScore(trials[0], *yardstick), 0.5, 1e-12);
 }
 
 TEST(QualityScore, NoneForTrialsThatDidNotFinish) {
-  const std::vector<storage::TrialRow> trials = {Trial("ref", "done", 2.0, 1.6)};
+  const std::vector<storage::TrialRow> trials = {Trial("ref", TrialStatus::kDone, 2.0, 1.6)};
   const auto yardstick = FindYardstick(trials, "ref", nullptr);
   ASSERT_TRUE(yardstick.has_value());
-  auto oom = Trial("oom", "oom", 2.0, 1.0);
+  auto oom = Trial("oom", TrialStatus::kOom, 2.0, 1.0);
   EXPECT_FALSE(QualityScore(oom, *yardstick).has_value());
   storage::TrialRow no_loss;
-  no_loss.status = "done";
+  no_loss.status = TrialStatus::kDone;
   EXPECT_FALSE(QualityScore(no_loss, *yardstick).has_value());
 }
 
 TEST(QualityScore, NoYardstickSaysWhy) {
   const std::vector<storage::TrialRow> trials = {
-      Trial("ok", "done", 2.0, 1.6), Trial("oom", "oom", 2.0, 1.6), Trial("flat", "done", 2.0, 2.0),
-      Trial("worse", "done", 2.0, 2.3)};
+      Trial("ok", TrialStatus::kDone, 2.0, 1.6), Trial("oom", TrialStatus::kOom, 2.0, 1.6),
+      Trial("flat", TrialStatus::kDone, 2.0, 2.0), Trial("worse", TrialStatus::kDone, 2.0, 2.3)};
   const std::pair<std::string, std::string> cases[] = {
       {"", "the sweep names no reference trial"},
       {"missing", "reference trial 'missing' is not recorded"},
@@ -67,7 +71,7 @@ TEST(QualityScore, NoYardstickSaysWhy) {
   }
   storage::TrialRow no_losses;
   no_losses.name = "bare";
-  no_losses.status = "done";
+  no_losses.status = TrialStatus::kDone;
   std::string why;
   EXPECT_FALSE(FindYardstick({no_losses}, "bare", &why).has_value());
   EXPECT_EQ(why, "reference trial 'bare' has no eval losses");

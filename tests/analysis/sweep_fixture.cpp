@@ -7,6 +7,8 @@
 #include <memory>
 #include <vector>
 
+#include "protocol/exit_codes.h"
+#include "protocol/trial_status.h"
 #include "storage/run_index.h"
 #include "storage/series_file.h"
 
@@ -14,11 +16,12 @@ namespace qlsweep::analysis::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using protocol::TrialStatus;
 
 struct FixtureTrial {
   std::string name;
   std::map<std::string, std::string> params;  // on top of the sweep's base parameters
-  std::string status;                         // done, oom, failed
+  TrialStatus status;                         // done, oom, failed
   std::string oom_phase;
   std::map<std::string, double> results;
 };
@@ -76,11 +79,13 @@ void RecordSweep(storage::RunIndex& index, const std::string& dir, const std::st
     outcome.id = id;
     outcome.status = t.status;
     outcome.oom_phase = t.oom_phase;
-    outcome.exit_code = t.status == "done" ? 0 : t.status == "oom" ? 3 : 1;
-    outcome.error = t.status == "failed" ? "CUDA error: an illegal memory access" : "";
+    outcome.exit_code = t.status == TrialStatus::kDone  ? protocol::kExitDone
+                        : t.status == TrialStatus::kOom ? protocol::kExitOom
+                                                        : protocol::kExitFailed;
+    outcome.error = t.status == TrialStatus::kFailed ? "CUDA error: an illegal memory access" : "";
     outcome.results = t.results;
     outcome.wall_s = 60;
-    if (t.status == "done") {
+    if (t.status == TrialStatus::kDone) {
       outcome.h5_path = (fs::path(dir) / "series" / (id + ".h5")).string();
       WriteSeries(outcome.h5_path, id, t.results.at("final_eval_loss"));
     }
@@ -101,40 +106,64 @@ std::string WriteFixtureRuns(const std::string& dir) {
                                                    {"train.grad_accum", "1"}};
   RecordSweep(
       *index, dir, "rank-4050", "lora.r=64", base,
-      {{"lora.r=4", {{"lora.r", "4"}}, "done", "", Done(5366, 4400, 2659, 1.80, Trainable(4))},
-       {"lora.r=8", {{"lora.r", "8"}}, "done", "", Done(5424, 4450, 2946, 1.75, Trainable(8))},
-       {"lora.r=16", {{"lora.r", "16"}}, "done", "", Done(5642, 4500, 2880, 1.70, Trainable(16))},
-       {"lora.r=32", {{"lora.r", "32"}}, "done", "", Done(5888, 4700, 2689, 1.72, Trainable(32))},
-       {"lora.r=64", {{"lora.r", "64"}}, "done", "", Done(6124, 4900, 2569, 1.60, Trainable(64))},
-       {"lora.r=128", {{"lora.r", "128"}}, "oom", "backward", Stopped(Trainable(128))},
-       {"lora.r=256", {{"lora.r", "256"}}, "failed", "", Stopped(Trainable(256))}});
-  RecordSweep(
-      *index, dir, "seq-4050", "", base,
-      {{"data.seq_len=512",
-        {{"data.seq_len", "512"}},
-        "done",
+      {{"lora.r=4",
+        {{"lora.r", "4"}},
+        TrialStatus::kDone,
         "",
-        Done(5642, 4500, 2862, 1.70, Trainable(16))},
-       {"data.seq_len=1024",
-        {{"data.seq_len", "1024"}},
-        "done",
+        Done(5366, 4400, 2659, 1.80, Trainable(4))},
+       {"lora.r=8",
+        {{"lora.r", "8"}},
+        TrialStatus::kDone,
         "",
-        Done(5960, 4800, 4426, 1.68, Trainable(16))},
-       {"data.seq_len=2048", {{"data.seq_len", "2048"}}, "oom", "backward", Stopped(Trainable(16))},
-       {"data.seq_len=4096",
-        {{"data.seq_len", "4096"}},
-        "oom",
-        "forward",
-        Stopped(Trainable(16))}});
+        Done(5424, 4450, 2946, 1.75, Trainable(8))},
+       {"lora.r=16",
+        {{"lora.r", "16"}},
+        TrialStatus::kDone,
+        "",
+        Done(5642, 4500, 2880, 1.70, Trainable(16))},
+       {"lora.r=32",
+        {{"lora.r", "32"}},
+        TrialStatus::kDone,
+        "",
+        Done(5888, 4700, 2689, 1.72, Trainable(32))},
+       {"lora.r=64",
+        {{"lora.r", "64"}},
+        TrialStatus::kDone,
+        "",
+        Done(6124, 4900, 2569, 1.60, Trainable(64))},
+       {"lora.r=128", {{"lora.r", "128"}}, TrialStatus::kOom, "backward", Stopped(Trainable(128))},
+       {"lora.r=256", {{"lora.r", "256"}}, TrialStatus::kFailed, "", Stopped(Trainable(256))}});
+  RecordSweep(*index, dir, "seq-4050", "", base,
+              {{"data.seq_len=512",
+                {{"data.seq_len", "512"}},
+                TrialStatus::kDone,
+                "",
+                Done(5642, 4500, 2862, 1.70, Trainable(16))},
+               {"data.seq_len=1024",
+                {{"data.seq_len", "1024"}},
+                TrialStatus::kDone,
+                "",
+                Done(5960, 4800, 4426, 1.68, Trainable(16))},
+               {"data.seq_len=2048",
+                {{"data.seq_len", "2048"}},
+                TrialStatus::kOom,
+                "backward",
+                Stopped(Trainable(16))},
+               {"data.seq_len=4096",
+                {{"data.seq_len", "4096"}},
+                TrialStatus::kOom,
+                "forward",
+                Stopped(Trainable(16))}});
   auto batch = [](int mb) {
     return std::map<std::string, std::string>{{"train.micro_batch", std::to_string(mb)},
                                               {"train.grad_accum", std::to_string(16 / mb)}};
   };
-  RecordSweep(*index, dir, "batch-4050", "", base,
-              {{"1x16", batch(1), "done", "", Done(5642, 4500, 2984, 1.70, Trainable(16))},
-               {"2x8", batch(2), "done", "", Done(5960, 4800, 4660, 1.70, Trainable(16))},
-               {"4x4", batch(4), "oom", "backward", Stopped(Trainable(16))},
-               {"8x2", batch(8), "oom", "forward", Stopped(Trainable(16))}});
+  RecordSweep(
+      *index, dir, "batch-4050", "", base,
+      {{"1x16", batch(1), TrialStatus::kDone, "", Done(5642, 4500, 2984, 1.70, Trainable(16))},
+       {"2x8", batch(2), TrialStatus::kDone, "", Done(5960, 4800, 4660, 1.70, Trainable(16))},
+       {"4x4", batch(4), TrialStatus::kOom, "backward", Stopped(Trainable(16))},
+       {"8x2", batch(8), TrialStatus::kOom, "forward", Stopped(Trainable(16))}});
   return db;
 }
 

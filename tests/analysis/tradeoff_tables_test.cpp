@@ -7,7 +7,7 @@
 
 #include "analysis/sweep_analysis.h"
 #include "tests/analysis/sweep_fixture.h"
-#include "tests/storage/scratch_dir.h"
+#include "tests/support/scratch.h"
 
 namespace qlsweep::analysis {
 namespace {
@@ -35,7 +35,7 @@ class TradeoffTablesTest : public ::testing::Test {
     return names;
   }
 
-  storage::testing::ScratchDir dir_;
+  qlsweep::testing::ScratchDir dir_;
   std::unique_ptr<storage::RunIndex> index_;
 };
 

@@ -1,4 +1,5 @@
-// e2e helpers: popen and fork/exec of the qlsweep binary, /proc scans, read-only run index polls.
+// e2e helpers: shell runs and fork/exec of the qlsweep binary, /proc scans, read-only run index
+// polls.
 #include "tests/e2e/e2e_support.h"
 
 #include <fcntl.h>
@@ -6,7 +7,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -17,16 +17,7 @@
 namespace qlsweep::e2e {
 
 CommandResult RunQlsweep(const std::string& args) {
-  const std::string cmd = std::string(QLSWEEP_BIN) + " " + args;
-  CommandResult result;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return result;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) result.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return testing::RunShell(std::string(QLSWEEP_BIN) + " " + args);
 }
 
 BackgroundQlsweep::BackgroundQlsweep(const std::vector<std::string>& args,
@@ -102,7 +93,7 @@ std::vector<storage::TrialRow> TrialsNow(const std::string& db_path, const std::
   }
 }
 
-int CountStatus(const std::vector<storage::TrialRow>& rows, const std::string& status) {
+int CountStatus(const std::vector<storage::TrialRow>& rows, protocol::TrialStatus status) {
   int n = 0;
   for (const auto& row : rows) n += row.status == status ? 1 : 0;
   return n;

@@ -7,21 +7,23 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "protocol/trial_status.h"
 #include "storage/run_index.h"
+#include "tests/support/process.h"
+#include "tests/support/protocol_printers.h"
+#include "tests/support/scratch.h"
 
 namespace qlsweep::e2e {
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;  // stdout only; stderr goes to the test log unless redirected in `args`
-};
+using testing::CommandResult;
 
-// Runs `QLSWEEP_BIN args` through the shell and waits for it.
+// Runs `QLSWEEP_BIN args` through the shell and waits for it; `out` is its stdout only (stderr
+// goes to the test log unless redirected in `args`).
 CommandResult RunQlsweep(const std::string& args);
 
 // `qlsweep ARGS...` started in the background (fork/exec, no shell), stdout and stderr appended
@@ -53,27 +55,21 @@ std::vector<pid_t> ChildrenOf(pid_t parent);
 std::vector<storage::TrialRow> TrialsNow(const std::string& db_path, const std::string& sweep);
 
 // Counts trials of `rows` with status `status`.
-int CountStatus(const std::vector<storage::TrialRow>& rows, const std::string& status);
+int CountStatus(const std::vector<storage::TrialRow>& rows, protocol::TrialStatus status);
 
 // A fresh directory per test for the run index and its files (kept when the test fails).
 class E2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("qlsweep-e2e-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    db_ = (dir_ / "runs.db").string();
+    scratch_ = std::make_unique<testing::ScratchDir>(/*keep_on_failure=*/true);
+    dir_ = scratch_->path();
+    db_ = scratch_->File("runs.db");
   }
-  void TearDown() override {
-    if (!HasFailure()) std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { scratch_.reset(); }
   std::string WriteSweep(const std::string& text, const std::string& name = "sweep.yaml") {
-    const auto path = (dir_ / name).string();
-    std::ofstream(path) << text;
-    return path;
+    return scratch_->Write(name, text);
   }
+  std::unique_ptr<testing::ScratchDir> scratch_;
   std::filesystem::path dir_;
   std::string db_;
 };

@@ -9,8 +9,11 @@
 
 #include "storage/run_index.h"
 #include "tests/e2e/e2e_support.h"
+#include "tests/support/protocol_printers.h"
 
 namespace {
+
+using qlsweep::protocol::TrialStatus;
 
 using qlsweep::e2e::RunQlsweep;
 using SeveralGpus = qlsweep::e2e::E2eTest;
@@ -51,11 +54,11 @@ TEST_F(SeveralGpus, ParallelTrialsOverlapAndMatchASequentialRun) {
   std::set<std::string> gpus;
   for (const auto& t : par_rows) {
     SCOPED_TRACE(t.name);
-    ASSERT_EQ(t.status, "done") << t.error;
+    ASSERT_EQ(t.status, TrialStatus::kDone) << t.error;
     gpus.insert(t.gpu);
     const auto s = seq->Trial(t.id);
     ASSERT_TRUE(s.has_value());
-    ASSERT_EQ(s->status, "done") << s->error;
+    ASSERT_EQ(s->status, TrialStatus::kDone) << s->error;
     EXPECT_EQ(s->gpu, "");
     // Seeded CPU trials are deterministic: bit-identical losses, whatever runs beside them.
     EXPECT_EQ(t.results.at("final_eval_loss"), s->results.at("final_eval_loss"));

@@ -11,8 +11,11 @@
 #include "storage/run_index.h"
 #include "storage/series_file.h"
 #include "tests/e2e/e2e_support.h"
+#include "tests/support/protocol_printers.h"
 
 namespace {
+
+using qlsweep::protocol::TrialStatus;
 
 using qlsweep::e2e::BackgroundQlsweep;
 using qlsweep::e2e::ChildrenOf;
@@ -24,7 +27,7 @@ using qlsweep::e2e::WaitFor;
 using qlsweep::storage::TrialRow;
 using SweepInterruption = qlsweep::e2e::E2eTest;
 
-const TrialRow* FindStatus(const std::vector<TrialRow>& rows, const std::string& status) {
+const TrialRow* FindStatus(const std::vector<TrialRow>& rows, TrialStatus status) {
   for (const auto& row : rows) {
     if (row.status == status) return &row;
   }
@@ -39,7 +42,8 @@ pid_t RunningTrialProcess(const BackgroundQlsweep& coordinator, const std::strin
   WaitFor(
       [&] {
         const auto rows = TrialsNow(db, sweep);
-        if (CountStatus(rows, "done") != done_before || CountStatus(rows, "running") != 1) {
+        if (CountStatus(rows, TrialStatus::kDone) != done_before ||
+            CountStatus(rows, TrialStatus::kRunning) != 1) {
           return false;
         }
         const auto children = ChildrenOf(coordinator.pid());
@@ -58,7 +62,8 @@ TEST_F(SweepInterruption, ResumesAfterTheCoordinatorIsKilled) {
   BackgroundQlsweep coordinator({"run", sweep, "--db", db_}, (dir_ / "run1.log").string());
   const pid_t trial = RunningTrialProcess(coordinator, db_, "sigkill", 1);
   ASSERT_GT(trial, 0) << "no state with one trial done and one running";
-  const std::string interrupted_id = FindStatus(TrialsNow(db_, "sigkill"), "running")->id;
+  const std::string interrupted_id =
+      FindStatus(TrialsNow(db_, "sigkill"), TrialStatus::kRunning)->id;
 
   ASSERT_EQ(kill(coordinator.pid(), SIGKILL), 0);
   EXPECT_EQ(coordinator.Wait(10), 128 + SIGKILL);
@@ -77,7 +82,7 @@ TEST_F(SweepInterruption, ResumesAfterTheCoordinatorIsKilled) {
   EXPECT_EQ(*index->Query("SELECT count(*) FROM sweep_trials").rows[0][0], "3");
   for (const auto& t : index->Trials("sigkill")) {
     SCOPED_TRACE(t.name);
-    EXPECT_EQ(t.status, "done") << t.error;
+    EXPECT_EQ(t.status, TrialStatus::kDone) << t.error;
     EXPECT_EQ(t.attempts, t.id == interrupted_id ? 2 : 1);
     // The re-run wrote a fresh series: no rows of the killed attempt are left in it.
     EXPECT_EQ(qlsweep::storage::ReadSeries(t.h5_path, "train/step").size(), 8u);
@@ -95,17 +100,17 @@ TEST_F(SweepInterruption, CtrlCRecordsTheRunningTrialKilledAndStops) {
   EXPECT_EQ(*index->Query("PRAGMA integrity_check").rows[0][0], "ok");
   const auto rows = index->Trials("sigint");
   ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[0].status, "killed");
+  EXPECT_EQ(rows[0].status, TrialStatus::kKilled);
   EXPECT_EQ(rows[0].signal, SIGTERM);  // the stop the coordinator forwarded
   EXPECT_NE(rows[0].error.find("interrupt"), std::string::npos) << rows[0].error;
   EXPECT_FALSE(rows[0].finished_at.empty());
-  EXPECT_EQ(rows[1].status, "planned");  // no further trial started
+  EXPECT_EQ(rows[1].status, TrialStatus::kPlanned);  // no further trial started
   EXPECT_EQ(rows[1].attempts, 0);
 
   const auto again = RunQlsweep("run " + sweep + " --db " + db_ + " --quiet");
   ASSERT_EQ(again.exit_code, 0) << again.out;
   for (const auto& t : index->Trials("sigint")) {
-    EXPECT_EQ(t.status, "done") << t.name << ": " << t.error;
+    EXPECT_EQ(t.status, TrialStatus::kDone) << t.name << ": " << t.error;
     EXPECT_EQ(t.attempts, t.id == rows[0].id ? 2 : 1) << t.name;
   }
 }
@@ -121,12 +126,12 @@ TEST_F(SweepInterruption, TrialPastTheTimeLimitIsRecordedTimeoutAndTheSweepGoesO
   const auto rows = qlsweep::storage::RunIndex::OpenReadOnly(db_)->Trials("slow");
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].params.at("data.source"), "synthetic");
-  EXPECT_EQ(rows[0].status, "timeout");
+  EXPECT_EQ(rows[0].status, TrialStatus::kTimeout);
   EXPECT_NE(rows[0].error.find("time limit"), std::string::npos) << rows[0].error;
   EXPECT_GE(rows[0].wall_s, 3.0);
   EXPECT_LT(rows[0].wall_s, 7.5);  // SIGTERM ended it; no wait for the 5 s SIGKILL fallback
   EXPECT_EQ(rows[1].attempts, 1);  // the sweep went on
-  EXPECT_EQ(rows[1].status, "failed") << rows[1].error;
+  EXPECT_EQ(rows[1].status, TrialStatus::kFailed) << rows[1].error;
 
   // A timeout is final until --retry-failed: running again re-runs nothing.
   ASSERT_EQ(RunQlsweep("run " + sweep + " --db " + db_ + " --quiet").exit_code, 0);
@@ -145,10 +150,10 @@ TEST_F(SweepInterruption, TrialKilledBySignalIsRecordedAndTheSweepGoesOn) {
   const auto rows = qlsweep::storage::RunIndex::OpenReadOnly(db_)->Trials("crash");
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].params.at("train.steps"), "100000");
-  EXPECT_EQ(rows[0].status, "killed");
+  EXPECT_EQ(rows[0].status, TrialStatus::kKilled);
   EXPECT_EQ(rows[0].signal, SIGKILL);
   EXPECT_NE(rows[0].error.find("signal 9"), std::string::npos) << rows[0].error;
-  EXPECT_EQ(rows[1].status, "done") << rows[1].error;
+  EXPECT_EQ(rows[1].status, TrialStatus::kDone) << rows[1].error;
 }
 
 }  // namespace

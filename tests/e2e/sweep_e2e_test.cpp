@@ -11,8 +11,11 @@
 #include "storage/run_index.h"
 #include "storage/series_file.h"
 #include "tests/e2e/e2e_support.h"
+#include "tests/support/protocol_printers.h"
 
 namespace {
+
+using qlsweep::protocol::TrialStatus;
 
 namespace fs = std::filesystem;
 
@@ -38,14 +41,14 @@ TEST_F(SweepEndToEnd, RecordsEveryTrialInSqliteAndHdf5AndResumes) {
   for (const auto& t : trials) {
     SCOPED_TRACE(t.name);
     EXPECT_EQ(t.attempts, 1);
-    if (t.status == "failed") {
+    if (t.status == TrialStatus::kFailed) {
       ++failed;
       EXPECT_EQ(t.params.at("data.source"), "tokens");
       EXPECT_NE(t.error.find("/nonexistent/qlsweep-e2e-tokens.jsonl"), std::string::npos)
           << t.error;
       continue;
     }
-    ASSERT_EQ(t.status, "done") << t.error;
+    ASSERT_EQ(t.status, TrialStatus::kDone) << t.error;
     ++done;
     // Plausible values: a random model over 512 tokens, whose logits have variance ~1 at
     // initialisation (trainer/model/llama.cpp RandomBase), starts near ln(512) + 1/2 = 6.74
@@ -83,7 +86,8 @@ TEST_F(SweepEndToEnd, RecordsEveryTrialInSqliteAndHdf5AndResumes) {
   // --retry-failed re-runs only the failed one.
   auto third = RunQlsweep("run " + sweep + " --db " + db_ + " --quiet --retry-failed");
   ASSERT_EQ(third.exit_code, 0);
-  for (const auto& t : index->Trials("e2e")) EXPECT_EQ(t.attempts, t.status == "failed" ? 2 : 1);
+  for (const auto& t : index->Trials("e2e"))
+    EXPECT_EQ(t.attempts, t.status == TrialStatus::kFailed ? 2 : 1);
 
   auto table = RunQlsweep("table --db " + db_ + " --by lora.r --format csv");
   ASSERT_EQ(table.exit_code, 0);
@@ -126,7 +130,7 @@ TEST_F(SweepEndToEnd, SavedAdaptersEvaluateToTheRecordedLoss) {
   auto trials = qlsweep::storage::RunIndex::OpenReadOnly(db_)->Trials("adapters");
   ASSERT_EQ(trials.size(), 1u);
   const auto& t = trials[0];
-  ASSERT_EQ(t.status, "done") << t.error;
+  ASSERT_EQ(t.status, TrialStatus::kDone) << t.error;
   const auto adapter = dir_ / "adapters" / t.id;
   ASSERT_TRUE(std::filesystem::exists(adapter / "adapter_config.json")) << adapter;
   ASSERT_TRUE(std::filesystem::exists(adapter / "adapter_model.safetensors")) << adapter;

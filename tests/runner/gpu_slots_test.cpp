@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 
+#include "tests/support/expect_error.h"
+
 namespace qlsweep::runner {
 namespace {
 
@@ -17,17 +19,12 @@ TEST(ParseGpuList, SplitsOnCommas) {
 }
 
 TEST(ParseGpuList, RejectsEmptyRepeatedAndSpacedEntries) {
-  EXPECT_THROW(ParseGpuList(""), std::invalid_argument);
-  EXPECT_THROW(ParseGpuList("0,,1"), std::invalid_argument);
-  EXPECT_THROW(ParseGpuList("0,"), std::invalid_argument);
-  EXPECT_THROW(ParseGpuList("0,1,0"), std::invalid_argument);
-  EXPECT_THROW(ParseGpuList("0, 1"), std::invalid_argument);
-  try {
-    ParseGpuList("2,2");
-    FAIL();
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("gpu 2 twice"), std::string::npos) << e.what();
+  for (const char* bad : {"", "0,,1", "0,", "0,1,0", "0, 1"}) {
+    SCOPED_TRACE(std::string("'") + bad + "'");
+    EXPECT_THROW(ParseGpuList(bad), std::invalid_argument);
   }
+  qlsweep::testing::ExpectError<std::invalid_argument>([] { ParseGpuList("2,2"); },
+                                                       {"gpu 2 twice"});
 }
 
 TEST(TrialSlots, FlagWinsOverTheEnvironment) {

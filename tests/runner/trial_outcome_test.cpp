@@ -4,8 +4,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "tests/support/protocol_printers.h"
+
 namespace qlsweep::runner {
 namespace {
+
+using protocol::TrialStatus;
 
 OutcomeBuilder Fed(const std::vector<std::string>& lines) {
   OutcomeBuilder builder("t1");
@@ -17,6 +21,8 @@ const std::string kStarted =
     R"({"event":"started","device":"cpu","dtype":"Float","trainable_params":10})";
 const std::string kStep = R"({"event":"step","step":1,"loss":2.5,"memory":{"alloc_bytes":100}})";
 const std::string kDone = R"({"event":"done","final_eval_loss":1.5,"tokens_per_s":900})";
+const std::string kOom = R"({"event":"oom","phase":"backward","message":"CUDA out of memory"})";
+const std::string kError = R"({"event":"error","phase":"load","message":"no such file"})";
 
 TEST(OutcomeBuilder, ReturnsEventKinds) {
   OutcomeBuilder builder("t1");
@@ -28,45 +34,95 @@ TEST(OutcomeBuilder, ReturnsEventKinds) {
   EXPECT_EQ(builder.OnLine(R"({"event":3})"), "");
 }
 
-TEST(OutcomeBuilder, DoneNeedsTheEventAndExitZero) {
+// How a trial ended -> its status and the error text recorded for it.
+TEST(OutcomeBuilder, StatusFromEventsAndHowTheProcessEnded) {
+  struct Row {
+    const char* what;
+    std::vector<std::string> lines;
+    int exit_code, signal;
+    bool timed_out, interrupted;
+    TrialStatus status;
+    std::string error_part;  // "" when the error must be empty
+  };
+  const Row rows[] = {
+      {"done event and exit 0",
+       {kStarted, kStep, kDone},
+       0,
+       0,
+       false,
+       false,
+       TrialStatus::kDone,
+       ""},
+      {"exit 0 without a done event",
+       {kStarted, kStep},
+       0,
+       0,
+       false,
+       false,
+       TrialStatus::kFailed,
+       "exited with status 0"},
+      {"a signal", {kStarted, kStep}, 0, SIGSEGV, false, false, TrialStatus::kKilled, "signal 11"},
+      {"past the time limit",
+       {kStep},
+       0,
+       SIGTERM,
+       true,
+       false,
+       TrialStatus::kTimeout,
+       "time limit"},
+      {"Ctrl-C", {kStep}, 0, SIGTERM, false, true, TrialStatus::kKilled, "interrupt"},
+      {"an oom event", {kOom}, 3, 0, false, false, TrialStatus::kOom, "CUDA out of memory"},
+      {"exit 3 without an oom event",
+       {kStep},
+       3,
+       0,
+       false,
+       false,
+       TrialStatus::kOom,
+       "out of memory"},
+      {"an error event", {kError}, 1, 0, false, false, TrialStatus::kFailed, "no such file"},
+      {"only text",
+       {"exec: no such file"},
+       127,
+       0,
+       false,
+       false,
+       TrialStatus::kFailed,
+       "exec: no such file"},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.what);
+    const auto out =
+        Fed(row.lines).Finish(row.exit_code, row.signal, row.timed_out, row.interrupted, 1.0);
+    EXPECT_EQ(out.status, row.status);
+    EXPECT_EQ(out.exit_code, row.exit_code);
+    EXPECT_EQ(out.signal, row.signal);
+    if (row.error_part.empty()) {
+      EXPECT_EQ(out.error, "");
+    } else {
+      EXPECT_NE(out.error.find(row.error_part), std::string::npos) << out.error;
+    }
+  }
+}
+
+TEST(OutcomeBuilder, DoneCopiesResults) {
   const auto done = Fed({kStarted, kStep, kDone}).Finish(0, 0, false, false, 1.0);
-  EXPECT_EQ(done.status, "done");
   EXPECT_EQ(done.results.at("final_eval_loss"), 1.5);
   EXPECT_EQ(done.results.at("trainable_params"), 10);
   EXPECT_EQ(done.results.at("last_step.alloc_bytes"), 100);
-  EXPECT_EQ(Fed({kStarted, kStep}).Finish(0, 0, false, false, 1.0).status, "failed");
 }
 
-TEST(OutcomeBuilder, SignalsTimeoutsAndInterrupts) {
-  const auto crashed = Fed({kStarted, kStep}).Finish(0, SIGSEGV, false, false, 1.0);
-  EXPECT_EQ(crashed.status, "killed");
-  EXPECT_EQ(crashed.signal, SIGSEGV);
-  EXPECT_NE(crashed.error.find("signal 11"), std::string::npos);
-  EXPECT_EQ(Fed({kStep}).Finish(0, SIGTERM, true, false, 3.0).status, "timeout");
-  const auto stopped = Fed({kStep}).Finish(0, SIGTERM, false, true, 3.0);
-  EXPECT_EQ(stopped.status, "killed");
-  EXPECT_NE(stopped.error.find("interrupt"), std::string::npos);
-}
-
-TEST(OutcomeBuilder, OomAndFailures) {
-  const auto oom = Fed({R"({"event":"oom","phase":"backward","message":"CUDA out of memory"})"})
-                       .Finish(3, 0, false, false, 1.0);
-  EXPECT_EQ(oom.status, "oom");
+TEST(OutcomeBuilder, OomKeepsItsPhaseAndTheBaseEvaluation) {
+  const auto oom = Fed({kOom}).Finish(3, 0, false, false, 1.0);
   EXPECT_EQ(oom.oom_phase, "backward");
   EXPECT_EQ(oom.results.count("base_eval_loss"), 0u);
+  EXPECT_EQ(Fed({kStep}).Finish(3, 0, false, false, 1.0).oom_phase, "unknown");
   // The base evaluation before the oom is kept (quality scores need the base loss).
   const auto late = Fed({kStarted, R"({"event":"eval","step":0,"eval_loss":3.25,"base":true})",
-                         R"({"event":"eval","step":5,"eval_loss":2.0,"base":false})",
-                         R"({"event":"oom","phase":"backward","message":"CUDA out of memory"})"})
+                         R"({"event":"eval","step":5,"eval_loss":2.0,"base":false})", kOom})
                         .Finish(3, 0, false, false, 1.0);
-  EXPECT_EQ(late.status, "oom");
+  EXPECT_EQ(late.status, TrialStatus::kOom);
   EXPECT_EQ(late.results.at("base_eval_loss"), 3.25);
-  const auto error = Fed({R"({"event":"error","phase":"load","message":"no such file"})"})
-                         .Finish(1, 0, false, false, 1.0);
-  EXPECT_EQ(error.status, "failed");
-  EXPECT_EQ(error.error, "no such file");
-  EXPECT_EQ(Fed({"exec: no such file"}).Finish(127, 0, false, false, 0).error,
-            "exec: no such file");
 }
 
 }  // namespace

@@ -6,10 +6,14 @@
 #include <gtest/gtest.h>
 
 #include "storage/run_index.h"
-#include "tests/storage/scratch_dir.h"
+#include "tests/support/expect_error.h"
+#include "tests/support/protocol_printers.h"
+#include "tests/support/scratch.h"
 
 namespace qlsweep::storage {
 namespace {
+
+using protocol::TrialStatus;
 
 using testing::ScratchDir;
 
@@ -22,17 +26,12 @@ class RunIndexReadOnlyTest : public ::testing::Test {
     writer->PlanTrial({"a1", "rank", "r8", "{}", {{"lora.r", "8"}}});
     writer->PlanTrial({"a2", "rank", "r16", "{}", {{"lora.r", "16"}}});
     writer->MarkRunning("a2", "h", "g");
-    writer->RecordOutcome({"a2", "done", 0, 0, "", "", "", 1, {{"tokens_per_s", 10}}});
+    writer->RecordOutcome({"a2", TrialStatus::kDone, 0, 0, "", "", "", 1, {{"tokens_per_s", 10}}});
   }
 
-  // Runs `sql` on the read-only index and returns the error message ("" when it did not throw).
+  // Runs `sql` on the read-only index and returns the error message it must throw.
   std::string Refusal(const RunIndex& index, const std::string& sql) {
-    try {
-      index.Query(sql);
-    } catch (const StorageError& error) {
-      return error.what();
-    }
-    return "";
+    return qlsweep::testing::ErrorOf<StorageError>([&] { index.Query(sql); });
   }
 
   ScratchDir dir_;
@@ -43,7 +42,7 @@ TEST_F(RunIndexReadOnlyTest, ReadsWork) {
   auto index = RunIndex::OpenReadOnly(path_);
   EXPECT_TRUE(index->read_only());
   EXPECT_EQ(index->Trials("rank").size(), 2u);
-  EXPECT_EQ(index->Trials("rank", "done").size(), 1u);
+  EXPECT_EQ(index->Trials("rank", TrialStatus::kDone).size(), 1u);
   EXPECT_EQ(index->Trial("a2")->results.at("tokens_per_s"), 10);
 }
 

@@ -1,11 +1,15 @@
 // Schema versioning of the run index: migrations, idempotent reopening, pragmas at open.
 #include <sqlite3.h>
 
+#include <cstdint>
+
 #include <gtest/gtest.h>
 
+#include "protocol/trial_status.h"
 #include "storage/run_index.h"
 #include "storage/schema_migrations.h"
-#include "tests/storage/scratch_dir.h"
+#include "tests/support/protocol_printers.h"
+#include "tests/support/scratch.h"
 
 namespace qlsweep::storage {
 namespace {
@@ -108,6 +112,33 @@ TEST(RunIndexSchemaTest, FailedMigrationRollsBackAndNamesFileAndSql) {
   EXPECT_EQ(sqlite3_column_int(statement, 1), 0);
   sqlite3_finalize(statement);
   sqlite3_close(db);
+}
+
+// FNV-1a 64 of `text` (the pin below; any stable hash would do).
+uint64_t Fnv1a64(const std::string& text) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (unsigned char c : text) hash = (hash ^ c) * 0x100000001b3ull;
+  return hash;
+}
+
+// Migration 1 is filled in from protocol/ (statuses, result keys); whatever those constants
+// become, the SQL of a shipped migration must stay byte for byte what it was.
+TEST(RunIndexSchemaTest, MigrationOneIsTheSqlThatShipped) {
+  EXPECT_EQ(Fnv1a64(Migrations().at(0).sql), 0x9a3cc1480477b67full) << Migrations().at(0).sql;
+  EXPECT_EQ(Migrations().at(0).sql, SchemaV1());
+}
+
+TEST(RunIndexSchemaTest, StatusColumnTakesExactlyTheProtocolStatuses) {
+  ScratchDir dir;
+  auto index = RunIndex::OpenForWrite(dir.File("runs.sqlite"));
+  index->UpsertSweep({"s", "", "", "", "{}"});
+  for (protocol::TrialStatus status : protocol::kAllTrialStatuses) {
+    const std::string id(protocol::ToString(status));
+    index->PlanTrial({id, "s", id, "{}", {}});
+    index->Query("UPDATE trials SET status = '" + id + "' WHERE id = '" + id + "'");
+    EXPECT_EQ(index->Trial(id)->status, status);
+  }
+  EXPECT_THROW(index->Query("UPDATE trials SET status = 'finished'"), StorageError);
 }
 
 }  // namespace

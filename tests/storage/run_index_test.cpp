@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 
 #include "storage/run_index.h"
-#include "tests/storage/scratch_dir.h"
+#include "tests/support/protocol_printers.h"
+#include "tests/support/scratch.h"
 
 namespace qlsweep::storage {
 namespace {
+
+using protocol::TrialStatus;
 
 using testing::ScratchDir;
 
@@ -37,12 +40,12 @@ class RunIndexTest : public ::testing::Test {
 };
 
 TEST_F(RunIndexTest, PlanTrialAddsAPlannedTrialWithParams) {
-  EXPECT_EQ(index_->PlanTrial(Trial("a1", "rank", 8)), "planned");
+  EXPECT_EQ(index_->PlanTrial(Trial("a1", "rank", 8)), TrialStatus::kPlanned);
   const auto row = index_->Trial("a1");
   ASSERT_TRUE(row.has_value());
   EXPECT_EQ(row->sweep, "rank");
   EXPECT_EQ(row->name, "lora.r=8");
-  EXPECT_EQ(row->status, "planned");
+  EXPECT_EQ(row->status, TrialStatus::kPlanned);
   EXPECT_EQ(row->config_json, R"({"lora":{"r":8}})");
   EXPECT_EQ(row->attempts, 0);
   EXPECT_FALSE(row->planned_at.empty());
@@ -65,8 +68,9 @@ TEST_F(RunIndexTest, PlanTrialAddsAPlannedTrialWithParams) {
 TEST_F(RunIndexTest, PlanningTheSameIdAgainNeverDuplicatesAndKeepsItsStatus) {
   index_->PlanTrial(Trial("a1", "rank", 8));
   index_->MarkRunning("a1", "host", "gpu0");
-  index_->RecordOutcome({"a1", "done", 0, 0, "", "", "a1.h5", 12.5, {{"tokens_per_s", 100}}});
-  EXPECT_EQ(index_->PlanTrial(Trial("a1", "rank", 8)), "done");
+  index_->RecordOutcome(
+      {"a1", TrialStatus::kDone, 0, 0, "", "", "a1.h5", 12.5, {{"tokens_per_s", 100}}});
+  EXPECT_EQ(index_->PlanTrial(Trial("a1", "rank", 8)), TrialStatus::kDone);
   EXPECT_EQ(Count("SELECT count(*) FROM trials"), "1");
   EXPECT_EQ(Count("SELECT count(*) FROM params WHERE trial_id = 'a1'"), "4");
   EXPECT_EQ(Count("SELECT count(*) FROM sweep_trials"), "1");
@@ -79,7 +83,7 @@ TEST_F(RunIndexTest, TheSameTrialInASecondSweepIsLinkedNotCopied) {
   TrialRecord same = Trial("a1", "seq", 8);
   same.name = "seq_len=512";
   index_->MarkRunning("a1", "h", "g");
-  EXPECT_EQ(index_->PlanTrial(same), "running");
+  EXPECT_EQ(index_->PlanTrial(same), TrialStatus::kRunning);
   EXPECT_EQ(Count("SELECT count(*) FROM trials"), "2");
 
   const auto rank = index_->Trials("rank");
@@ -103,7 +107,7 @@ TEST_F(RunIndexTest, PlanningRefusesAnUnknownSweepAndAConflictingConfig) {
   index_->PlanTrial(Trial("a1", "rank", 8));
   TrialRecord reformatted = Trial("a1", "seq", 8);
   reformatted.config_json = R"({ "lora" : { "r" : 8 } })";
-  EXPECT_EQ(index_->PlanTrial(reformatted), "planned");  // same JSON, other spacing
+  EXPECT_EQ(index_->PlanTrial(reformatted), TrialStatus::kPlanned);  // same JSON, other spacing
   try {
     index_->PlanTrial(Trial("a1", "seq", 32));
     FAIL() << "a different config under an existing id must be refused";
@@ -116,18 +120,19 @@ TEST_F(RunIndexTest, StatusTransitionsFromPlannedThroughRunningToDone) {
   index_->PlanTrial(Trial("a1", "rank", 8));
   index_->MarkRunning("a1", "node7", "NVIDIA H100");
   auto row = index_->Trial("a1");
-  EXPECT_EQ(row->status, "running");
+  EXPECT_EQ(row->status, TrialStatus::kRunning);
   EXPECT_EQ(row->host, "node7");
   EXPECT_EQ(row->gpu, "NVIDIA H100");
   EXPECT_EQ(row->attempts, 1);
   EXPECT_FALSE(row->started_at.empty());
   EXPECT_TRUE(row->finished_at.empty());
-  EXPECT_EQ(index_->Trials("rank", "running").size(), 1u);
-  EXPECT_TRUE(index_->Trials("rank", "planned").empty());
+  EXPECT_EQ(index_->Trials("rank", TrialStatus::kRunning).size(), 1u);
+  EXPECT_TRUE(index_->Trials("rank", TrialStatus::kPlanned).empty());
 
-  index_->RecordOutcome({"a1", "oom", 3, 0, "CUDA out of memory", "backward", "a1.h5", 4.0, {}});
+  index_->RecordOutcome(
+      {"a1", TrialStatus::kOom, 3, 0, "CUDA out of memory", "backward", "a1.h5", 4.0, {}});
   row = index_->Trial("a1");
-  EXPECT_EQ(row->status, "oom");
+  EXPECT_EQ(row->status, TrialStatus::kOom);
   EXPECT_EQ(row->oom_phase, "backward");
   EXPECT_EQ(row->exit_code, 3);
   EXPECT_EQ(row->error, "CUDA out of memory");
@@ -135,7 +140,7 @@ TEST_F(RunIndexTest, StatusTransitionsFromPlannedThroughRunningToDone) {
 
   index_->MarkRunning("a1", "node8", "NVIDIA H200");  // a retry clears the previous outcome
   row = index_->Trial("a1");
-  EXPECT_EQ(row->status, "running");
+  EXPECT_EQ(row->status, TrialStatus::kRunning);
   EXPECT_EQ(row->attempts, 2);
   EXPECT_EQ(row->host, "node8");
   EXPECT_TRUE(row->error.empty());
@@ -148,7 +153,7 @@ TEST_F(RunIndexTest, RecordOutcomeStoresResultsAndARetryReplacesThem) {
   index_->MarkRunning("a1", "h", "g");
   index_->RecordOutcome(
       {"a1",
-       "done",
+       TrialStatus::kDone,
        0,
        0,
        "",
@@ -157,7 +162,7 @@ TEST_F(RunIndexTest, RecordOutcomeStoresResultsAndARetryReplacesThem) {
        61.5,
        {{"tokens_per_s", 1234.5}, {"peak_reserved_bytes", 3.0e9}, {"perplexity", std::nan("")}}});
   auto row = index_->Trial("a1");
-  EXPECT_EQ(row->status, "done");
+  EXPECT_EQ(row->status, TrialStatus::kDone);
   EXPECT_EQ(row->h5_path, "out/a1.h5");
   EXPECT_DOUBLE_EQ(row->wall_s, 61.5);
   ASSERT_EQ(row->results.size(), 3u);
@@ -167,7 +172,8 @@ TEST_F(RunIndexTest, RecordOutcomeStoresResultsAndARetryReplacesThem) {
 
   index_->MarkRunning("a1", "h", "g");
   EXPECT_TRUE(index_->Trial("a1")->results.empty());
-  index_->RecordOutcome({"a1", "done", 0, 0, "", "", "out/a1.h5", 60, {{"tokens_per_s", 999}}});
+  index_->RecordOutcome(
+      {"a1", TrialStatus::kDone, 0, 0, "", "", "out/a1.h5", 60, {{"tokens_per_s", 999}}});
   row = index_->Trial("a1");
   ASSERT_EQ(row->results.size(), 1u);
   EXPECT_DOUBLE_EQ(row->results.at("tokens_per_s"), 999);
@@ -176,14 +182,15 @@ TEST_F(RunIndexTest, RecordOutcomeStoresResultsAndARetryReplacesThem) {
 
 TEST_F(RunIndexTest, RecordOutcomeRefusesNonFinalStatusAndUnknownTrial) {
   index_->PlanTrial(Trial("a1", "rank", 8));
-  EXPECT_THROW(index_->RecordOutcome({"a1", "running", 0, 0, "", "", "", 0, {}}), StorageError);
-  EXPECT_THROW(index_->RecordOutcome({"a1", "exploded", 0, 0, "", "", "", 0, {}}), StorageError);
-  EXPECT_THROW(index_->RecordOutcome({"zz", "done", 0, 0, "", "", "", 0, {{"x", 1}}}),
+  EXPECT_THROW(index_->RecordOutcome({"a1", TrialStatus::kRunning, 0, 0, "", "", "", 0, {}}),
+               StorageError);
+  EXPECT_THROW(index_->RecordOutcome({"a1", TrialStatus::kPlanned, 0, 0, "", "", "", 0, {}}),
+               StorageError);
+  EXPECT_THROW(index_->RecordOutcome({"zz", TrialStatus::kDone, 0, 0, "", "", "", 0, {{"x", 1}}}),
                StorageError);
   EXPECT_THROW(index_->MarkRunning("zz", "h", "g"), StorageError);
   EXPECT_EQ(Count("SELECT count(*) FROM results"), "0");
-  EXPECT_EQ(index_->Trial("a1")->status, "planned");
-  EXPECT_THROW(index_->Trials("rank", "finished"), StorageError);
+  EXPECT_EQ(index_->Trial("a1")->status, TrialStatus::kPlanned);
 }
 
 TEST_F(RunIndexTest, RecoverStaleRunningKillsOnlyRunningTrialsOfThatSweep) {
@@ -193,17 +200,18 @@ TEST_F(RunIndexTest, RecoverStaleRunningKillsOnlyRunningTrialsOfThatSweep) {
   index_->PlanTrial(Trial("b1", "seq", 64));
   index_->MarkRunning("a1", "h", "g");
   index_->MarkRunning("a2", "h", "g");
-  index_->RecordOutcome({"a2", "done", 0, 0, "", "", "", 1, {}});
+  index_->RecordOutcome({"a2", TrialStatus::kDone, 0, 0, "", "", "", 1, {}});
   index_->MarkRunning("b1", "h", "g");
 
   EXPECT_EQ(index_->RecoverStaleRunning("rank"), 1);
   const auto a1 = index_->Trial("a1");
-  EXPECT_EQ(a1->status, "killed");
+  EXPECT_EQ(a1->status, TrialStatus::kKilled);
   EXPECT_EQ(a1->error, "coordinator stopped while the trial ran");
   EXPECT_FALSE(a1->finished_at.empty());
-  EXPECT_EQ(index_->Trial("a2")->status, "done");
-  EXPECT_EQ(index_->Trial("a3")->status, "planned");
-  EXPECT_EQ(index_->Trial("b1")->status, "running");  // another sweep's trial is left alone
+  EXPECT_EQ(index_->Trial("a2")->status, TrialStatus::kDone);
+  EXPECT_EQ(index_->Trial("a3")->status, TrialStatus::kPlanned);
+  EXPECT_EQ(index_->Trial("b1")->status,
+            TrialStatus::kRunning);  // another sweep's trial is left alone
   EXPECT_EQ(index_->RecoverStaleRunning("rank"), 0);
 }
 
@@ -244,7 +252,7 @@ TEST_F(RunIndexTest, TrialSummaryViewHasTheCommonAxesAsColumns) {
   index_->MarkRunning("a1", "h", "g");
   TrialOutcome outcome;
   outcome.id = "a1";
-  outcome.status = "done";
+  outcome.status = TrialStatus::kDone;
   outcome.wall_s = 9;
   outcome.results = {{"peak_reserved_bytes", 2.5e9},
                      {"device_peak_bytes", 3e9},

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/series_file.h"
-#include "tests/storage/scratch_dir.h"
+#include "tests/support/scratch.h"
 
 namespace qlsweep::storage {
 namespace {

@@ -3,38 +3,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
-#include <cstdlib>
 #include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "storage/series_file.h"
-#include "tests/storage/scratch_dir.h"
+#include "tests/support/fetched.h"
+#include "tests/support/process.h"
+#include "tests/support/scratch.h"
 
 namespace qlsweep::storage {
 namespace {
 
+using qlsweep::testing::Python;
+using qlsweep::testing::RunShell;
 using testing::ScratchDir;
-
-// The interpreter to use: $QLSWEEP_PYTHON, else python3 from PATH.
-std::string Python() {
-  const char* python = std::getenv("QLSWEEP_PYTHON");
-  return python != nullptr && python[0] != '\0' ? python : "python3";
-}
-
-// Runs a shell command; returns its exit status and appends its stdout and stderr to `output`.
-int RunCommand(const std::string& command, std::string& output) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return -1;
-  std::array<char, 4096> buffer{};
-  size_t read = 0;
-  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    output.append(buffer.data(), read);
-  const int status = pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 constexpr const char* kCheckScript = R"py(
 import json, math, sys
@@ -79,20 +62,17 @@ void WriteFile(const std::string& path, bool die_open) {
 class SeriesFileH5pyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string output;
-    if (RunCommand(Python() + " -c 'import h5py'", output) != 0) {
-      GTEST_SKIP() << "h5py is not importable by '" << Python()
-                   << "' (pip install h5py, or set QLSWEEP_PYTHON); skipping the h5py check";
-    }
+    QLSWEEP_REQUIRE_FETCHED(RunShell(Python() + " -c 'import h5py' 2>&1").exit_code == 0,
+                            "h5py (importable by '" + Python() + "')",
+                            "scripts/setup installs it into the venv; or set QLSWEEP_PYTHON");
     script_ = dir_.File("check.py");
     std::ofstream(script_) << kCheckScript;
   }
 
   void ExpectH5pyReads(const std::string& path, const std::string& mode) {
-    std::string output;
-    const int status = RunCommand(Python() + " '" + script_ + "' '" + path + "' " + mode, output);
-    EXPECT_EQ(status, 0) << output;
-    EXPECT_NE(output.find("read " + path), std::string::npos) << output;
+    const auto run = RunShell(Python() + " '" + script_ + "' '" + path + "' " + mode + " 2>&1");
+    EXPECT_EQ(run.exit_code, 0) << run.out;
+    EXPECT_NE(run.out.find("read " + path), std::string::npos) << run.out;
   }
 
   ScratchDir dir_;

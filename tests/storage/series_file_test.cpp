@@ -6,7 +6,8 @@
 
 #include "storage/run_index.h"
 #include "storage/series_file.h"
-#include "tests/storage/scratch_dir.h"
+#include "tests/support/expect_error.h"
+#include "tests/support/scratch.h"
 
 namespace qlsweep::storage {
 namespace {
@@ -14,12 +15,7 @@ namespace {
 using testing::ScratchDir;
 
 std::string ErrorOf(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const StorageError& error) {
-    return error.what();
-  }
-  return "";
+  return qlsweep::testing::ErrorOf<StorageError>(action);
 }
 
 TEST(SeriesFileTest, RowsAndAttributesRoundTrip) {

@@ -242,7 +242,7 @@ TEST(SweepsExpand, DefaultSweepIsTheDocumentedSmallSweep) {
     EXPECT_DOUBLE_EQ(t.optim.lr, 0.01);
     EXPECT_EQ(t.hardware.device, "auto");  // the GPU when there is one, else the CPU
   }
-  testing::TempDir dir;
+  qlsweep::testing::ScratchDir dir;
   ExpandedSweep from_file = LoadSweepFile(dir.Write("default.yaml", DefaultSweepYaml()));
   ASSERT_EQ(from_file.trials.size(), 3u);
   for (size_t i = 0; i < 3; ++i) EXPECT_EQ(from_file.trials[i].id, s.trials[i].id);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "sweeps/load.h"
+#include "tests/support/expect_error.h"
 #include "tests/sweeps/test_util.h"
 
 namespace qlsweep::sweeps {
@@ -68,29 +69,24 @@ TEST(SweepsGpuProfiles, ParserRejectsMalformedEntries) {
       "profiles:\n  - {name: a, memory_bytes: 1048576, bandwidth_gbps: 1, bf16_tflops: 1, sms: 1,"
       " compute_capability: '8.0', note: n}\n";
   EXPECT_EQ(ParseGpuProfiles(ok).size(), 1u);
-  auto error = [](const std::string& text) {
-    try {
-      ParseGpuProfiles(text);
-    } catch (const std::invalid_argument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
+  // `ok` with its first `from` replaced by `to`.
+  auto edited = [&ok](const std::string& from, const std::string& to) {
+    std::string text = ok;
+    return text.replace(text.find(from), from.size(), to);
   };
-  EXPECT_NE(error("cards: []\n").find("`profiles:` list"), std::string::npos);
-  EXPECT_NE(error("profiles: [\n").find("gpu profiles:"), std::string::npos);
-  std::string missing = ok;
-  missing.replace(missing.find(" sms: 1,"), 8, "");
-  EXPECT_NE(error(missing).find("gpu profile #1 (a): missing scalar 'sms'"), std::string::npos);
-  std::string typo = ok;
-  typo.replace(typo.find("note"), 4, "notes");
-  EXPECT_NE(error(typo).find("unknown field 'notes'; did you mean 'note'?"), std::string::npos);
-  std::string text = ok;
-  text.replace(text.find("sms: 1"), 6, "sms: many");
-  EXPECT_NE(error(text).find("'sms' has the wrong type: many"), std::string::npos);
-  std::string zero = ok;
-  zero.replace(zero.find("1048576"), 7, "0");
-  EXPECT_NE(error(zero).find("must be positive"), std::string::npos);
-  EXPECT_NE(error(ok + ok.substr(10)).find("'a' is listed twice"), std::string::npos);
+  const std::pair<std::string, std::string> cases[] = {
+      {"cards: []\n", "`profiles:` list"},
+      {"profiles: [\n", "gpu profiles:"},
+      {edited(" sms: 1,", ""), "gpu profile #1 (a): missing scalar 'sms'"},
+      {edited("note", "notes"), "unknown field 'notes'; did you mean 'note'?"},
+      {edited("sms: 1", "sms: many"), "'sms' has the wrong type: many"},
+      {edited("1048576", "0"), "must be positive"},
+      {ok + ok.substr(10), "'a' is listed twice"},
+  };
+  for (const auto& [text, part] : cases) {
+    SCOPED_TRACE(text);
+    qlsweep::testing::ExpectError<std::invalid_argument>([&] { ParseGpuProfiles(text); }, {part});
+  }
 }
 
 TEST(SweepsGpuProfiles, UnknownNamesGetTheNearestKnownOne) {

@@ -126,26 +126,25 @@ TEST(SweepsResolve, TypeErrorsNameKeyLineAndBothTypes) {
 }
 
 TEST(SweepsResolve, RangeErrorsShowTheAllowedInterval) {
-  auto issues = TrialIssues(
-      "lora.r: 0\n"
-      "lora.dropout: 1.0\n"
-      "lora.alpha: 0\n"
-      "data.eval_fraction: 0\n"
-      "data.seq_len: 200000\n"
-      "quantization.block_size: 100\n"
-      "optim.lr: .inf\n"
-      "train.seed: -1\n"
-      "train.steps: 3000000000\n");
-  ASSERT_EQ(issues.size(), 9u) << Describe(issues);
-  EXPECT_EQ(Brief(issues[0]), "1: lora.r: must be in [1, 1024], got 0");
-  EXPECT_EQ(Brief(issues[1]), "2: lora.dropout: must be in [0, 1), got 1");
-  EXPECT_EQ(Brief(issues[2]), "3: lora.alpha: must be > 0, got 0");
-  EXPECT_EQ(Brief(issues[3]), "4: data.eval_fraction: must be in (0, 0.5], got 0");
-  EXPECT_EQ(Brief(issues[4]), "5: data.seq_len: must be in [8, 131072], got 200000");
-  EXPECT_EQ(Brief(issues[5]), "6: quantization.block_size: must be a power of 2, got 100");
-  EXPECT_EQ(Brief(issues[6]), "7: optim.lr: must be a finite number, got inf");
-  EXPECT_EQ(Brief(issues[7]), "8: train.seed: must be >= 0, got -1");
-  EXPECT_EQ(Brief(issues[8]), "9: train.steps: must be at most 2147483647, got 3000000000");
+  // One bad value per line of one file, and the issue each line gives (after "LINE: ").
+  const std::pair<std::string, std::string> cases[] = {
+      {"lora.r: 0", "lora.r: must be in [1, 1024], got 0"},
+      {"lora.dropout: 1.0", "lora.dropout: must be in [0, 1), got 1"},
+      {"lora.alpha: 0", "lora.alpha: must be > 0, got 0"},
+      {"data.eval_fraction: 0", "data.eval_fraction: must be in (0, 0.5], got 0"},
+      {"data.seq_len: 200000", "data.seq_len: must be in [8, 131072], got 200000"},
+      {"quantization.block_size: 100", "quantization.block_size: must be a power of 2, got 100"},
+      {"optim.lr: .inf", "optim.lr: must be a finite number, got inf"},
+      {"train.seed: -1", "train.seed: must be >= 0, got -1"},
+      {"train.steps: 3000000000", "train.steps: must be at most 2147483647, got 3000000000"},
+  };
+  std::string yaml;
+  for (const auto& [line, issue] : cases) yaml += line + "\n";
+  const auto issues = TrialIssues(yaml);
+  ASSERT_EQ(issues.size(), std::size(cases)) << Describe(issues);
+  for (size_t i = 0; i < issues.size(); ++i) {
+    EXPECT_EQ(Brief(issues[i]), std::to_string(i + 1) + ": " + cases[i].second);
+  }
 }
 
 TEST(SweepsResolve, ChoiceErrorsListTheChoicesAndSuggestOne) {
@@ -255,7 +254,7 @@ TEST(SweepsResolve, TrialDocumentRoundTripsAndIdIsChecked) {
 }
 
 TEST(SweepsResolve, LoadTrialFileReadsYamlAndJsonFilesWithLines) {
-  testing::TempDir dir;
+  qlsweep::testing::ScratchDir dir;
   std::string yaml = dir.Write("t.yaml", "name: a\nlora:\n  r: 8\n");
   EXPECT_EQ(LoadTrialFile(yaml).lora.r, 8);
   std::string json = dir.Write("t.json", "{\n  \"lora\": {\n    \"r\": 2000\n  }\n}\n");

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/trainer/scratch_root.h"
+#include "tests/support/scratch.h"
 #include "trainer/io/hf_checkpoint.h"
 #include "trainer/io/safetensors.h"
 #include "trainer/model/load.h"

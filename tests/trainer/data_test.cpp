@@ -8,7 +8,8 @@
 #include <fstream>
 #include <set>
 
-#include "tests/trainer/scratch_root.h"
+#include "tests/support/expect_error.h"
+#include "tests/support/scratch.h"
 #include "trainer/data/dataset.h"
 #include "trainer/data/documents.h"
 #include "trainer/data/eval_split.h"
@@ -38,17 +39,7 @@ std::string TempFile(const std::string& name, const std::string& content) {
   return path;
 }
 
-template <typename Fn>
-void ExpectError(Fn fn, const std::vector<std::string>& parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error; expected one mentioning " << parts[0];
-  } catch (const std::exception& e) {
-    for (const auto& p : parts) {
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-    }
-  }
-}
+using qlsweep::testing::ExpectError;
 
 TEST(PromptTemplate, AlpacaWithAndWithoutInput) {
   EXPECT_EQ(FormatPrompt("alpaca", "Add 2 and 3.", ""),

@@ -10,8 +10,9 @@
 
 #include <unistd.h>
 
+#include "tests/support/expect_error.h"
+#include "tests/support/scratch.h"
 #include "tests/trainer/gguf_test_writer.h"
-#include "tests/trainer/scratch_root.h"
 #include "trainer/io/gguf_dequant.h"
 #include "trainer/io/gguf_file.h"
 #include "trainer/io/gguf_qk_order.h"
@@ -39,17 +40,7 @@ void WriteAll(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
-// Runs `fn`, expecting a std::runtime_error whose message contains every one of `parts`.
-template <typename Fn>
-void ExpectError(Fn fn, const std::vector<std::string>& parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error; expected one mentioning " << parts[0];
-  } catch (const std::runtime_error& e) {
-    for (const auto& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-  }
-}
+using qlsweep::testing::ExpectError;
 
 TEST(GgufFile, ParsesEveryMetadataType) {
   GgufFile f(kFixture);

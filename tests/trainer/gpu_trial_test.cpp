@@ -5,16 +5,13 @@
 #include <cmath>
 
 #include "sweeps/load.h"
+#include "tests/support/trainer/recording_sink.h"
 #include "trainer/train/trial_runner.h"
 
 namespace qlsweep::trainer {
 namespace {
 
-class VectorSink : public EventSink {
- public:
-  void Emit(const nlohmann::json& event) override { events.push_back(event); }
-  std::vector<nlohmann::json> events;
-};
+using qlsweep::testing::RecordingSink;
 
 TEST(GpuTrial, TinyTrialTrainsOnCudaInBf16) {
   ASSERT_TRUE(torch::cuda::is_available())
@@ -23,7 +20,7 @@ TEST(GpuTrial, TinyTrialTrainsOnCudaInBf16) {
       "model": {"preset": "tiny"}, "quantization": {"type": "none"},
       "data": {"seq_len": 128}, "train": {"steps": 6, "micro_batch": 4},
       "optim": {"name": "adamw", "lr": 0.01}, "hardware": {"device": "cuda"}})"));
-  VectorSink sink;
+  RecordingSink sink;
   ASSERT_EQ(RunTrial(cfg, sink), kExitDone) << sink.events.back().dump();
   const auto& started = sink.events.front();
   EXPECT_EQ(started["dtype"], "BFloat16");

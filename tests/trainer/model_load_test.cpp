@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/expect_error.h"
+#include "tests/support/scratch.h"
 #include "trainer/io/gguf_source.h"
 #include "trainer/io/hf_checkpoint.h"
 #include "trainer/io/safetensors.h"
@@ -53,48 +55,29 @@ std::map<std::string, torch::Tensor> ReadAll(const std::string& path) {
   return out;
 }
 
-// Removes a flat folder and its files (libtorch.so's copy of std::filesystem::remove_all crashes
-// when it wins symbol resolution, so it is not used here).
-void RemoveFlatDir(const fs::path& dir) {
-  if (!fs::exists(dir)) return;
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(dir)) files.push_back(entry.path());
-  for (const auto& f : files) fs::remove(f);
-  fs::remove(dir);
-}
-
 json UntiedConfig() { return json::parse(std::ifstream(kUntied + "/config.json")); }
 
 // A scratch checkpoint folder: config (edited by the test) and weights (edited too).
 class ScratchCheckpoint : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("hf_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    RemoveFlatDir(dir_);
-    fs::create_directories(dir_);
     config_ = UntiedConfig();
     weights_ = ReadAll(kUntied + "/model.safetensors");
   }
-  void TearDown() override { RemoveFlatDir(dir_); }
   void Write() {
     std::ofstream(dir_ / "config.json") << config_.dump(2);
     WriteSafetensors(dir_ / "model.safetensors", weights_);
   }
-  // The message of the std::runtime_error that `f` throws ("" if none).
+  // The message of the std::runtime_error that `f` throws.
   static std::string ErrorOf(const std::function<void()>& f) {
-    try {
-      f();
-    } catch (const std::runtime_error& e) {
-      return e.what();
-    }
-    return "";
+    return qlsweep::testing::ErrorOf<std::runtime_error>(f);
   }
   std::string OpenError() {
     return ErrorOf([&] { HfCheckpoint c(dir_.string()); });
   }
 
-  fs::path dir_;
+  qlsweep::testing::ScratchDir scratch_;
+  fs::path dir_ = scratch_.path();
   json config_;
   std::map<std::string, torch::Tensor> weights_;
 };

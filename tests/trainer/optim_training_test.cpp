@@ -5,16 +5,13 @@
 #include <string>
 
 #include "sweeps/load.h"
+#include "tests/support/trainer/recording_sink.h"
 #include "trainer/train/trial_runner.h"
 
 namespace qlsweep::trainer {
 namespace {
 
-class VectorSink : public EventSink {
- public:
-  void Emit(const nlohmann::json& event) override { events.push_back(event); }
-  std::vector<nlohmann::json> events;
-};
+using qlsweep::testing::RecordingSink;
 
 // The tiny preset with r=64 so that every LoRA factor has >= 4096 elements (8-bit states), on
 // CPU in fp32, 40 steps. Returns the done event.
@@ -25,7 +22,7 @@ nlohmann::json RunTiny(const std::string& optim) {
       "data": {"seq_len": 32}, "train": {"steps": 40, "micro_batch": 4, "warmup_steps": 4},
       "optim": {"name": ")" + optim + R"(", "lr": 0.003},
       "eval": {"sequences": 4}, "hardware": {"device": "cpu"}})"));
-  VectorSink sink;
+  RecordingSink sink;
   EXPECT_EQ(RunTrial(cfg, sink), kExitDone) << sink.events.back().dump();
   return sink.events.back();
 }

@@ -3,17 +3,14 @@
 #include <torch/torch.h>
 
 #include "sweeps/load.h"
+#include "tests/support/trainer/recording_sink.h"
 #include "trainer/quant/linear_4bit.h"
 #include "trainer/train/trial_runner.h"
 
 namespace qlsweep::trainer {
 namespace {
 
-class LastEventSink : public EventSink {
- public:
-  void Emit(const nlohmann::json& event) override { last = event; }
-  nlohmann::json last;
-};
+using qlsweep::testing::RecordingSink;
 
 TEST(Linear4bit, EqualsALinearOnTheDequantizedWeightInValueAndInputGradient) {
   torch::manual_seed(0);
@@ -38,10 +35,10 @@ double FinalEvalLoss(const std::string& quant_type, double* base_loss) {
       "optim": {"name": "adamw", "lr": 0.01}, "eval": {"sequences": 16},
       "hardware": {"device": "cpu"}, "lora": {"r": 8}})"));
   cfg.quantization.type = quant_type;
-  LastEventSink sink;
-  EXPECT_EQ(RunTrial(cfg, sink), kExitDone) << sink.last.dump();
-  *base_loss = sink.last.value("base_eval_loss", 0.0);
-  return sink.last.value("final_eval_loss", 0.0);
+  RecordingSink sink;
+  EXPECT_EQ(RunTrial(cfg, sink), kExitDone) << sink.Last().dump();
+  *base_loss = sink.Last().value("base_eval_loss", 0.0);
+  return sink.Last().value("final_eval_loss", 0.0);
 }
 
 // The QLoRA paper's claim at toy scale: LoRA on an NF4 base learns like LoRA on the 16-bit base.

@@ -5,7 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "tests/trainer/scratch_root.h"
+#include "tests/support/expect_error.h"
+#include "tests/support/scratch.h"
 #include "trainer/io/safetensors.h"
 
 namespace qlsweep::trainer {
@@ -22,14 +23,10 @@ std::string WriteFile(const std::string& name, const std::string& header, size_t
   return path;
 }
 
+// Opening `path` fails with an error naming the file and `fragment`.
 void ExpectError(const std::string& path, const std::string& fragment) {
-  try {
-    SafetensorsFile file(path);
-    FAIL() << "no error for " << path;
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
+  qlsweep::testing::ExpectError<std::runtime_error>([&] { SafetensorsFile file(path); },
+                                                    {path, fragment});
 }
 
 TEST(Safetensors, ReadsTheReferenceFixture) {

@@ -15,7 +15,7 @@
 
 #include "protocol/events.h"
 #include "protocol/result_keys.h"
-#include "tests/trainer/scratch_root.h"
+#include "tests/support/scratch.h"
 #include "trainer/io/safetensors.h"
 
 namespace qlsweep::trainer {

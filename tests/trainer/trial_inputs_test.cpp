@@ -5,16 +5,13 @@
 #include <string>
 
 #include "sweeps/load.h"
+#include "tests/support/trainer/recording_sink.h"
 #include "trainer/train/trial_runner.h"
 
 namespace qlsweep::trainer {
 namespace {
 
-class LastEventSink : public EventSink {
- public:
-  void Emit(const nlohmann::json& event) override { last = event; }
-  nlohmann::json last;
-};
+using qlsweep::testing::RecordingSink;
 
 std::string Asset(const std::string& rest) { return std::string(QLSWEEP_SOURCE_DIR) + "/" + rest; }
 
@@ -33,41 +30,41 @@ sweeps::TrialConfig Trial(const std::string& weights, const std::string& source,
 }
 
 TEST(TrialInputs, GgufWeightsQuantizedOnLoadTrainOnPreTokenizedData) {
-  LastEventSink sink;
+  RecordingSink sink;
   const auto cfg = Trial(Asset("tests/assets/gguf/tiny-llama.gguf"), "tokens",
                          Asset("tests/assets/data/tokens.jsonl"));
-  ASSERT_EQ(RunTrial(cfg, sink), kExitDone) << sink.last.dump();
-  EXPECT_TRUE(std::isfinite(sink.last["final_eval_loss"].get<double>()));
-  EXPECT_GT(sink.last["trainable_params"].get<int64_t>(), 0);
+  ASSERT_EQ(RunTrial(cfg, sink), kExitDone) << sink.Last().dump();
+  EXPECT_TRUE(std::isfinite(sink.Last()["final_eval_loss"].get<double>()));
+  EXPECT_GT(sink.Last()["trainable_params"].get<int64_t>(), 0);
 }
 
 TEST(TrialInputs, TokenizerLargerThanTheModelVocabularyIsAConfigError) {
-  LastEventSink sink;
+  RecordingSink sink;
   const auto cfg = Trial(Asset("tests/assets/hf-tiny/untied"), "text",
                          Asset("tests/assets/data/fortunes-literature.txt"),
                          Asset("../shared/data/tokenizers/llama2/tokenizer.json"));
   EXPECT_EQ(RunTrial(cfg, sink), kExitConfig);
-  EXPECT_EQ(sink.last["event"], "error");
-  EXPECT_NE(sink.last["message"].get<std::string>().find("32000"), std::string::npos)
-      << sink.last.dump();
+  EXPECT_EQ(sink.Last()["event"], "error");
+  EXPECT_NE(sink.Last()["message"].get<std::string>().find("32000"), std::string::npos)
+      << sink.Last().dump();
 }
 
 TEST(TrialInputs, EmptyEvalSplitIsAConfigErrorNamingTheFile) {
-  LastEventSink sink;
+  RecordingSink sink;
   auto cfg = Trial("", "tokens", Asset("tests/assets/data/tokens.jsonl"));
   cfg.data.eval_fraction = 1e-9;  // no document hashes under it
   EXPECT_EQ(RunTrial(cfg, sink), kExitConfig);
-  const auto message = sink.last["message"].get<std::string>();
+  const auto message = sink.Last()["message"].get<std::string>();
   EXPECT_NE(message.find("tokens.jsonl: the eval split is empty"), std::string::npos) << message;
 }
 
 TEST(TrialInputs, MissingWeightsNameThePath) {
-  LastEventSink sink;
+  RecordingSink sink;
   const auto cfg = Trial("/nonexistent/model.gguf", "synthetic", "");
   EXPECT_EQ(RunTrial(cfg, sink), kExitConfig);
-  EXPECT_NE(sink.last["message"].get<std::string>().find("/nonexistent/model.gguf"),
+  EXPECT_NE(sink.Last()["message"].get<std::string>().find("/nonexistent/model.gguf"),
             std::string::npos)
-      << sink.last.dump();
+      << sink.Last().dump();
 }
 
 }  // namespace

@@ -9,7 +9,8 @@
 #include <vector>
 
 #include "sweeps/load.h"
-#include "tests/trainer/scratch_root.h"
+#include "tests/support/scratch.h"
+#include "tests/support/trainer/recording_sink.h"
 #include "trainer/train/trial_runner.h"
 
 namespace qlsweep::trainer {
@@ -17,15 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-class RecordingSink : public EventSink {
- public:
-  void Emit(const json& event) override {
-    if (event["event"] == "step") losses.push_back(event["loss"].get<double>());
-    last = event;
-  }
-  std::vector<double> losses;
-  json last;
-};
+using qlsweep::testing::RecordingSink;
 
 std::string Asset(const std::string& rest) { return std::string(QLSWEEP_SOURCE_DIR) + "/" + rest; }
 
@@ -46,18 +39,18 @@ sweeps::TrialConfig TinyTrial(const std::string& extra = "{}") {
 
 RecordingSink RunOk(const sweeps::TrialConfig& cfg, const TrialOutputs& outputs = {}) {
   RecordingSink sink;
-  EXPECT_EQ(RunTrial(cfg, sink, outputs), kExitDone) << sink.last.dump();
+  EXPECT_EQ(RunTrial(cfg, sink, outputs), kExitDone) << sink.Last().dump();
   return sink;
 }
 
 TEST(TrialTraining, SameSeedGivesTheSameLossesAndAnotherSeedDoesNot) {
   const auto a = RunOk(TinyTrial());
   const auto b = RunOk(TinyTrial());
-  ASSERT_EQ(a.losses.size(), 6u);
-  EXPECT_EQ(a.losses, b.losses);  // bit-identical: the CPU kernels are deterministic
-  EXPECT_EQ(a.last["final_eval_loss"], b.last["final_eval_loss"]);
+  ASSERT_EQ(a.Losses().size(), 6u);
+  EXPECT_EQ(a.Losses(), b.Losses());  // bit-identical: the CPU kernels are deterministic
+  EXPECT_EQ(a.Last()["final_eval_loss"], b.Last()["final_eval_loss"]);
   const auto c = RunOk(TinyTrial(R"({"train": {"seed": 1}})"));
-  EXPECT_NE(a.losses, c.losses);
+  EXPECT_NE(a.Losses(), c.Losses());
 }
 
 // ~300 random token ids (tests/assets/data/tokens.jsonl) in rows of 32: nothing to generalise, so
@@ -69,52 +62,52 @@ TEST(TrialTraining, TinyModelOverfitsATinyDataSet) {
       "train": {"steps": 200, "micro_batch": 4, "warmup_steps": 5, "max_grad_norm": 0},
       "lora": {"r": 32, "alpha": 64, "dropout": 0.0}, "optim": {"name": "adamw", "lr": 0.01}})");
   const auto run = RunOk(cfg);
-  ASSERT_EQ(run.losses.size(), 200u);
-  std::printf("training loss %.4f -> %.4f (ln 512 = %.4f)\n", run.losses.front(), run.losses.back(),
-              std::log(512.0));
-  EXPECT_GT(run.losses.front(), 5.5);  // random tokens: about ln(512) at the start
-  EXPECT_LT(run.losses.back(), 0.5);   // stated bound: memorised
+  ASSERT_EQ(run.Losses().size(), 200u);
+  std::printf("training loss %.4f -> %.4f (ln 512 = %.4f)\n", run.Losses().front(),
+              run.Losses().back(), std::log(512.0));
+  EXPECT_GT(run.Losses().front(), 5.5);  // random tokens: about ln(512) at the start
+  EXPECT_LT(run.Losses().back(), 0.5);   // stated bound: memorised
 }
 
 TEST(TrialTraining, SavedAdapterLoadsBackWithTheSameEvalLoss) {
   const std::string dir = ScratchDir("adapter");
   const auto trained = RunOk(TinyTrial(), {.adapter_dir = dir});
-  const double trained_loss = trained.last["final_eval_loss"].get<double>();
-  EXPECT_LT(trained_loss, trained.last["base_eval_loss"].get<double>());
+  const double trained_loss = trained.Last()["final_eval_loss"].get<double>();
+  EXPECT_LT(trained_loss, trained.Last()["base_eval_loss"].get<double>());
 
   // Evaluation only (0 steps) from the saved adapter.
   auto reload = TinyTrial(R"({"train": {"steps": 0, "warmup_steps": 0}})");
   reload.lora.init = dir;
   const auto evaluated = RunOk(reload);
-  EXPECT_EQ(evaluated.losses.size(), 0u);
-  EXPECT_NEAR(evaluated.last["final_eval_loss"].get<double>(), trained_loss, 1e-9);
-  EXPECT_NEAR(evaluated.last["base_eval_loss"].get<double>(),
-              trained.last["base_eval_loss"].get<double>(), 1e-9);  // adapters off: the base
+  EXPECT_EQ(evaluated.Losses().size(), 0u);
+  EXPECT_NEAR(evaluated.Last()["final_eval_loss"].get<double>(), trained_loss, 1e-9);
+  EXPECT_NEAR(evaluated.Last()["base_eval_loss"].get<double>(),
+              trained.Last()["base_eval_loss"].get<double>(), 1e-9);  // adapters off: the base
 
   // Further training from it goes on lowering the loss.
   auto more = TinyTrial();
   more.lora.init = dir;
   const auto continued = RunOk(more);
-  EXPECT_LT(continued.last["final_eval_loss"].get<double>(), trained_loss);
+  EXPECT_LT(continued.Last()["final_eval_loss"].get<double>(), trained_loss);
 
   // An adapter of another rank is refused before training, naming the file.
   auto wrong = TinyTrial(R"({"lora": {"r": 4}})");
   wrong.lora.init = dir;
   RecordingSink sink;
   EXPECT_EQ(RunTrial(wrong, sink), kExitConfig);
-  EXPECT_NE(sink.last["message"].get<std::string>().find("adapter_config.json: r is 8"),
+  EXPECT_NE(sink.Last()["message"].get<std::string>().find("adapter_config.json: r is 8"),
             std::string::npos)
-      << sink.last.dump();
+      << sink.Last().dump();
 }
 
 TEST(TrialTraining, EvaluationUsesTheSameSequencesWhateverTheMicroBatch) {
   const auto one = RunOk(TinyTrial(R"({"train": {"micro_batch": 1, "steps": 1}})"));
   const auto four = RunOk(TinyTrial(R"({"train": {"micro_batch": 4, "steps": 1}})"));
-  EXPECT_EQ(one.last["eval_sequences"], 6);
-  EXPECT_EQ(four.last["eval_sequences"], 6);
+  EXPECT_EQ(one.Last()["eval_sequences"], 6);
+  EXPECT_EQ(four.Last()["eval_sequences"], 6);
   // Same rows, other batch shapes: equal up to float32 summation order.
-  EXPECT_NEAR(one.last["base_eval_loss"].get<double>(), four.last["base_eval_loss"].get<double>(),
-              1e-5);
+  EXPECT_NEAR(one.Last()["base_eval_loss"].get<double>(),
+              four.Last()["base_eval_loss"].get<double>(), 1e-5);
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "trainer/dist/tensor_comm.h"
+#include "trainer/parallel/tensor_comm.h"
 #include "trainer/train/chunked_loss.h"
 
 namespace qlsweep::trainer {

@@ -6,7 +6,7 @@
 #include <torch/torch.h>
 
 #include "trainer/data/batch.h"
-#include "trainer/dist/dist_context.h"
+#include "trainer/parallel/dist_context.h"
 #include "trainer/model/llama.h"
 
 namespace qlsweep::trainer {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "protocol/events.h"
-#include "trainer/dist/tensor_comm.h"
+#include "trainer/parallel/tensor_comm.h"
 #include "trainer/train/chunked_loss.h"
 
 namespace qlsweep::trainer {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "tests/support/expect_error.h"
 #include "tests/trainer/tokenizer/reference_cases.h"
 #include "trainer/tokenizer/tokenizer.h"
 
@@ -24,13 +25,8 @@ fs::path TestDir(const std::string& test) {
 // Loading file throws a std::runtime_error that names it and contains `what` (in a build
 // without libsentencepiece, where a .model file is involved: that support is missing).
 void ExpectLoadError(const fs::path& file, std::string what, bool model_file = true) {
-  std::string error;
-  try {
-    Tokenizer::FromFile(file);
-    ADD_FAILURE() << file << " loaded";
-  } catch (const std::runtime_error& e) {
-    error = e.what();
-  }
+  const std::string error =
+      qlsweep::testing::ErrorOf<std::runtime_error>([&] { Tokenizer::FromFile(file); });
   EXPECT_NE(error.find(file.string()), std::string::npos) << error;
 #ifndef QLSWEEP_HAVE_SENTENCEPIECE
   if (model_file) what = "no SentencePiece support";

@@ -3,6 +3,7 @@
 
 #include <fstream>
 
+#include "tests/support/expect_error.h"
 #include "tests/trainer/tokenizer/reference_cases.h"
 #include "trainer/tokenizer/tokenizer.h"
 
@@ -26,14 +27,9 @@ fs::path WriteTokenizerJson(const std::string& test, const std::string& text) {
   return file;
 }
 
-// The message of the std::runtime_error that FromHfJson throws ("" if none).
+// The message of the std::runtime_error that FromHfJson throws.
 std::string LoadError(const fs::path& file) {
-  try {
-    Tokenizer::FromHfJson(file);
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  return "";
+  return qlsweep::testing::ErrorOf<std::runtime_error>([&] { Tokenizer::FromHfJson(file); });
 }
 
 const std::string kPre = R"("pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false})";

@@ -1,5 +1,5 @@
 // Joining a sharded trial's MPI job and connecting its communicators (see dist_context.h).
-#include "trainer/dist/dist_context.h"
+#include "trainer/parallel/dist_context.h"
 
 #include <cstdio>
 #include <cstdlib>

@@ -1,5 +1,5 @@
 // Collectives on torch tensors over a Communicator (see tensor_comm.h).
-#include "trainer/dist/tensor_comm.h"
+#include "trainer/parallel/tensor_comm.h"
 
 #include <stdexcept>
 

@@ -1,10 +1,10 @@
 // ZeRO stages 0-2 over a flat parameter buffer (see data_parallel.h).
-#include "trainer/dist/data_parallel.h"
+#include "trainer/parallel/data_parallel.h"
 
 #include <cmath>
 #include <stdexcept>
 
-#include "trainer/dist/tensor_comm.h"
+#include "trainer/parallel/tensor_comm.h"
 #include "trainer/optim/make_optimizer.h"
 
 namespace qlsweep::trainer {
