@@ -60,6 +60,19 @@ std::vector<ModelShape> MakePresets() {
                .rope_scaling = {},
                .rms_eps = 1e-5,
                .tie_embeddings = false});
+  // meta-llama/Llama-2-70b-hf: grouped-query attention (8 key/value heads).
+  p.push_back({.name = "llama2-70b",
+               .vocab = 32000,
+               .hidden = 8192,
+               .intermediate = 28672,
+               .layers = 80,
+               .heads = 64,
+               .kv_heads = 8,
+               .max_seq = 4096,
+               .rope_theta = 10000.0,
+               .rope_scaling = {},
+               .rms_eps = 1e-5,
+               .tie_embeddings = false});
   // meta-llama/Meta-Llama-3-8B.
   p.push_back({.name = "llama3-8b",
                .vocab = 128256,

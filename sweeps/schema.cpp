@@ -77,7 +77,8 @@ std::vector<KeySpec> BuildSchema() {
   const Strings kModules = {"q", "k", "v", "o", "gate", "up", "down"};
   const Strings kSkippable = {"embed", "norm", "lm_head"};
   return {
-      Str("model.preset", "tiny", {"tiny", "smollm2-135m", "llama2-7b", "llama2-13b", "llama3-8b"},
+      Str("model.preset", "tiny", {"tiny", "smollm2-135m", "llama2-7b", "llama2-13b", "llama2-70b",
+           "llama3-8b"},
           "model shape preset"),
       Str("model.weights", "", {},
           "HF folder or .gguf file; empty = random weights of the preset's shapes"),

@@ -1,5 +1,6 @@
 // Sharded trials on the CPU under the real launcher (mpirun --oversubscribe): N ranks x
-// micro-batch b equal one rank with N times the accumulation, and every ZeRO stage equals stage 0.
+// micro-batch b equal one rank with N times the accumulation, and every ZeRO stage (3: the
+// frozen 4-bit base sharded too) equals stage 0.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -153,8 +154,9 @@ TEST_P(ZeroStageEqualsStageZero, SameLossesNormsAndAdapters) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Stages, ZeroStageEqualsStageZero,
-                         ::testing::Values(StageCase{2, 1}, StageCase{2, 2}, StageCase{3, 1},
-                                           StageCase{3, 2}, StageCase{4, 2}));
+                         ::testing::Values(StageCase{2, 1}, StageCase{2, 2}, StageCase{2, 3},
+                                           StageCase{3, 1}, StageCase{3, 2}, StageCase{3, 3},
+                                           StageCase{4, 2}));
 
 }  // namespace
 }  // namespace qlsweep::trainer

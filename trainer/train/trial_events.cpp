@@ -45,7 +45,7 @@ json StartedEvent(const sweeps::TrialConfig& cfg, TrialState& s) {
           {k::kBudgetBytes, s.budget.budget_bytes},
           {k::kContextBytes, s.budget.context_bytes},
           {k::kAllocatorCapBytes, s.budget.allocator_cap_bytes},
-          {k::kBaseBytes, s.model->BaseBytes()},
+          {k::kBaseBytes, HeldBaseBytes(s)},
           {k::kParams, s.shape.TotalParams()},
           {k::kTrainableParams, s.trainable_params},
           {k::kLoadS, s.load_s},

@@ -31,13 +31,13 @@ int Train(const sweeps::TrialConfig& cfg, const TrialOutputs& outputs, EventSink
   sink.Emit(StartedEvent(cfg, s));
   const auto evaluate = [&] {
     return Evaluate(s.model, *s.data, cfg.eval.sequences, cfg.train.micro_batch, s.device,
-                    s.dist.get());
+                    EvalShards(s));
   };
 
   TrialSummary t;
   phase.name = phases::kEval;
   t.base = EvaluateBase(s.model, *s.data, cfg.eval.sequences, cfg.train.micro_batch, s.device,
-                        s.dist.get());
+                        EvalShards(s));
   TightenGpuProfileCap(s.budget, s.device);
   sink.Emit(EvalEvent(0, t.base, true));
   t.last_eval = t.base;  // a fresh adapter (B = 0) is the base model

@@ -13,6 +13,7 @@
 #include "trainer/data/batch.h"
 #include "trainer/parallel/data_parallel.h"
 #include "trainer/parallel/dist_context.h"
+#include "trainer/parallel/layer_shard.h"
 #include "trainer/memory/memory_cap.h"
 #include "trainer/memory/memory_stats.h"
 #include "trainer/model/llama.h"
@@ -43,12 +44,21 @@ struct TrialState {
   std::unique_ptr<Optimizer> optimizer;  // one rank: over `params`; sharded: null (see dp)
   std::unique_ptr<DistContext> dist;       // sharded trials (hardware.gpus > 1) only
   std::unique_ptr<DataParallel> dp;        // sharded trials: gradient sync, ZeRO optimizer
+  std::vector<std::unique_ptr<LayerShard>> layer_shards;  // ZeRO-3: each layer's frozen base
   double load_s = 0;                       // seconds from start until the state was ready
 };
 
 // Picks device and dtype, applies the GPU profile, opens the data, builds or loads the model
 // (quantizing its base), loads lora.init's adapter and makes the optimizer. Config problems
 // throw std::invalid_argument (exit 2); `phase` is pointed at the state's memory monitor.
+// Bytes of the frozen base this process holds: the model's own (embeddings, norms, unsharded
+// layers) plus its ZeRO-3 shards of the decoder layers.
+int64_t HeldBaseBytes(const TrialState& s);
+
+// The communicator-backed evaluation context: null for one rank and for ZeRO-3 (where every rank
+// scores every row, so that all ranks run the same forward passes and all-gathers).
+DistContext* EvalShards(TrialState& s);
+
 TrialState SetupTrial(const sweeps::TrialConfig& cfg, Phase& phase);
 
 }  // namespace qlsweep::trainer
