@@ -2,6 +2,7 @@
 // otherwise.
 #include "runner/progress.h"
 
+#include "runner/event_fields.h"
 #include <unistd.h>
 
 #include <cstdio>
@@ -37,13 +38,13 @@ void Progress::Step(int position, const nlohmann::json& e, int64_t total_steps) 
   Trial& trial = found->second;
   const auto now = Clock::now();
   namespace field = protocol::field;
-  const int64_t step = e.value(std::string(field::kStep), int64_t{0});
+  const auto step = static_cast<int64_t>(NumberOr(e, field::kStep, 0));
   const bool last = total_steps > 0 && step >= total_steps;
   if (!last && now - trial.last_print < std::chrono::seconds(1)) return;
   trial.last_print = now;
   const double elapsed = std::chrono::duration<double>(now - trial.start).count();
-  const double step_s = e.value(std::string(protocol::result::kStepTimeS), 0.0);
-  const double tokens = e.value(std::string(field::kTokens), 0.0);
+  const double step_s = NumberOr(e, protocol::result::kStepTimeS, 0.0);
+  const double tokens = NumberOr(e, field::kTokens, 0.0);
   const double left = total_steps > step && step > 0 ? elapsed / static_cast<double>(step) *
                                                            static_cast<double>(total_steps - step)
                                                      : 0.0;
@@ -51,7 +52,7 @@ void Progress::Step(int position, const nlohmann::json& e, int64_t total_steps) 
   if (!rewrite) EndOpenLine();
   std::fprintf(stderr, "%s%s: step %lld/%lld loss %.4f  %.0f tok/s  %.0fs left%s",
                rewrite ? "\r\033[K" : "", trial.label.c_str(), static_cast<long long>(step),
-               static_cast<long long>(total_steps), e.value(std::string(field::kLoss), 0.0),
+               static_cast<long long>(total_steps), NumberOr(e, field::kLoss),
                step_s > 0 ? tokens / static_cast<double>(step) / step_s : 0.0, left,
                rewrite ? "" : "\n");
   open_line_ = rewrite;

@@ -1,6 +1,8 @@
 // Event stream -> TrialOutcome: statuses, the error text, and the numeric results.
 #include "runner/trial_outcome.h"
 
+#include "runner/event_fields.h"
+
 #include "protocol/events.h"
 #include "protocol/exit_codes.h"
 #include "protocol/result_keys.h"
@@ -24,7 +26,9 @@ void CopyNumbers(const json& event, const std::string& prefix,
 
 // The string field `key` of `e`, or `fallback` when it is absent (or `e` is no event at all).
 std::string Text(const json& e, std::string_view key, const std::string& fallback) {
-  return e.is_object() ? e.value(std::string(key), fallback) : fallback;
+  if (!e.is_object()) return fallback;
+  const auto it = e.find(std::string(key));
+  return it != e.end() && it->is_string() ? it->get<std::string>() : fallback;
 }
 
 }  // namespace
@@ -41,7 +45,10 @@ std::string OutcomeBuilder::OnLine(const std::string& line) {
   const auto kind = e[kind_key].get<std::string>();
   if (kind == event::kStarted) started_ = e;
   if (kind == event::kStep) last_step_ = e;
-  if (kind == event::kEval && e.value(std::string(field::kBase), false)) base_eval_ = e;
+  const auto base = e.find(std::string(field::kBase));
+  if (kind == event::kEval && base != e.end() && base->is_boolean() && base->get<bool>()) {
+    base_eval_ = e;
+  }
   if (kind == event::kDone) done_ = e;
   if (kind == event::kOom) oom_ = e;
   if (kind == event::kError) error_ = e;
@@ -59,13 +66,13 @@ storage::TrialOutcome OutcomeBuilder::Finish(int exit_code, int signal, bool tim
   if (!started_.is_null()) {
     // budget, context, base bytes, ...
     CopyNumbers(started_, std::string(result::kStartedPrefix), &out.results);
-    if (started_.contains(trainable)) out.results[trainable] = started_[trainable].get<double>();
+    if (started_.contains(trainable)) out.results[trainable] = NumberOr(started_, trainable);
   }
   // The untuned model's evaluation, kept even when the trial fails later (a reference that ran
   // out of memory still tells the base loss).
   const std::string eval_loss(field::kEvalLoss);
   if (!base_eval_.is_null() && base_eval_.contains(eval_loss)) {
-    out.results[std::string(result::kBaseEvalLoss)] = base_eval_[eval_loss].get<double>();
+    out.results[std::string(result::kBaseEvalLoss)] = NumberOr(base_eval_, eval_loss);
   }
   const std::string memory(field::kMemory);
   if (!last_step_.is_null() && last_step_.contains(memory)) {

@@ -134,7 +134,8 @@ TEST_P(ShardedEqualsAccumulation, NRanksMatchOneRankWithNTimesTheAccumulation) {
   EXPECT_EQ(many.done[f::kRankPeaks].size(), static_cast<size_t>(n));
 }
 
-INSTANTIATE_TEST_SUITE_P(WorldSizes, ShardedEqualsAccumulation, ::testing::Values(2, 3, 4));
+INSTANTIATE_TEST_SUITE_P(WorldSizes, ShardedEqualsAccumulation, ::testing::Values(2, 3, 4),
+                         [](const auto& info) { return "ranks" + std::to_string(info.param); });
 
 struct StageCase {
   int ranks;
@@ -156,7 +157,11 @@ TEST_P(ZeroStageEqualsStageZero, SameLossesNormsAndAdapters) {
 INSTANTIATE_TEST_SUITE_P(Stages, ZeroStageEqualsStageZero,
                          ::testing::Values(StageCase{2, 1}, StageCase{2, 2}, StageCase{2, 3},
                                            StageCase{3, 1}, StageCase{3, 2}, StageCase{3, 3},
-                                           StageCase{4, 2}));
+                                           StageCase{4, 2}),
+                         [](const auto& info) {
+                           return "ranks" + std::to_string(info.param.ranks) + "_stage" +
+                                  std::to_string(info.param.stage);
+                         });
 
 }  // namespace
 }  // namespace qlsweep::trainer

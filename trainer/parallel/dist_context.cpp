@@ -60,7 +60,7 @@ void ConnectTensors(DistContext& ctx, const torch::Device& device) {
   if (!device.is_cuda()) return;
 #if QLSWEEP_WITH_NCCL
   ctx.device = dist::MakeNcclCommunicator(MPI_COMM_WORLD, device.index());
-  ctx.device->SetStream(c10::cuda::getCurrentCUDAStream(device.index()).stream());
+  ctx.device->SetStream(c10::cuda::getCurrentCUDAStream(device.index()).stream());  // see tensor_comm
 #else
   throw std::invalid_argument("a sharded GPU trial needs NCCL, and this build has none");
 #endif

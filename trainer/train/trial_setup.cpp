@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include <c10/cuda/CUDAFunctions.h>
+#include <c10/cuda/CUDAStream.h>
 
 #include "trainer/data/dataset.h"
 #include "trainer/data/synthetic.h"
@@ -98,6 +99,8 @@ TrialState SetupTrial(const sweeps::TrialConfig& cfg, Phase& phase) {
     if (s.device.is_cuda()) {
       s.device = RankDevice(*s.dist);
       c10::cuda::set_device(s.device.index());
+      // All of the trial's work on one pool stream, which NCCL then shares (tensor_comm.h).
+      c10::cuda::setCurrentCUDAStream(c10::cuda::getStreamFromPool(false, s.device.index()));
     }
     ConnectTensors(*s.dist, s.device);
   }
