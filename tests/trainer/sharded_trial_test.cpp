@@ -163,5 +163,21 @@ INSTANTIATE_TEST_SUITE_P(Stages, ZeroStageEqualsStageZero,
                                   std::to_string(info.param.stage);
                          });
 
+// The adapter a sharded trial saves (rank 0, one PEFT folder) loads into a one-rank trial that
+// only evaluates (train.steps 0) and scores the same eval loss on the same rows.
+TEST(ShardedAdapter, LoadsOnOneRankWithTheSameEvalLoss) {
+  const auto sharded = Train("adapter-zero3", Trial(2, 1, 3, "adamw_8bit", 1.0), 2);
+  ASSERT_FALSE(sharded.done.is_null());
+  auto eval_only = Trial(1, 1, 0, "adamw_8bit", 1.0);
+  eval_only.replace(eval_only.find("steps: 4"), 8, "steps: 0");
+  eval_only.replace(eval_only.find("warmup_steps: 1"), 15, "warmup_steps: 0");
+  eval_only.replace(eval_only.find("dropout: 0.0}"), 13,
+                    "dropout: 0.0, init: " + sharded.adapter_dir + "}");
+  const auto loaded = Train("adapter-one", eval_only, 1);
+  ASSERT_FALSE(loaded.done.is_null());
+  const double want = sharded.done[protocol::result::kFinalEvalLoss].get<double>();
+  EXPECT_NEAR(loaded.done[protocol::result::kFinalEvalLoss].get<double>(), want, 1e-5 * want);
+}
+
 }  // namespace
 }  // namespace qlsweep::trainer
