@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 #include "analysis/calibration_table.h"
@@ -148,14 +149,21 @@ int PlanCommand(const std::string& sweep_file) {
       cells.push_back(text.starts_with('"') ? nlohmann::json::parse(text).get<std::string>()
                                             : text);
     }
-    const auto estimate = analysis::EstimateMemory(sweep.trials[i]);
-    char gib[32];
-    std::snprintf(gib, sizeof(gib), "%.2f", static_cast<double>(estimate.total_bytes) / (1 << 30));
+    std::optional<analysis::MemoryEstimate> estimate;
+    try {
+      estimate = analysis::EstimateMemory(sweep.trials[i]);
+    } catch (const std::invalid_argument&) {  // real weights: shapes unknown before loading
+    }
+    char gib[32] = "-";
+    if (estimate) {
+      std::snprintf(gib, sizeof(gib), "%.2f",
+                    static_cast<double>(estimate->total_bytes) / (1 << 30));
+    }
     cells.push_back(gib);
     const auto* profile = sweeps::FindGpuProfile(sweep.trials[i].hardware.gpu_profile);
-    cells.push_back(profile == nullptr                         ? "-"
-                    : analysis::Judge(estimate, *profile).fits ? "fits"
-                                                               : "does not fit");
+    cells.push_back(profile == nullptr || !estimate             ? "-"
+                    : analysis::Judge(*estimate, *profile).fits ? "fits"
+                                                                : "does not fit");
     table.rows.push_back(std::move(cells));
   }
   std::printf("sweep %s: %zu trial(s)%s%s\n", sweep.name.c_str(), sweep.trials.size(),
@@ -250,8 +258,13 @@ int EstimateCommand(const EstimateArgs& args, const CommonOptions& common) {
     std::fprintf(stderr, "qlsweep: --gpu: %s\n", sweeps::GpuProfileError(gpu).c_str());
     return kExitInvalid;
   }
-  const std::string text =
-      analysis::EstimateReport(cfg, profile, analysis::ParseTableFormat(common.format));
+  std::string text;
+  try {
+    text = analysis::EstimateReport(cfg, profile, analysis::ParseTableFormat(common.format));
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "qlsweep: %s: %s\n", args.config_file.c_str(), e.what());
+    return kExitInvalid;
+  }
   std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;
 }

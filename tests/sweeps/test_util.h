@@ -69,6 +69,7 @@ class TempDir {
     std::ofstream(file) << text;
     return file.string();
   }
+  const std::filesystem::path& path() const { return path_; }
 
  private:
   std::filesystem::path path_;

@@ -229,6 +229,11 @@ GgufFile::GgufFile(const std::string& path) : path_(path) {
     ::close(fd_);
     Fail(path, std::string("cannot stat GGUF file: ") + std::strerror(errno));
   }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd_);
+    Fail(path, S_ISDIR(st.st_mode) ? "is a directory, not a GGUF file"
+                                   : "is not a regular file (a device, FIFO or socket)");
+  }
   size_ = static_cast<uint64_t>(st.st_size);
   if (size_ > 0) {
     void* m = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd_, 0);

@@ -84,12 +84,19 @@ GgufSource::GgufSource(const std::string& path) : file_(std::make_unique<GgufFil
   } else {
     shape_.vocab = f.GetInt("llama.vocab_size");
   }
-  if (shape_.heads <= 0 || shape_.kv_heads <= 0 || shape_.heads % shape_.kv_heads != 0 ||
-      shape_.hidden % shape_.heads != 0) {
-    throw std::runtime_error(path +
-                             ": inconsistent attention metadata: " + std::to_string(shape_.heads) +
-                             " heads, " + std::to_string(shape_.kv_heads) +
-                             " key/value heads, width " + std::to_string(shape_.hidden));
+  const sweeps::ShapeKeyNames keys = {
+      f.Find("tokenizer.ggml.tokens") ? "tokenizer.ggml.tokens (its length)" : "llama.vocab_size",
+      "llama.embedding_length",
+      "llama.feed_forward_length",
+      "llama.block_count",
+      "llama.attention.head_count",
+      f.Find("llama.attention.head_count_kv") ? "llama.attention.head_count_kv"
+                                              : "llama.attention.head_count",
+      "llama.context_length",
+      "llama.rope.freq_base",
+      "llama.attention.layer_norm_rms_epsilon"};
+  if (const auto problem = sweeps::CheckModelShape(shape_, keys)) {
+    throw std::runtime_error(path + ": metadata '" + problem->key + "' " + problem->problem);
   }
   for (const GgufTensorInfo& t : f.tensors()) {
     std::string hf = HfNameFromGguf(t.name);
