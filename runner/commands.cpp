@@ -18,7 +18,9 @@
 #include "analysis/trial_filter.h"
 #include "analysis/trial_table.h"
 #include "runner/coordinator.h"
+#include "runner/db_path.h"
 #include "runner/gpu_slots.h"
+#include "runner/run_lock.h"
 #include "storage/run_index.h"
 #include "sweeps/config_error.h"
 #include "sweeps/gpu_profiles.h"
@@ -28,17 +30,12 @@
 namespace qlsweep::runner {
 namespace {
 
-constexpr int kExitInvalid = 2;
-constexpr int kExitInterrupted = 130;
-
 sweeps::ExpandedSweep LoadSweepOrDefault(const std::string& file) {
   return file.empty() ? sweeps::DefaultSweep() : sweeps::LoadSweepFile(file);
 }
 
 std::unique_ptr<storage::RunIndex> OpenIndexForReading(const std::string& db_path) {
-  if (!std::filesystem::exists(db_path)) {
-    throw std::runtime_error(db_path + ": no run index here (run a sweep first, or pass --db)");
-  }
+  CheckDbPathForReading(db_path);  // InvalidInput: exit 2
   return storage::RunIndex::OpenReadOnly(db_path);
 }
 
@@ -100,12 +97,24 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
     std::fprintf(stderr, "qlsweep: --gpus: %s; nothing was run\n", e.what());
     return kExitInvalid;
   }
+  try {
+    CheckDbPathForWriting(common.db_path);
+  } catch (const InvalidInput& e) {
+    std::fprintf(stderr, "qlsweep: %s; nothing was run\n", e.what());
+    return kExitInvalid;
+  }
   options.db_path = common.db_path;
   options.retry_failed = args.retry_failed;
   options.trial_timeout_s = args.timeout_s;
   options.quiet = args.quiet;
   options.save_adapters = args.save_adapters;
-  const auto summary = RunSweep(sweep, options);
+  RunSummary summary;
+  try {
+    summary = RunSweep(sweep, options);
+  } catch (const RunLockBusy& e) {
+    std::fprintf(stderr, "qlsweep: %s; nothing was run\n", e.what());
+    return kExitBusy;
+  }
   std::fprintf(stderr,
                "sweep %s: %d trial(s); ran %d (done %d, oom %d, failed %d, killed %d, timeout %d); "
                "%d already recorded\n",
@@ -230,9 +239,15 @@ int RunsCommand(const TableArgs& args, const CommonOptions& common) {
   return 0;
 }
 
-int QueryCommand(const std::string& sql, const CommonOptions& common) {
+int QueryCommand(const QueryArgs& args, const CommonOptions& common) {
   auto index = OpenIndexForReading(common.db_path);
-  const auto result = index->Query(sql);
+  storage::QueryResult result;
+  try {
+    result = index->Query(args.sql, {.timeout_s = args.timeout_s, .max_rows = kQueryMaxRows});
+  } catch (const storage::QueryError& e) {
+    std::fprintf(stderr, "qlsweep: %s\n", e.what());
+    return kExitInvalid;
+  }
   analysis::TextTable table;
   table.headers = result.columns;
   for (const auto& row : result.rows) {
