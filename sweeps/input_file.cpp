@@ -132,6 +132,19 @@ std::optional<Utf8Problem> FindInvalidUtf8(std::string_view text) {
   return std::nullopt;
 }
 
+std::string Utf8Safe(std::string_view text) {
+  std::string out;
+  while (const auto bad = FindInvalidUtf8(text)) {
+    char hex[8];
+    std::snprintf(hex, sizeof(hex), "\\x%02x", bad->byte);
+    out.append(text.substr(0, bad->offset));
+    out += hex;
+    text.remove_prefix(bad->offset + 1);
+  }
+  out.append(text);
+  return out;
+}
+
 nlohmann::json ParseJsonText(const std::string& path, std::string_view text) {
   if (const auto bad = FindInvalidUtf8(text)) {
     throw std::runtime_error(path + ":" + std::to_string(bad->line) + ": " + bad->ToString());

@@ -40,6 +40,10 @@ struct Utf8Problem {
 };
 std::optional<Utf8Problem> FindInvalidUtf8(std::string_view text);
 
+// `text` with every byte that is not part of valid UTF-8 written as \xNN, so that a message
+// quoting a file's bytes (a GGUF string, a file name) can go into a JSON event.
+std::string Utf8Safe(std::string_view text);
+
 // 1-based line and column of byte `offset` of `text`.
 std::pair<int, int> LineAndColumn(std::string_view text, size_t offset);
 

@@ -61,6 +61,14 @@ TEST(SweepsInputFile, InvalidUtf8IsFoundWithLineAndColumn) {
   }
 }
 
+TEST(SweepsInputFile, Utf8SafeEscapesOnlyTheInvalidBytes) {
+  EXPECT_EQ(Utf8Safe("caf\xc3\xa9"), "caf\xc3\xa9");
+  EXPECT_EQ(Utf8Safe("a\xff"
+                     "b\xc3"),
+            "a\\xffb\\xc3");
+  EXPECT_FALSE(FindInvalidUtf8(Utf8Safe("\xed\xa0\x80\xf4\x90\x80\x80")).has_value());
+}
+
 TEST(SweepsInputFile, JsonErrorsNameFileLineAndColumnNotTheLibrary) {
   const std::string syntax =
       ErrorOf([] { ParseJsonText("cfg/config.json", "{\n  \"a\": 1,\n  \"b\": tru\n}"); });

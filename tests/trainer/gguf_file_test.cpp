@@ -398,6 +398,16 @@ TEST(GgufErrors, AbsurdOrInconsistentMetadataNamesTheKey) {
   ExpectError([&] { GgufSource s(path); }, {path + ": metadata 'llama.rope.freq_base' must be"});
 }
 
+TEST(GgufErrors, BytesThatAreNotUtf8AreEscapedInMessages) {
+  GgufBuilder b;
+  b.LlamaMetadata("general.architecture");
+  b.KvString("general.architecture", "ll\xff\xfema");
+  const std::string path = TempPath("latin1.gguf");
+  b.WriteTo(path);
+  // The message goes into a JSON error event: it must be UTF-8 (nlohmann's dump throws otherwise).
+  ExpectError([&] { GgufSource s(path); }, {path + ": general.architecture is 'll\\xff\\xfema'"});
+}
+
 TEST(GgufErrors, FolderOrDeviceIsSaidToBeOne) {
   const std::string folder = TempPath("folder.gguf");
   std::filesystem::create_directories(folder);

@@ -13,6 +13,8 @@
 #include <iterator>
 #include <stdexcept>
 
+#include "sweeps/input_file.h"
+
 namespace qlsweep::trainer {
 namespace {
 
@@ -21,8 +23,10 @@ constexpr uint64_t kMaxDims = 4;
 // Sanity bounds so that a corrupt count fails clearly instead of allocating without end.
 constexpr uint64_t kMaxStringBytes = uint64_t{1} << 30;
 
+// Messages quote names and strings from the file: bytes that are not UTF-8 are escaped, so the
+// message can travel in a JSON event.
 [[noreturn]] void Fail(const std::string& path, const std::string& what) {
-  throw std::runtime_error(path + ": " + what);
+  throw std::runtime_error(sweeps::Utf8Safe(path + ": " + what));
 }
 
 // Bounds-checked little-endian reader over the mapped header bytes.

@@ -9,6 +9,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include "sweeps/input_file.h"
 #include "trainer/io/gguf_dequant.h"
 #include "trainer/io/gguf_qk_order.h"
 
@@ -62,8 +63,8 @@ GgufSource::GgufSource(const std::string& path) : file_(std::make_unique<GgufFil
   const GgufFile& f = *file_;
   const std::string arch = f.GetString("general.architecture");
   if (arch != "llama") {
-    throw std::runtime_error(path + ": general.architecture is '" + arch +
-                             "'; only 'llama' GGUF files are supported");
+    throw std::runtime_error(sweeps::Utf8Safe(path + ": general.architecture is '" + arch +
+                                              "'; only 'llama' GGUF files are supported"));
   }
   shape_.name = std::filesystem::path(path).stem().string();
   shape_.layers = f.GetInt("llama.block_count");
@@ -135,10 +136,10 @@ std::vector<int64_t> GgufSource::TensorShape(const std::string& name) const {
 torch::Tensor GgufSource::Read(const std::string& name) {
   const GgufTensorInfo& info = Info(name);
   if (!GgmlTypeSupported(info.type)) {
-    throw std::runtime_error(
+    throw std::runtime_error(sweeps::Utf8Safe(
         file_->path() + ": tensor '" + info.name + "' (" + name + ") has type " +
         GgmlTypeName(info.type) +
-        ", which qlsweep cannot dequantize (supported: " + GgmlSupportedTypeNames() + ")");
+        ", which qlsweep cannot dequantize (supported: " + GgmlSupportedTypeNames() + ")"));
   }
   auto out = torch::empty(TensorShape(name), torch::kFloat32);
   // Rows (dims[0] values each, a whole number of blocks) decode independently, in parallel.
