@@ -97,7 +97,13 @@ TEST(RunLock, ChildProcessesDoNotInheritIt) {
   ScratchFolder dir;
   const std::string db = dir.File("runs.db");
   auto lock = std::make_unique<RunLock>(db);
-  ChildProcess child({"/bin/sh", "-c", "sleep 5"}, {}, dir.File("child.log"));
+  ChildProcess child({"/bin/sh", "-c", "echo started; sleep 5"}, {}, dir.File("child.log"));
+  // Once the child has exec'd (it prints), only a descriptor kept across exec could hold the lock.
+  std::vector<std::string> lines;
+  for (int i = 0; i < 50 && lines.empty(); ++i) {
+    if (WaitReadable({&child}, 200)[0]) child.ReadAvailable(&lines);
+  }
+  ASSERT_EQ(lines, std::vector<std::string>{"started"});
   lock.reset();
   RunLock next(db);  // would fail if the sleeping child held the lock's descriptor
   child.Signal(SIGKILL);
