@@ -154,6 +154,13 @@ TEST(SweepsYamlDoc, DeepNestingIsSaidToBeTooDeepWithItsLine) {
   }
 }
 
+TEST(SweepsYamlDoc, FileNamesThatAreNotUtf8AreEscapedInMessages) {
+  std::vector<ConfigIssue> issues;
+  EXPECT_FALSE(ParseYamlFile("/nonexistent/caf\xe9.yaml", issues).has_value());
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].ToString(), "/nonexistent/caf\\xe9.yaml: no such file");
+}
+
 TEST(SweepsYamlDoc, InvalidUtf8NamesLineAndColumn) {
   auto issues = Refused("name: a\ndescription: ok \xc3\x28\n");
   EXPECT_EQ(issues[0].ToString(),
