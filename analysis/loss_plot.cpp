@@ -29,6 +29,15 @@ bool AppendBlock(const std::vector<double>& x, const std::vector<double>& y, std
   return any;
 }
 
+// Whether a trial's run left a series file: it ran (not planned or running) and got past reading
+// its config (a failed trial with exit 2 wrote nothing), and the coordinator recorded a path for
+// it (a finished trial always has one).
+bool ShouldHaveSeries(const storage::TrialRow& t) {
+  if (t.status == "planned" || t.status == "running") return false;
+  if (t.status == "failed" && t.exit_code == 2) return false;
+  return t.status == "done" || !t.h5_path.empty();
+}
+
 }  // namespace
 
 std::vector<TrialSeries> ReadTrialSeries(const SweepAnalysis& a, const std::string& fallback_dir,
@@ -40,7 +49,14 @@ std::vector<TrialSeries> ReadTrialSeries(const SweepAnalysis& a, const std::stri
     std::string path = t.h5_path;
     if (path.empty() || !fs::exists(path))
       path = (fs::path(fallback_dir) / (t.id + ".h5")).string();
-    if (!fs::exists(path)) continue;
+    if (!fs::exists(path)) {
+      if (ShouldHaveSeries(t) && problems != nullptr) {
+        problems->push_back("series file " + (t.h5_path.empty() ? path : t.h5_path) + " of trial " +
+                            t.id + " (" + t.name + ", " + t.status +
+                            ") is missing; its loss curves are left out");
+      }
+      continue;
+    }
     try {
       TrialSeries s;
       s.trial = i;
@@ -52,7 +68,10 @@ std::vector<TrialSeries> ReadTrialSeries(const SweepAnalysis& a, const std::stri
       s.eval_loss = storage::ReadSeries(path, SeriesDataset(storage::kEvalGroup, field::kEvalLoss));
       all.push_back(std::move(s));
     } catch (const std::exception& e) {
-      if (problems != nullptr) problems->push_back(e.what());
+      if (problems != nullptr) {
+        problems->push_back(std::string(e.what()) + "; the loss curves of trial " + t.id + " (" +
+                            t.name + ") are left out");
+      }
     }
   }
   return all;

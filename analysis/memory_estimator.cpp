@@ -171,6 +171,11 @@ MemoryComponent FlatOptimizerStates(const sweeps::TrialConfig& cfg, int64_t lora
 }  // namespace
 
 MemoryEstimate EstimateMemory(const sweeps::TrialConfig& cfg) {
+  if (!cfg.model.weights.empty()) {
+    throw std::invalid_argument("model.weights " + cfg.model.weights +
+                                ": the memory estimator knows the presets' shapes only, not a "
+                                "checkpoint's (no estimate for trials with real weights)");
+  }
   const sweeps::ModelShape s = sweeps::PresetShape(cfg.model.preset);
   const int c = ComputeBytes(cfg.hardware);
   const int64_t lora = LoraParams(s, cfg.lora);

@@ -100,7 +100,8 @@ struct MemoryEstimate {
 // docs/memory-estimator.md). Assumes what the trainer does: every component is live at the peak
 // (conservative: the loss buffers and a layer's recompute do not overlap in time), fused
 // attention (no T x T score matrix), and the paged states counted as if resident.
-// Throws std::invalid_argument for an unknown model preset.
+// Throws std::invalid_argument for an unknown model preset, and for a trial with model.weights
+// (whose shapes only the trainer reads).
 MemoryEstimate EstimateMemory(const sweeps::TrialConfig& cfg);
 
 struct Verdict {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 #include "analysis/calibration_table.h"
@@ -18,7 +19,9 @@
 #include "analysis/trial_table.h"
 #include "protocol/trial_status.h"
 #include "runner/coordinator.h"
+#include "runner/db_path.h"
 #include "runner/gpu_slots.h"
+#include "runner/run_lock.h"
 #include "storage/run_index.h"
 #include "sweeps/config_error.h"
 #include "sweeps/gpu_profiles.h"
@@ -28,17 +31,12 @@
 namespace qlsweep::runner {
 namespace {
 
-constexpr int kExitInvalid = 2;
-constexpr int kExitInterrupted = 130;
-
 sweeps::ExpandedSweep LoadSweepOrDefault(const std::string& file) {
   return file.empty() ? sweeps::DefaultSweep() : sweeps::LoadSweepFile(file);
 }
 
 std::unique_ptr<storage::RunIndex> OpenIndexForReading(const std::string& db_path) {
-  if (!std::filesystem::exists(db_path)) {
-    throw std::runtime_error(db_path + ": no run index here (run a sweep first, or pass --db)");
-  }
+  CheckDbPathForReading(db_path);  // InvalidInput: exit 2
   return storage::RunIndex::OpenReadOnly(db_path);
 }
 
@@ -100,12 +98,24 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
     std::fprintf(stderr, "qlsweep: --gpus: %s; nothing was run\n", e.what());
     return kExitInvalid;
   }
+  try {
+    CheckDbPathForWriting(common.db_path);
+  } catch (const InvalidInput& e) {
+    std::fprintf(stderr, "qlsweep: %s; nothing was run\n", e.what());
+    return kExitInvalid;
+  }
   options.db_path = common.db_path;
   options.retry_failed = args.retry_failed;
   options.trial_timeout_s = args.timeout_s;
   options.quiet = args.quiet;
   options.save_adapters = args.save_adapters;
-  const auto summary = RunSweep(sweep, options);
+  RunSummary summary;
+  try {
+    summary = RunSweep(sweep, options);
+  } catch (const RunLockBusy& e) {
+    std::fprintf(stderr, "qlsweep: %s; nothing was run\n", e.what());
+    return kExitBusy;
+  }
   std::fprintf(stderr,
                "sweep %s: %d trial(s); ran %d (done %d, oom %d, failed %d, killed %d, timeout %d); "
                "%d already recorded\n",
@@ -149,14 +159,21 @@ int PlanCommand(const std::string& sweep_file) {
       cells.push_back(text.starts_with('"') ? nlohmann::json::parse(text).get<std::string>()
                                             : text);
     }
-    const auto estimate = analysis::EstimateMemory(sweep.trials[i]);
-    char gib[32];
-    std::snprintf(gib, sizeof(gib), "%.2f", static_cast<double>(estimate.total_bytes) / (1 << 30));
+    std::optional<analysis::MemoryEstimate> estimate;
+    try {
+      estimate = analysis::EstimateMemory(sweep.trials[i]);
+    } catch (const std::invalid_argument&) {  // real weights: shapes unknown before loading
+    }
+    char gib[32] = "-";
+    if (estimate) {
+      std::snprintf(gib, sizeof(gib), "%.2f",
+                    static_cast<double>(estimate->total_bytes) / (1 << 30));
+    }
     cells.push_back(gib);
     const auto* profile = sweeps::FindGpuProfile(sweep.trials[i].hardware.gpu_profile);
-    cells.push_back(profile == nullptr                         ? "-"
-                    : analysis::Judge(estimate, *profile).fits ? "fits"
-                                                               : "does not fit");
+    cells.push_back(profile == nullptr || !estimate             ? "-"
+                    : analysis::Judge(*estimate, *profile).fits ? "fits"
+                                                                : "does not fit");
     table.rows.push_back(std::move(cells));
   }
   std::printf("sweep %s: %zu trial(s)%s%s\n", sweep.name.c_str(), sweep.trials.size(),
@@ -233,9 +250,15 @@ int RunsCommand(const TableArgs& args, const CommonOptions& common) {
   return 0;
 }
 
-int QueryCommand(const std::string& sql, const CommonOptions& common) {
+int QueryCommand(const QueryArgs& args, const CommonOptions& common) {
   auto index = OpenIndexForReading(common.db_path);
-  const auto result = index->Query(sql);
+  storage::QueryResult result;
+  try {
+    result = index->Query(args.sql, {.timeout_s = args.timeout_s, .max_rows = kQueryMaxRows});
+  } catch (const storage::QueryError& e) {
+    std::fprintf(stderr, "qlsweep: %s\n", e.what());
+    return kExitInvalid;
+  }
   analysis::TextTable table;
   table.headers = result.columns;
   for (const auto& row : result.rows) {
@@ -261,8 +284,13 @@ int EstimateCommand(const EstimateArgs& args, const CommonOptions& common) {
     std::fprintf(stderr, "qlsweep: --gpu: %s\n", sweeps::GpuProfileError(gpu).c_str());
     return kExitInvalid;
   }
-  const std::string text =
-      analysis::EstimateReport(cfg, profile, analysis::ParseTableFormat(common.format));
+  std::string text;
+  try {
+    text = analysis::EstimateReport(cfg, profile, analysis::ParseTableFormat(common.format));
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "qlsweep: %s: %s\n", args.config_file.c_str(), e.what());
+    return kExitInvalid;
+  }
   std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;
 }
