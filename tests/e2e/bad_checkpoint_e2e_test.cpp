@@ -13,7 +13,7 @@
 
 #include "tests/e2e/e2e_support.h"
 #include "tests/support/protocol_printers.h"
-#include "tests/trainer/gguf_test_writer.h"
+#include "tests/support/gguf_test_writer.h"
 
 namespace {
 

@@ -12,7 +12,7 @@
 
 #include "tests/support/expect_error.h"
 #include "tests/support/scratch.h"
-#include "tests/trainer/gguf_test_writer.h"
+#include "tests/support/gguf_test_writer.h"
 #include "trainer/io/gguf_dequant.h"
 #include "trainer/io/gguf_file.h"
 #include "trainer/io/gguf_qk_order.h"
