@@ -18,6 +18,7 @@
 #include "analysis/trial_table.h"
 #include "protocol/trial_status.h"
 #include "runner/coordinator.h"
+#include "runner/farm.h"
 #include "runner/gpu_slots.h"
 #include "storage/run_index.h"
 #include "sweeps/config_error.h"
@@ -86,13 +87,8 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
                  "build/). Nothing was run.\n");
     return 1;
   }
-  sweeps::ExpandedSweep sweep;
-  try {
-    sweep = LoadSweepOrDefault(args.sweep_file);
-  } catch (const sweeps::ConfigError& e) {
-    std::fprintf(stderr, "qlsweep: invalid sweep; nothing was run:\n%s\n", e.what());
-    return kExitInvalid;
-  }
+  // Under mpirun/srun: rank 0 coordinates, the other ranks serve trials (docs/farm.md).
+  const auto farm = FarmMember::Join();
   RunOptions options;
   try {
     options.gpus = TrialSlots(args.gpus, std::getenv("CUDA_VISIBLE_DEVICES"));
@@ -100,11 +96,22 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
     std::fprintf(stderr, "qlsweep: --gpus: %s; nothing was run\n", e.what());
     return kExitInvalid;
   }
+  if (farm && !farm->coordinator()) {
+    return farm->ServeTrials(common.db_path, NodeDevices(options.gpus));
+  }
+  sweeps::ExpandedSweep sweep;
+  try {
+    sweep = LoadSweepOrDefault(args.sweep_file);
+  } catch (const sweeps::ConfigError& e) {
+    std::fprintf(stderr, "qlsweep: invalid sweep; nothing was run:\n%s\n", e.what());
+    return kExitInvalid;
+  }
   options.db_path = common.db_path;
   options.retry_failed = args.retry_failed;
   options.trial_timeout_s = args.timeout_s;
   options.quiet = args.quiet;
   options.save_adapters = args.save_adapters;
+  if (farm) options.executor = farm->Executor(options);
   const auto summary = RunSweep(sweep, options);
   std::fprintf(stderr,
                "sweep %s: %d trial(s); ran %d (done %d, oom %d, failed %d, killed %d, timeout %d); "
