@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -34,6 +35,13 @@ constexpr const char* kStopped =
 
 double Since(Clock::time_point then) {
   return std::chrono::duration<double>(Clock::now() - then).count();
+}
+
+// "2 s", "0.5 s".
+std::string FormatSeconds(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g s", seconds);
+  return text;
 }
 
 void AppendFile(const std::string& path, const std::string& text) {
@@ -76,7 +84,8 @@ class FarmRun {
         options_(options),
         records_(records),
         workers_(std::move(workers)),
-        last_seen_(workers_.size(), Clock::now()) {}
+        last_seen_(workers_.size(), Clock::now()),
+        idle_since_(workers_.size(), Clock::now()) {}
 
   void Run(std::deque<Queued> queue, int first_position) {
     queue_ = std::move(queue);
@@ -110,6 +119,7 @@ class FarmRun {
       records_.progress.Note("farm: no worker left; " + std::to_string(queue_.size()) +
                              " trial(s) not run (running the sweep again runs them)");
     }
+    NoteThroughput();
   }
 
   std::vector<bool> lost() const {
@@ -181,6 +191,7 @@ class FarmRun {
       return;
     }
     for (size_t i : group) workers_[i].state = WorkerState::kBusy;
+    cost_.dispatch_s += Since(idle_since_[group[0]]);
     channel_.Send(
         leader.rank, FarmTag::kAssign,
         Encode(Assignment{trial.id, document, trial.hardware.gpus, gpus, options_.save_adapters}));
@@ -196,6 +207,7 @@ class FarmRun {
   void Release(const FarmTrial& trial) {
     for (size_t i : trial.workers) {
       if (workers_[i].state == WorkerState::kBusy) workers_[i].state = WorkerState::kIdle;
+      idle_since_[i] = Clock::now();
     }
     dirty_ = true;
   }
@@ -217,6 +229,9 @@ class FarmRun {
       FarmTrial& trial = **it;
       AppendFile(trial.attempt->log_path(), exit.log_tail);  // before Finish reads it
       trial.attempt->Finish({exit.exit_code, exit.signal, trial.timed_out, false, ""});
+      ++cost_.trials;
+      cost_.process_s += exit.process_s;
+      cost_.attempt_s += trial.attempt->elapsed_s();
       Release(trial);
       running_.erase(it);
     } else if (message.tag == FarmTag::kHeartbeat && it != running_.end()) {
@@ -232,15 +247,15 @@ class FarmRun {
       }
       workers_[w].state = WorkerState::kLost;
       dirty_ = true;
-      const std::string who =
-          "worker rank " + std::to_string(workers_[w].rank) + " on " + workers_[w].host;
-      records_.progress.Note("farm: " + who + " lost (no word for " +
-                             std::to_string(static_cast<int>(settings_.lease_s)) + " s)");
+      const std::string lost = "worker rank " + std::to_string(workers_[w].rank) + " on " +
+                               workers_[w].host + " lost (no word for " +
+                               FormatSeconds(settings_.lease_s) + ")";
+      records_.progress.Note("farm: " + lost);
       const auto it = LedBy(w);
       if (it == running_.end()) continue;
       FarmTrial& trial = **it;
       channel_.Send(workers_[w].rank, FarmTag::kStop, Encode(StopOrder{trial.trial->id}));
-      trial.attempt->Finish({0, SIGKILL, false, false, who + " lost; the trial runs again"});
+      trial.attempt->Finish({0, SIGKILL, false, false, lost});
       Release(trial);
       queue_.push_front({trial.trial, trial.position});
       running_.erase(it);
@@ -280,12 +295,41 @@ class FarmRun {
     }
   }
 
+  // "farm: 8 trial(s) in 1.2 h (6.5 trials/hour); coordinator overhead per trial ..." over the
+  // trials whose process ended: dispatch is a leader's idle time before its next trial (waiting
+  // for a group included), the rest is the attempt's time at rank 0 beyond the process's life
+  // on its worker (recording the start, the assignment's way, fork and exec, the lines' and the
+  // exit's way back, recording the outcome).
+  void NoteThroughput() {
+    if (cost_.trials == 0) return;
+    const double wall = Since(start_);
+    const double per_trial = (cost_.dispatch_s + cost_.attempt_s - cost_.process_s) / cost_.trials;
+    char text[400];
+    std::snprintf(text, sizeof(text),
+                  "farm: %d trial(s) in %.1f s (%.1f trials/hour); trial processes %.1f s; "
+                  "coordinator overhead per trial %.3f s (%.2f%% of a trial: dispatch %.3f s, "
+                  "start, forwarding and recording %.3f s)",
+                  cost_.trials, wall, cost_.trials * 3600.0 / wall, cost_.process_s, per_trial,
+                  100.0 * per_trial * cost_.trials / std::max(cost_.process_s, 1e-9),
+                  cost_.dispatch_s / cost_.trials,
+                  (cost_.attempt_s - cost_.process_s) / cost_.trials);
+    records_.progress.Note(text);
+  }
+
+  struct Cost {
+    int trials = 0;
+    double process_s = 0, attempt_s = 0, dispatch_s = 0;
+  };
+
   FarmChannel& channel_;
   const FarmSettings& settings_;
   const RunOptions& options_;
   SweepRecords& records_;
   std::vector<FarmWorker> workers_;
   std::vector<Clock::time_point> last_seen_;
+  std::vector<Clock::time_point> idle_since_;
+  Clock::time_point start_ = Clock::now();
+  Cost cost_;
   std::deque<Queued> queue_;
   std::vector<std::unique_ptr<FarmTrial>> running_;
   int next_position_ = 0;
@@ -330,6 +374,10 @@ std::string Describe(const std::vector<FarmWorker>& workers) {
             (w.gpu.empty() ? "" : ", gpu " + w.gpu) + ")";
     if (!w.gpu.empty() && ++per_gpu[{w.host, w.gpu}] == 2) {
       text += " [shares gpu " + w.gpu + " on " + w.host + ": more workers than GPUs]";
+    }
+    if (w.cpus > 0 && w.cpus < w.node_cpus) {
+      text += " [bound to " + std::to_string(w.cpus) + " of " + std::to_string(w.node_cpus) +
+              " CPUs, as are its trials: mpirun --bind-to none, srun --cpu-bind=none]";
     }
   }
   return text;

@@ -25,6 +25,8 @@ struct WorkerHello {
   int pid = 0;
   int local_rank = 0;                // the launcher's local rank on `host` (MpiSession)
   std::vector<std::string> devices;  // this node's GPUs (--gpus, CUDA_VISIBLE_DEVICES, /dev)
+  int cpus = 0;       // CPUs its affinity allows (its trials inherit the launcher's binding)
+  int node_cpus = 0;  // CPUs online on its host
 };
 
 struct Assignment {
@@ -49,6 +51,7 @@ struct TrialExit {
   int exit_code = 0;
   int signal = 0;
   std::string log_tail;  // the end of what this attempt wrote to stderr (kLogTailBytes at most)
+  double process_s = 0;  // the trial process's life on the worker, fork to reap
 };
 
 struct Shutdown {
@@ -59,12 +62,14 @@ struct Shutdown {
 inline constexpr size_t kLogTailBytes = 64 * 1024;
 
 // JSON forms: one key per field, named as the field (missing keys take the defaults above).
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WorkerHello, host, pid, local_rank, devices)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WorkerHello, host, pid, local_rank, devices, cpus,
+                                                node_cpus)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Assignment, trial_id, document, ranks,
                                                 cuda_visible_devices, save_adapter)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StopOrder, trial_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrialLines, trial_id, lines)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrialExit, trial_id, exit_code, signal, log_tail)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrialExit, trial_id, exit_code, signal, log_tail,
+                                                process_s)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Shutdown, finalize)
 
 // A message as its payload text, and back (bytes that are not UTF-8, as a log may hold, become

@@ -13,7 +13,7 @@ std::vector<FarmWorker> FarmWorkers(const std::vector<WorkerHello>& hellos) {
   std::vector<FarmWorker> workers;
   for (size_t i = 0; i < hellos.size(); ++i) {
     workers.push_back({static_cast<int>(i) + 1, hellos[i].host, hellos[i].pid, hellos[i].local_rank,
-                       "", WorkerState::kIdle});
+                       "", hellos[i].cpus, hellos[i].node_cpus, WorkerState::kIdle});
   }
   for (size_t i = 0; i < workers.size(); ++i) {
     const auto& devices = hellos[i].devices;

@@ -23,7 +23,9 @@ struct FarmWorker {
   std::string host;
   int pid = 0;
   int local_rank = 0;
-  std::string gpu;  // its CUDA_VISIBLE_DEVICES entry; "" = none of its own (CPU, or inherited)
+  std::string gpu;    // its CUDA_VISIBLE_DEVICES entry; "" = none of its own (CPU, or inherited)
+  int cpus = 0;       // CPUs its affinity allows
+  int node_cpus = 0;  // CPUs online on its host
   WorkerState state = WorkerState::kIdle;
 };
 

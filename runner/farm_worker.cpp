@@ -1,6 +1,7 @@
 // The farm worker's loop: messages from rank 0, one trial child at a time, lines and exits back.
 #include "runner/farm_worker.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -43,6 +44,7 @@ struct WorkerTrial {
   std::uintmax_t log_offset = 0;  // where this attempt's stderr starts in the log
   bool signalled = false;
   Clock::time_point signalled_at;
+  Clock::time_point started = Clock::now();
 };
 
 class Worker {
@@ -55,9 +57,14 @@ class Worker {
 
   WorkerEnd Serve() {
     for (const char* sub : {"trials", "logs"}) fs::create_directories(dir_ / sub);
-    channel_.Send(0, FarmTag::kHello,
-                  Encode(WorkerHello{host_, static_cast<int>(getpid()), options_.local_rank,
-                                     options_.devices}));
+    cpu_set_t affinity;
+    CPU_ZERO(&affinity);
+    const int cpus =
+        sched_getaffinity(0, sizeof(affinity), &affinity) == 0 ? CPU_COUNT(&affinity) : 0;
+    channel_.Send(
+        0, FarmTag::kHello,
+        Encode(WorkerHello{host_, static_cast<int>(getpid()), options_.local_rank, options_.devices,
+                           cpus, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN))}));
     auto last_heard = Clock::now(), last_beat = Clock::now();
     for (;;) {
       while (auto message = channel_.TryReceive()) {
@@ -161,15 +168,16 @@ class Worker {
     if (!child.at_eof()) return;
     const auto exit = child.TryWait();
     if (!exit) return;
-    channel_.Send(0, FarmTag::kExit,
-                  Encode(TrialExit{trial_->id, exit->code, exit->signal, LogTail()}));
+    channel_.Send(
+        0, FarmTag::kExit,
+        Encode(TrialExit{trial_->id, exit->code, exit->signal, LogTail(), Since(trial_->started)}));
     trial_.reset();
   }
 
   // A trial that never started: its message as its only line, and an exit.
   void Report(const std::string& id, std::vector<std::string> lines, int exit_code) {
     channel_.Send(0, FarmTag::kLines, Encode(TrialLines{id, std::move(lines)}));
-    channel_.Send(0, FarmTag::kExit, Encode(TrialExit{id, exit_code, 0, ""}));
+    channel_.Send(0, FarmTag::kExit, Encode(TrialExit{id, exit_code, 0, "", 0}));
   }
 
   // What this attempt appended to the trial's log, its last kLogTailBytes at most.
