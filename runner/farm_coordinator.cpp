@@ -188,6 +188,7 @@ class FarmRun {
     } catch (const std::exception& e) {
       running->attempt->OnLine(e.what());
       running->attempt->Finish({kLaunchFailedExit, 0, false, false, ""});
+      dirty_ = true;  // its workers stay idle for the next pass
       return;
     }
     for (size_t i : group) workers_[i].state = WorkerState::kBusy;
