@@ -20,6 +20,7 @@
 #include "protocol/trial_status.h"
 #include "runner/coordinator.h"
 #include "runner/db_path.h"
+#include "runner/farm.h"
 #include "runner/gpu_slots.h"
 #include "runner/run_lock.h"
 #include "storage/run_index.h"
@@ -84,18 +85,23 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
                  "build/). Nothing was run.\n");
     return 1;
   }
-  sweeps::ExpandedSweep sweep;
-  try {
-    sweep = LoadSweepOrDefault(args.sweep_file);
-  } catch (const sweeps::ConfigError& e) {
-    std::fprintf(stderr, "qlsweep: invalid sweep; nothing was run:\n%s\n", e.what());
-    return kExitInvalid;
-  }
+  // Under mpirun/srun: rank 0 coordinates, the other ranks serve trials (docs/farm.md).
+  const auto farm = FarmMember::Join();
   RunOptions options;
   try {
     options.gpus = TrialSlots(args.gpus, std::getenv("CUDA_VISIBLE_DEVICES"));
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "qlsweep: --gpus: %s; nothing was run\n", e.what());
+    return kExitInvalid;
+  }
+  if (farm && !farm->coordinator()) {
+    return farm->ServeTrials(common.db_path, NodeDevices(options.gpus));
+  }
+  sweeps::ExpandedSweep sweep;
+  try {
+    sweep = LoadSweepOrDefault(args.sweep_file);
+  } catch (const sweeps::ConfigError& e) {
+    std::fprintf(stderr, "qlsweep: invalid sweep; nothing was run:\n%s\n", e.what());
     return kExitInvalid;
   }
   try {
@@ -109,6 +115,7 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
   options.trial_timeout_s = args.timeout_s;
   options.quiet = args.quiet;
   options.save_adapters = args.save_adapters;
+  if (farm) options.executor = farm->Executor(options);
   RunSummary summary;
   try {
     summary = RunSweep(sweep, options);

@@ -21,15 +21,15 @@ void Progress::EndOpenLine() {
 }
 
 void Progress::TrialStarted(int position, const std::string& id, const std::string& name,
-                            const std::string& gpu) {
+                            const std::string& where) {
   Trial& trial = running_[position];
   trial.label =
       "[" + std::to_string(position) + "/" + std::to_string(total_) + "] " + id + " " + name;
   trial.start = trial.last_print = Clock::now();
   if (quiet_) return;
   EndOpenLine();
-  std::fprintf(stderr, "%s: starting%s%s\n", trial.label.c_str(), gpu.empty() ? "" : " on gpu ",
-               gpu.c_str());
+  std::fprintf(stderr, "%s: starting%s%s\n", trial.label.c_str(), where.empty() ? "" : " on ",
+               where.c_str());
 }
 
 void Progress::Step(int position, const nlohmann::json& e, int64_t total_steps) {

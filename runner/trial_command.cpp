@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "runner/launcher_env.h"
+
 namespace qlsweep::runner {
 
 std::string FindMpirun() {
@@ -58,14 +60,13 @@ TrialCommand BuildTrialCommand(const TrialCommandInputs& in) {
       cmd.env["OMP_NUM_THREADS"] = std::to_string(std::max(1u, cores / in.ranks));
     }
   }
-  for (const auto& arg :
-       {in.self_exe, std::string("train"), in.config_path, std::string("--h5"), in.h5_path}) {
-    cmd.argv.push_back(arg);
-  }
+  cmd.argv.insert(cmd.argv.end(), {in.self_exe, "train", in.config_path});
+  if (!in.h5_path.empty()) cmd.argv.insert(cmd.argv.end(), {"--h5", in.h5_path});
   if (!in.adapter_dir.empty()) {
     cmd.argv.insert(cmd.argv.end(), {"--save-adapter", in.adapter_dir});
   }
   if (!in.cuda_visible_devices.empty()) cmd.env["CUDA_VISIBLE_DEVICES"] = in.cuda_visible_devices;
+  if (LaunchedAsRank(environ)) cmd.unset = LauncherVariables(environ);
   return cmd;
 }
 

@@ -8,6 +8,7 @@
 #include "protocol/trial_status.h"
 #include "storage/run_index.h"
 #include "storage/schema_v1.h"
+#include "storage/schema_v2.h"
 #include "storage/sqlite_statement.h"
 
 namespace qlsweep::storage {
@@ -50,6 +51,8 @@ const std::vector<Migration>& Migrations() {
       {1,
        "initial schema: sweeps, trials, sweep_trials, params, results, environment, trial_summary",
        SchemaV1()},
+      {2, "leases: trials.worker_rank, worker_host, worker_pid, heartbeat_at (the MPI farm)",
+       kSchemaV2Leases},
   };
   return migrations;
 }
