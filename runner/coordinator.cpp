@@ -147,6 +147,7 @@ class SweepRun {
       in.h5_path = running->attempt->h5_path();
       if (options_.save_adapters) in.adapter_dir = (root_ / "adapters" / trial->id).string();
       in.ranks = trial->hardware.gpus;
+      in.host_trials = static_cast<int>(slots_.size());
       in.cuda_visible_devices = gpu;
       if (in.ranks > 1 && !gpu.empty() && running->slots.size() < static_cast<size_t>(in.ranks)) {
         throw std::runtime_error("hardware.gpus is " + std::to_string(in.ranks) +

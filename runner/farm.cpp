@@ -2,6 +2,7 @@
 // and the workers' loop; a build without MPI refuses to run as a rank.
 #include "runner/farm.h"
 
+#include <algorithm>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -68,6 +69,8 @@ class MpiFarmMember : public FarmMember {
     options.devices = devices;
     options.self_exe = std::filesystem::read_symlink("/proc/self/exe").string();
     options.local_rank = session_->local_rank();
+    // The ranks of this node share its cores (rank 0, if here, runs no trial: a slight excess).
+    options.local_workers = std::max(1, session_->local_size());
     options.settings = settings_;
     const auto end = runner::ServeTrials(*channel_, options);
     finalize_ = end.finalize;

@@ -135,6 +135,7 @@ class Worker {
             (fs::absolute(options_.db_path).parent_path() / "adapters" / a.trial_id).string();
       }
       in.ranks = a.ranks;
+      in.host_trials = options_.local_workers;
       in.cuda_visible_devices = a.cuda_visible_devices;
       const auto cmd = BuildTrialCommand(in);
       trial_->child =

@@ -15,6 +15,7 @@ struct WorkerOptions {
   std::vector<std::string> devices;  // this node's GPUs, sent in the hello
   std::string self_exe;              // the qlsweep binary that runs `train`
   int local_rank = 0;                // the launcher's local rank (MpiSession)
+  int local_workers = 1;             // ranks of the farm on this node that run trials
   FarmSettings settings;
 };
 

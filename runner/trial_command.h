@@ -20,6 +20,7 @@ struct TrialCommandInputs {
   std::string h5_path;      // empty: no series file (the farm's coordinator writes it instead)
   std::string adapter_dir;  // empty: no adapter saved
   int ranks = 1;            // hardware.gpus
+  int host_trials = 1;      // trial processes that may run at once on this host (they share its cores)
   std::string cuda_visible_devices;  // the trial's GPUs, comma-separated; empty = inherited
 };
 
@@ -33,7 +34,10 @@ struct TrialCommand {
 // same behind `mpirun -np <ranks> --oversubscribe --bind-to none` (plus --allow-run-as-root when
 // running as root); the launcher is $QLSWEEP_MPIRUN, else `mpirun` found on PATH. Throws
 // std::runtime_error when no launcher is found. CPU ranks share the cores: OMP_NUM_THREADS is
-// set to cores / ranks (at least 1) unless the environment sets it. When this process is itself
+// set to cores / ranks (at least 1) unless the environment sets it. The same holds for trials
+// that run side by side on one host (host_trials > 1: --gpus slots, farm workers of a node):
+// OMP_NUM_THREADS = cores / (ranks * host_trials), so their OpenMP pools do not oversubscribe the
+// cores (two 7B trials on two H200s each ran 7% slower with 32 threads apiece on 32 cores). When this process is itself
 // a rank of an MPI job (`mpirun qlsweep run`), `unset` lists the launcher's variables.
 TrialCommand BuildTrialCommand(const TrialCommandInputs& in);
 
