@@ -20,15 +20,19 @@ namespace qlsweep::fuzz {
 // A folder of this process (libFuzzer's -jobs run separate processes) for the input files, in
 // $QLSWEEP_FUZZ_TMP, else /dev/shm when writable, else /tmp; removed at exit.
 inline const std::string& ScratchDir() {
-  static const std::string dir = [] {
+  // Never destroyed: the atexit handler below runs after static destructors would have.
+  static const std::string* dir = [] {
     const char* env = std::getenv("QLSWEEP_FUZZ_TMP");
     const std::string base = env ? env : (access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-    const std::string path = base + "/qlsweep-fuzz-" + std::to_string(getpid());
-    std::filesystem::create_directories(path);
-    std::atexit([] { std::filesystem::remove_all(ScratchDir()); });
+    auto* path = new std::string(base + "/qlsweep-fuzz-" + std::to_string(getpid()));
+    std::filesystem::create_directories(*path);
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(ScratchDir(), ec);
+    });
     return path;
   }();
-  return dir;
+  return *dir;
 }
 
 // Writes the fuzzer's input to ScratchDir()/`name` (the parsers under test read paths).
