@@ -9,6 +9,7 @@
 #include "analysis/gnuplot_script.h"
 #include "analysis/memory_plots.h"
 #include "protocol/events.h"
+#include "protocol/exit_codes.h"
 #include "protocol/trial_status.h"
 #include "storage/series_file.h"
 
@@ -33,9 +34,10 @@ bool AppendBlock(const std::vector<double>& x, const std::vector<double>& y, std
 // its config (a failed trial with exit 2 wrote nothing), and the coordinator recorded a path for
 // it (a finished trial always has one).
 bool ShouldHaveSeries(const storage::TrialRow& t) {
-  if (t.status == "planned" || t.status == "running") return false;
-  if (t.status == "failed" && t.exit_code == 2) return false;
-  return t.status == "done" || !t.h5_path.empty();
+  using protocol::TrialStatus;
+  if (!protocol::IsFinal(t.status)) return false;
+  if (t.status == TrialStatus::kFailed && t.exit_code == protocol::kExitConfig) return false;
+  return t.status == TrialStatus::kDone || !t.h5_path.empty();
 }
 
 }  // namespace
@@ -52,7 +54,7 @@ std::vector<TrialSeries> ReadTrialSeries(const SweepAnalysis& a, const std::stri
     if (!fs::exists(path)) {
       if (ShouldHaveSeries(t) && problems != nullptr) {
         problems->push_back("series file " + (t.h5_path.empty() ? path : t.h5_path) + " of trial " +
-                            t.id + " (" + t.name + ", " + t.status +
+                            t.id + " (" + t.name + ", " + std::string(protocol::ToString(t.status)) +
                             ") is missing; its loss curves are left out");
       }
       continue;

@@ -147,9 +147,9 @@ void ShardBase(const sweeps::ModelShape& s, int64_t ranks, std::vector<MemoryCom
   base.bytes = (whole + ranks - 1) / ranks;
   base.name += ", ZeRO-3 shard";
   base.note += Format("; / %lld ranks", static_cast<long long>(ranks));
-  parts->push_back({"gathered decoder layer (ZeRO-3, transient)", whole / s.layers,
-                    Format("one layer's 4-bit base, all-gathered: %lld / L",
-                           static_cast<long long>(whole))});
+  parts->push_back(
+      {"gathered decoder layer (ZeRO-3, transient)", whole / s.layers,
+       Format("one layer's 4-bit base, all-gathered: %lld / L", static_cast<long long>(whole))});
 }
 
 // A sharded trial's optimizer runs on one flat buffer of all adapter params (8-bit blocks of 256
@@ -161,8 +161,7 @@ MemoryComponent FlatOptimizerStates(const sweeps::TrialConfig& cfg, int64_t lora
   const int64_t padded = (lora + unit - 1) / unit * unit;
   const int64_t held = stage >= 1 ? padded / ranks : padded;
   const int64_t bytes = eight_bit ? 2 * (held + 4 * (held / kOptim8bitBlock)) : 8 * held;
-  return {"optimizer states (" + cfg.optim.name + ", flat" + (stage >= 1 ? ", 1/N)" : ")"),
-          bytes,
+  return {"optimizer states (" + cfg.optim.name + ", flat" + (stage >= 1 ? ", 1/N)" : ")"), bytes,
           Format("%lld of %lld padded params", static_cast<long long>(held),
                  static_cast<long long>(padded)),
           cfg.optim.name.rfind("paged", 0) == 0};
@@ -205,9 +204,8 @@ MemoryEstimate EstimateMemory(const sweeps::TrialConfig& cfg) {
   e.fragmentation_bytes =
       static_cast<int64_t>(static_cast<double>(e.allocated_bytes) * kFragmentationFactor);
   e.reserved_bytes = e.allocated_bytes + e.fragmentation_bytes;
-  e.context_bytes = cfg.hardware.device == "cpu"
-                        ? 0
-                        : kCudaContextBytes + (ranks > 1 ? kNcclContextBytes : 0);
+  e.context_bytes =
+      cfg.hardware.device == "cpu" ? 0 : kCudaContextBytes + (ranks > 1 ? kNcclContextBytes : 0);
   e.total_bytes = e.reserved_bytes + e.context_bytes;
   return e;
 }

@@ -31,6 +31,14 @@ std::string Text(const json& e, std::string_view key, const std::string& fallbac
   return it != e.end() && it->is_string() ? it->get<std::string>() : fallback;
 }
 
+// "rank 1 of 2: " for a failure event of a sharded trial's rank, else "".
+std::string RankPrefix(const json& e) {
+  const double rank = NumberOr(e, field::kRank, -1), size = NumberOr(e, field::kWorldSize, 0);
+  if (rank < 0) return "";
+  return "rank " + std::to_string(static_cast<int>(rank)) + " of " +
+         std::to_string(static_cast<int>(size)) + ": ";
+}
+
 }  // namespace
 
 OutcomeBuilder::OutcomeBuilder(std::string trial_id) : id_(std::move(trial_id)) {}
@@ -50,8 +58,9 @@ std::string OutcomeBuilder::OnLine(const std::string& line) {
     base_eval_ = e;
   }
   if (kind == event::kDone) done_ = e;
-  if (kind == event::kOom) oom_ = e;
-  if (kind == event::kError) error_ = e;
+  // A sharded trial's first failure is the one to record (the other ranks' follow from it).
+  if (kind == event::kOom && oom_.is_null()) oom_ = e;
+  if (kind == event::kError && error_.is_null()) error_ = e;
   return kind;
 }
 
@@ -89,7 +98,7 @@ storage::TrialOutcome OutcomeBuilder::Finish(int exit_code, int signal, bool tim
     out.oom_phase = Text(oom_, field::kPhase, "unknown");
     // the memory at the time and the budget
     CopyNumbers(oom_, std::string(result::kOomPrefix), &out.results);
-    out.error = Text(oom_, field::kMessage, "out of memory");
+    out.error = RankPrefix(oom_) + Text(oom_, field::kMessage, "out of memory");
   } else if (exit_code == protocol::kExitDone && signal == 0 && !done_.is_null()) {
     out.status = TrialStatus::kDone;
     CopyNumbers(done_, "", &out.results);
@@ -98,8 +107,8 @@ storage::TrialOutcome OutcomeBuilder::Finish(int exit_code, int signal, bool tim
     out.error = "trial process killed by signal " + std::to_string(signal);
   } else {
     out.status = TrialStatus::kFailed;
-    out.error = !error_.is_null()
-                    ? Text(error_, field::kMessage, "an error event without a message")
+    out.error = !error_.is_null()     ? RankPrefix(error_) + Text(error_, field::kMessage,
+                                                                  "an error event without a message")
                 : !last_text_.empty() ? last_text_
                                       : "trial exited with status " + std::to_string(exit_code);
   }

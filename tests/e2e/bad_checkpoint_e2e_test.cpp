@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/e2e_support.h"
+#include "tests/support/protocol_printers.h"
 #include "tests/trainer/gguf_test_writer.h"
 
 namespace {
@@ -127,7 +128,7 @@ TEST_F(BadCheckpoint, UnderRunTheTrialIsRecordedFailedOnceNotKilled) {
   ASSERT_EQ(RunQlsweep("run " + sweep + " --db " + db_ + " --quiet 2>&1").exit_code, 0);
   auto trials = TrialsNow(db_, "zero-kv");
   ASSERT_EQ(trials.size(), 1u);
-  EXPECT_EQ(trials[0].status, "failed");
+  EXPECT_EQ(trials[0].status, qlsweep::protocol::TrialStatus::kFailed);
   EXPECT_EQ(trials[0].exit_code, 2);
   EXPECT_EQ(trials[0].signal, 0);
   EXPECT_TRUE(Has(trials[0].error, "key \"num_key_value_heads\" must be between 1"))

@@ -10,6 +10,7 @@
 
 #include "storage/run_index.h"
 #include "tests/e2e/e2e_support.h"
+#include "tests/support/protocol_printers.h"
 
 namespace {
 
@@ -35,7 +36,7 @@ std::string ReadText(const std::string& path) {
 TEST_F(OneCoordinator, ASecondRunOnTheSameDatabaseIsTurnedAwayNamingTheFirst) {
   const auto sweep = WriteSweep(TinyCpuSweep("twice", "lora.r: [2, 4, 8]", 8));
   BackgroundQlsweep first({"run", sweep, "--db", db_, "--quiet"}, (dir_ / "first.log").string());
-  ASSERT_TRUE(WaitFor([&] { return CountStatus(TrialsNow(db_, "twice"), "running") == 1; }, 60));
+  ASSERT_TRUE(WaitFor([&] { return CountStatus(TrialsNow(db_, "twice"), qlsweep::protocol::TrialStatus::kRunning) == 1; }, 60));
 
   const auto start = std::chrono::steady_clock::now();
   const auto second = RunQlsweep("run " + sweep + " --db " + db_ + " --quiet 2>&1");
@@ -52,7 +53,7 @@ TEST_F(OneCoordinator, ASecondRunOnTheSameDatabaseIsTurnedAwayNamingTheFirst) {
 
   ASSERT_EQ(first.Wait(120), 0) << ReadText((dir_ / "first.log").string());
   for (const auto& t : TrialsNow(db_, "twice")) {
-    EXPECT_EQ(t.status, "done") << t.name;
+    EXPECT_EQ(t.status, qlsweep::protocol::TrialStatus::kDone) << t.name;
     EXPECT_EQ(t.attempts, 1) << t.name << " ran more than once";
   }
   // Once the first has ended, a run is welcome again (and has nothing left to do).
@@ -64,14 +65,14 @@ TEST_F(OneCoordinator, ASecondRunOnTheSameDatabaseIsTurnedAwayNamingTheFirst) {
 TEST_F(OneCoordinator, TheLockDiesWithItsHolder) {
   const auto sweep = WriteSweep(TinyCpuSweep("killed", "lora.r: [2, 4]", 8));
   BackgroundQlsweep first({"run", sweep, "--db", db_, "--quiet"}, (dir_ / "first.log").string());
-  ASSERT_TRUE(WaitFor([&] { return CountStatus(TrialsNow(db_, "killed"), "running") == 1; }, 60));
+  ASSERT_TRUE(WaitFor([&] { return CountStatus(TrialsNow(db_, "killed"), qlsweep::protocol::TrialStatus::kRunning) == 1; }, 60));
   EXPECT_TRUE(Has(ReadText(db_ + ".lock"), "pid " + std::to_string(first.pid()) + " on host "));
   ASSERT_EQ(kill(first.pid(), SIGKILL), 0);
   EXPECT_EQ(first.Wait(10), 128 + SIGKILL);
 
   const auto again = RunQlsweep("run " + sweep + " --db " + db_ + " --quiet 2>&1");
   EXPECT_EQ(again.exit_code, 0) << again.out;
-  EXPECT_EQ(CountStatus(TrialsNow(db_, "killed"), "done"), 2);
+  EXPECT_EQ(CountStatus(TrialsNow(db_, "killed"), qlsweep::protocol::TrialStatus::kDone), 2);
 }
 
 TEST_F(OneCoordinator, ReadersNeverSeeTheDatabaseLockedWhileASweepWrites) {
@@ -110,7 +111,7 @@ TEST_F(OneCoordinator, ReadersNeverSeeTheDatabaseLockedWhileASweepWrites) {
   EXPECT_TRUE(failures.empty()) << failures.size() << " failed reads, the first: " << failures[0];
   EXPECT_GT(commands, 6);
   EXPECT_GT(reads, 40);
-  EXPECT_EQ(CountStatus(TrialsNow(db_, "busy"), "done"), 4);
+  EXPECT_EQ(CountStatus(TrialsNow(db_, "busy"), qlsweep::protocol::TrialStatus::kDone), 4);
 }
 
 }  // namespace

@@ -13,12 +13,12 @@
 
 #include "storage/run_index.h"
 #include "storage/series_file.h"
-#include "tests/storage/scratch_dir.h"
+#include "tests/support/scratch.h"
 
 namespace qlsweep::storage {
 namespace {
 
-using testing::ScratchDir;
+using qlsweep::testing::ScratchDir;
 
 constexpr unsigned kSecondsPerRead = 10;
 

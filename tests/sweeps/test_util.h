@@ -2,6 +2,11 @@
 // folders: tests/support/scratch.h).
 #pragma once
 
+#include <unistd.h>
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>

@@ -38,29 +38,29 @@ TEST_P(LayerShardTest, GatheredBytesEqualTheUnshardedTensorsAndTheLayerComputesT
   const auto opts = torch::TensorOptions().dtype(torch::kFloat32);
   auto plain = MakeRandomLlama(7, OddShape(), lora, opts, policy);
   std::vector<std::unique_ptr<LayerShard>> shards;
-  auto sharded = MakeRandomLlama(7, OddShape(), lora, opts, policy,
-                                 [&](int64_t, DecoderLayerImpl& layer) {
-                                   shards.push_back(std::make_unique<LayerShard>(layer, *comm));
-                                 });
+  auto sharded =
+      MakeRandomLlama(7, OddShape(), lora, opts, policy, [&](int64_t, DecoderLayerImpl& layer) {
+        shards.push_back(std::make_unique<LayerShard>(layer, *comm));
+      });
   ASSERT_EQ(shards.size(), 2u);
-  auto x = torch::randn({2, 5, OddShape().hidden}, torch::Generator(at::detail::createCPUGenerator(3)));
-  const auto [cos, sin] = std::pair{torch::ones({5, OddShape().head_dim()}),
-                                    torch::zeros({5, OddShape().head_dim()})};
+  auto x =
+      torch::randn({2, 5, OddShape().hidden}, torch::Generator(at::detail::createCPUGenerator(3)));
+  const auto [cos, sin] =
+      std::pair{torch::ones({5, OddShape().head_dim()}), torch::zeros({5, OddShape().head_dim()})};
   for (size_t i = 0; i < shards.size(); ++i) {
     auto& want = *plain->layers[i]->as<DecoderLayerImpl>();
     auto& got = *sharded->layers[i]->as<DecoderLayerImpl>();
     // Released: the slots hold nothing.
     for (auto* t : got.FrozenTensors()) EXPECT_EQ(t->numel(), 0);
-    EXPECT_LT(shards[i]->shard_bytes() * comm->Size() - shards[i]->full_bytes(),
-              16 * comm->Size());
+    EXPECT_LT(shards[i]->shard_bytes() * comm->Size() - shards[i]->full_bytes(), 16 * comm->Size());
     shards[i]->Acquire();
     const auto a = want.FrozenTensors(), b = got.FrozenTensors();
     ASSERT_EQ(a.size(), b.size());
     for (size_t j = 0; j < a.size(); ++j) {
       ASSERT_EQ(a[j]->scalar_type(), b[j]->scalar_type()) << "layer " << i << " tensor " << j;
       ASSERT_EQ(a[j]->sizes(), b[j]->sizes()) << "layer " << i << " tensor " << j;
-      EXPECT_TRUE(torch::equal(a[j]->view({-1}).view(torch::kUInt8),
-                               b[j]->view({-1}).view(torch::kUInt8)))
+      EXPECT_TRUE(
+          torch::equal(a[j]->view({-1}).view(torch::kUInt8), b[j]->view({-1}).view(torch::kUInt8)))
           << "layer " << i << " tensor " << j;
     }
     shards[i]->Release();
@@ -71,8 +71,8 @@ TEST_P(LayerShardTest, GatheredBytesEqualTheUnshardedTensorsAndTheLayerComputesT
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, LayerShardTest,
-                         ::testing::Values(Case{"nf4", true}, Case{"nf4", false},
-                                           Case{"fp4", true}, Case{"none", false}),
+                         ::testing::Values(Case{"nf4", true}, Case{"nf4", false}, Case{"fp4", true},
+                                           Case{"none", false}),
                          [](const auto& info) {
                            return info.param.quant + (info.param.double_quant ? "_dq" : "");
                          });

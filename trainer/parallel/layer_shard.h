@@ -26,7 +26,7 @@ class LayerShard : public LayerGate {
   void Release() override;  // last: empty the slots (the gathered buffer is freed)
 
   int64_t shard_bytes() const { return shard_.numel(); }  // this rank's part
-  int64_t full_bytes() const { return total_; }            // the layer's bytes, unpadded
+  int64_t full_bytes() const { return total_; }           // the layer's bytes, unpadded
   // [padded] uint8: the all-gathered buffer (a collective; for tests).
   torch::Tensor GatherAll();
 

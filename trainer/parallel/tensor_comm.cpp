@@ -34,13 +34,20 @@ void Check(dist::Communicator& comm, const torch::Tensor& t, const char* what) {
 
 dist::DType CommDType(const torch::Tensor& t) {
   switch (t.scalar_type()) {
-    case torch::kFloat32: return dist::DType::kFloat32;
-    case torch::kFloat64: return dist::DType::kFloat64;
-    case torch::kBFloat16: return dist::DType::kBFloat16;
-    case torch::kFloat16: return dist::DType::kFloat16;
-    case torch::kUInt8: return dist::DType::kUInt8;
-    case torch::kInt32: return dist::DType::kInt32;
-    case torch::kInt64: return dist::DType::kInt64;
+    case torch::kFloat32:
+      return dist::DType::kFloat32;
+    case torch::kFloat64:
+      return dist::DType::kFloat64;
+    case torch::kBFloat16:
+      return dist::DType::kBFloat16;
+    case torch::kFloat16:
+      return dist::DType::kFloat16;
+    case torch::kUInt8:
+      return dist::DType::kUInt8;
+    case torch::kInt32:
+      return dist::DType::kInt32;
+    case torch::kInt64:
+      return dist::DType::kInt64;
     default:
       throw std::invalid_argument(std::string("no collective for dtype ") +
                                   c10::toString(t.scalar_type()));

@@ -11,13 +11,13 @@
 #include "sweeps/model_shapes.h"
 #include "sweeps/trial_config.h"
 #include "trainer/data/batch.h"
-#include "trainer/parallel/data_parallel.h"
-#include "trainer/parallel/dist_context.h"
-#include "trainer/parallel/layer_shard.h"
 #include "trainer/memory/memory_cap.h"
 #include "trainer/memory/memory_stats.h"
 #include "trainer/model/llama.h"
 #include "trainer/optim/optimizer.h"
+#include "trainer/parallel/data_parallel.h"
+#include "trainer/parallel/dist_context.h"
+#include "trainer/parallel/layer_shard.h"
 #include "trainer/peft/lora_spec.h"
 
 namespace qlsweep::trainer {
@@ -33,19 +33,19 @@ struct Phase {
 struct TrialState {
   torch::Device device{torch::kCPU};
   torch::Dtype dtype = torch::kFloat32;
-  MemoryBudget budget;                     // the GPU profile's cap (zeros without a profile)
+  MemoryBudget budget;  // the GPU profile's cap (zeros without a profile)
   std::unique_ptr<MemoryMonitor> memory;
   sweeps::ModelShape shape;
   LoraSpec lora;
   LlamaModel model{nullptr};
   std::unique_ptr<DataSource> data;
-  std::vector<torch::Tensor> params;       // every model parameter (the trainable adapters)
+  std::vector<torch::Tensor> params;  // every model parameter (the trainable adapters)
   int64_t trainable_params = 0;
   std::unique_ptr<Optimizer> optimizer;  // one rank: over `params`; sharded: null (see dp)
-  std::unique_ptr<DistContext> dist;       // sharded trials (hardware.gpus > 1) only
-  std::unique_ptr<DataParallel> dp;        // sharded trials: gradient sync, ZeRO optimizer
+  std::unique_ptr<DistContext> dist;     // sharded trials (hardware.gpus > 1) only
+  std::unique_ptr<DataParallel> dp;      // sharded trials: gradient sync, ZeRO optimizer
   std::vector<std::unique_ptr<LayerShard>> layer_shards;  // ZeRO-3: each layer's frozen base
-  double load_s = 0;                       // seconds from start until the state was ready
+  double load_s = 0;  // seconds from start until the state was ready
 };
 
 // Picks device and dtype, applies the GPU profile, opens the data, builds or loads the model
