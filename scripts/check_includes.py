@@ -78,6 +78,8 @@ MODULES = [
            note="drive the qlsweep binary; read its records"),
     Module("tests/tokenizer", ["tests/trainer/tokenizer/"], "", ["tokenizer", "tests/support"]),
     Module("tests/trainer", ["tests/trainer/"], "", ["trainer", "tests/support/trainer"]),
+    Module("fuzz", ["fuzz/"], "", ["sweeps", "storage", "tokenizer", "trainer"],
+           note="libFuzzer harnesses; compile in only torch-free trainer sources"),
 ]
 
 # Inside the trainer: the folders each folder may include besides itself (tokenizer and dist

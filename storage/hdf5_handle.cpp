@@ -34,7 +34,14 @@ std::string Hdf5ErrorText() {
 
 }  // namespace
 
-void SilenceHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+void SilenceHdf5Errors() {
+  // No library shutdown at exit: after a failed write (a full disk) HDF5's atexit handler closes
+  // the file again and crashes (SIGSEGV in H5F__close_cb), so a trial that had reported a clear
+  // error died of a signal instead. Rows are flushed as they are appended and files are closed by
+  // their owners, so the handler has nothing to save. Effective before HDF5's first call only.
+  H5dont_atexit();
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 
 void ThrowHdf5(const std::string& path, const std::string& what) {
   std::string message = "series file " + path + ": " + what;

@@ -40,7 +40,7 @@ class H5Id {
 };
 
 // Turns off HDF5's automatic printing of error stacks; errors become StorageErrors instead.
-void SilenceHdf5Errors();
+void SilenceHdf5Errors();  // also turns off HDF5's shutdown at exit (see the .cpp)
 
 // Throws StorageError "series file <path>: <what>: <HDF5's error stack, outermost and innermost>".
 [[noreturn]] void ThrowHdf5(const std::string& path, const std::string& what);

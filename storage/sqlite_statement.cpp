@@ -1,7 +1,9 @@
 // RAII wrappers over the SQLite C API: statements, transactions and error messages.
 #include "storage/sqlite_statement.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 
@@ -18,6 +20,21 @@ void ThrowSqlite(sqlite3* db, const std::string& path, std::string_view what,
     if ((sqlite3_extended_errcode(db) & 0xff) == SQLITE_READONLY &&
         sqlite3_db_readonly(db, "main") == 1) {
       message += " (the database is opened read-only)";
+    }
+    // SQLite says "disk I/O error" for any failed write, and the system's error number is often
+    // gone by the time it reports (a rollback made other calls): say what a failed write means.
+    const int extended = sqlite3_extended_errcode(db);
+    const int os_error = sqlite3_system_errno(db);
+    const bool write_failed = (extended & 0xff) == SQLITE_FULL || extended == SQLITE_IOERR_WRITE ||
+                              extended == SQLITE_IOERR_FSYNC || extended == SQLITE_IOERR_TRUNCATE ||
+                              extended == SQLITE_IOERR_SHMSIZE;
+    if (write_failed) {
+      message += " (";
+      if (os_error != 0) message += std::string(std::strerror(os_error)) + ": ";
+      message += "a write failed; the disk may be full or a file size limit reached)";
+    } else if ((extended & 0xff) == SQLITE_IOERR) {
+      message += " (SQLite I/O error code " + std::to_string(extended) +
+                 (os_error != 0 ? std::string(": ") + std::strerror(os_error) : "") + ")";
     }
   }
   if (!sql.empty()) {

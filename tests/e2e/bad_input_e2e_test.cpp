@@ -60,6 +60,8 @@ TEST_F(BadInput, DbMustBeARegularFileOutsideDev) {
   for (const auto& [db, why] : cases) {
     for (const std::string command : {"run", "table", "runs", "report", "query 'SELECT 1'"}) {
       const auto result = RunQlsweep(command + " --db " + db + " 2>&1");
+      // A torch-free build (scripts/sanitize's) refuses `run` before looking at --db.
+      if (command == "run" && Has(result.out, "this build has no trainer")) continue;
       EXPECT_EQ(result.exit_code, 2) << command << " --db " << db << ": " << result.out;
       EXPECT_TRUE(Has(result.out, "--db " + db + ": " + why)) << command << ": " << result.out;
     }

@@ -120,6 +120,18 @@ TEST(SweepsYamlDoc, SecondDocumentIsRefusedAtItsMarker) {
   EXPECT_TRUE(none.empty()) << testing::Describe(none);
 }
 
+TEST(SweepsYamlDoc, CommaOutsideAFlowCollectionIsASyntaxErrorNotAHang) {
+  // Found by fuzz/trial_config: yaml-cpp 0.7's LoadAll looped forever, allocating, on these.
+  for (const std::string text : {",\n", "  ,\n", "# c\n,--\n", "&a ,\n", "\"x\"\n,\n"}) {
+    SCOPED_TRACE(text);
+    const auto issues = Refused(text);
+    ASSERT_EQ(issues.size(), 1u);
+    EXPECT_NE(issues[0].message.find("YAML syntax error: unexpected ','"), std::string::npos)
+        << issues[0].ToString();
+  }
+  EXPECT_EQ(Refused("\"x\"\n,\n")[0].line, 2);
+}
+
 TEST(SweepsYamlDoc, NestedAliasesStopAtTheValueLimitQuickly) {
   std::string text = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
   for (int i = 1; i <= 9; ++i) {  // 10^10 values once expanded

@@ -85,6 +85,16 @@ TEST(Documents, BrokenJsonlLinesNameFileAndLine) {
               {kData + "missing.jsonl", "cannot open"});
 }
 
+TEST(Documents, NumbersTooLargeForADoubleAreInvalidJsonWithFileAndLine) {
+  // Found by fuzz/jsonl: nlohmann::json throws out_of_range (not parse_error) for such a number,
+  // which escaped as a raw library exception without the file or line.
+  const std::string huge = "4.7E6666666666";
+  std::string path = TempFile("huge.jsonl", R"({"text": "a", "n": )" + huge + "}\n");
+  ExpectError([&] { ReadJsonlDocuments(path, "alpaca"); }, {path + ":1:", "invalid JSON"});
+  path = TempFile("huge.tokens", "[1, 2]\n[485, " + huge + "]\n");
+  ExpectError([&] { ReadTokenDocuments(path); }, {path + ":2:", "invalid JSON"});
+}
+
 TEST(Documents, ReadsTextWithSeparatorOrBlankLines) {
   const auto fortunes = ReadTextDocuments(kData + "fortunes-literature.txt", "%");
   ASSERT_EQ(fortunes.size(), 10u);

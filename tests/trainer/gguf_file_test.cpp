@@ -315,6 +315,17 @@ TEST(GgufErrors, OffsetPastEnd) {
   ExpectError([&] { GgufFile f(path); }, {path, "tensor 'blk.0.attn_norm.weight'", "past the end"});
 }
 
+TEST(GgufErrors, DimensionsWhoseProductOverflowsAreRefused) {
+  // Found by fuzz/gguf: four dimensions of up to 2^40 each overflowed the element count (int64),
+  // and the wrapped byte count passed the end-of-file check.
+  GgufBuilder b;
+  b.Tensor("blk.0.attn_norm.weight", {uint64_t{1} << 40, uint64_t{1} << 35, 1, 1}, 0,
+           F32Bytes({1, 2, 3, 4}));
+  const std::string path = TempPath("overflow.gguf");
+  b.WriteTo(path);
+  ExpectError([&] { GgufFile f(path); }, {path, "blk.0.attn_norm.weight", "more than 2^56"});
+}
+
 TEST(GgufErrors, RowLengthNotAMultipleOfTheBlock) {
   GgufBuilder b;
   b.Tensor("blk.0.attn_v.weight", {48, 1}, 8, std::string(68, '\0'));  // Q8_0 needs multiples of 32

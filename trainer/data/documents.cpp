@@ -51,7 +51,7 @@ std::vector<Document> ReadJsonlDocuments(const std::string& path,
     nlohmann::json obj;
     try {
       obj = nlohmann::json::parse(lines[i]);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error; out_of_range: number overflow
       FailAt(path, line_no, std::string("invalid JSON: ") + e.what());
     }
     if (!obj.is_object()) FailAt(path, line_no, "expected a JSON object");
@@ -118,7 +118,7 @@ std::vector<Document> ReadTokenDocuments(const std::string& path) {
     nlohmann::json arr;
     try {
       arr = nlohmann::json::parse(lines[i]);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error; out_of_range: number overflow
       FailAt(path, line_no, std::string("invalid JSON: ") + e.what());
     }
     if (!arr.is_array() || arr.empty()) {

@@ -20,6 +20,9 @@ namespace {
 
 constexpr uint32_t kMagic = 0x46554747;  // "GGUF" read as a little-endian uint32
 constexpr uint64_t kMaxDims = 4;
+// At most 2^56 elements per tensor (no real one comes near), so elements() and nbytes (up to 8
+// bytes per element) cannot overflow, whatever dimensions a file claims.
+constexpr uint64_t kMaxElements = uint64_t{1} << 56;
 // Sanity bounds so that a corrupt count fails clearly instead of allocating without end.
 constexpr uint64_t kMaxStringBytes = uint64_t{1} << 30;
 
@@ -295,11 +298,17 @@ GgufFile::GgufFile(const std::string& path) : path_(path) {
       if (n_dims == 0 || n_dims > kMaxDims) {
         Fail(path_, what + " has " + std::to_string(n_dims) + " dimensions (1 to 4 allowed)");
       }
+      uint64_t elements = 1;
       for (uint32_t d = 0; d < n_dims; ++d) {
         const auto ne = c.Read<uint64_t>(what + " (dimensions)");
         if (ne == 0 || ne > (uint64_t{1} << 40)) {
           Fail(path_, what + " has invalid dimension " + std::to_string(ne));
         }
+        if (elements > kMaxElements / ne) {
+          Fail(path_, what + " has more than 2^56 elements (dimension " + std::to_string(d) +
+                          " is " + std::to_string(ne) + "): corrupt");
+        }
+        elements *= ne;
         info.dims.push_back(static_cast<int64_t>(ne));
       }
       info.type = c.Read<uint32_t>(what + " (type)");

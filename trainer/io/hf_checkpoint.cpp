@@ -1,5 +1,6 @@
 // HfCheckpoint: config.json parsed into a ModelShape, safetensors headers indexed and checked.
 #include "trainer/io/hf_checkpoint.h"
+#include "trainer/io/safetensors_header.h"
 #include "trainer/io/shape_text.h"
 
 #include <filesystem>
@@ -15,16 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// A JSON object read from `path`: errors name the file, line and column (sweeps/input_file.h).
-json ReadJsonObject(const fs::path& path) {
-  json j = sweeps::ReadJsonFile(path.string());
-  if (!j.is_object()) {
-    throw std::runtime_error(path.string() + ": invalid JSON: expected an object, got " +
-                             std::string(j.type_name()));
-  }
-  return j;
-}
 
 json ParseJson(const std::string& path, const std::string& text) {
   json j = sweeps::ParseJsonText(path, text);
@@ -64,24 +55,6 @@ void CheckModelType(const json& j, const std::string& path, int64_t max_seq) {
   throw std::runtime_error(path + ": key \"model_type\" is \"" + type +
                            "\"; only \"llama\" (and \"mistral\" without a sliding window) "
                            "checkpoints are supported");
-}
-
-// A shard file name from the index's weight_map: a plain file name in the folder, never a path
-// that could leave it (`..`, absolute, separators).
-std::string ShardName(const json& value, const std::string& index, const std::string& tensor) {
-  if (!value.is_string()) {
-    throw std::runtime_error(index + ": key \"weight_map\" entry \"" + tensor +
-                             "\" must be a file name string, got " + value.dump());
-  }
-  const std::string shard = value.get<std::string>();
-  if (shard.empty() || shard == "." || shard == ".." ||
-      shard.find_first_of(std::string("/\\\0", 3)) != std::string::npos) {
-    throw std::runtime_error(index + ": key \"weight_map\" entry \"" + tensor +
-                             "\" names shard \"" + shard +
-                             "\", which is not a plain file name in the checkpoint folder "
-                             "(no '/', '\\', '..' or absolute paths)");
-  }
-  return shard;
 }
 
 // The key's value as T; throws naming the file and key when absent (and required) or mistyped.
@@ -222,13 +195,9 @@ HfCheckpoint::HfCheckpoint(const std::string& folder) : folder_(folder) {
   const fs::path single = dir / "model.safetensors";
   const fs::path index = dir / "model.safetensors.index.json";
   if (fs::exists(index)) {
-    const json j = ReadJsonObject(index);
-    if (!j.contains("weight_map") || !j["weight_map"].is_object()) {
-      throw std::runtime_error(index.string() + ": required key \"weight_map\" is missing");
-    }
+    // ReadSafetensorsIndex refuses shard names that would leave the folder.
     std::map<std::string, const SafetensorsFile*> shards;
-    for (const auto& [tensor, shard_json] : j["weight_map"].items()) {
-      const std::string shard = ShardName(shard_json, index.string(), tensor);
+    for (const auto& [tensor, shard] : ReadSafetensorsIndex(index.string())) {
       if (!shards.count(shard)) {
         const fs::path shard_path = dir / shard;
         if (!fs::exists(shard_path)) {
