@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "runner/series_rows.h"
 #include "runner/trial_prediction.h"
 #include "storage/series_file.h"
@@ -133,8 +135,13 @@ TEST(SeriesRows, StepAndEvalEventsBecomeRowsOthersNone) {
   EXPECT_EQ(eval->group, std::string(storage::kEvalGroup));
   EXPECT_EQ(eval->values.size(), storage::SeriesFile::EvalColumns().size());
   EXPECT_FALSE(SeriesRowOf(nlohmann::json::parse(R"({"event":"done"})")).has_value());
-  EXPECT_THROW(SeriesRowOf(nlohmann::json::parse(R"({"event":"eval","step":3})")),
-               nlohmann::json::exception);
+  // Missing or null numbers (a NaN loss arrives as null) are NaN in the row, never an exception.
+  const auto partial =
+      SeriesRowOf(nlohmann::json::parse(R"({"event":"eval","step":3,"eval_loss":null})"));
+  ASSERT_TRUE(partial.has_value());
+  EXPECT_EQ(partial->values.at("step"), 3);
+  EXPECT_TRUE(std::isnan(partial->values.at("eval_loss")));
+  EXPECT_TRUE(std::isnan(partial->values.at("perplexity")));
 }
 
 }  // namespace

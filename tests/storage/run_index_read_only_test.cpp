@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/run_index.h"
+#include "storage/schema_migrations.h"
 #include "tests/support/expect_error.h"
 #include "tests/support/protocol_printers.h"
 #include "tests/support/scratch.h"
@@ -119,8 +120,9 @@ TEST_F(RunIndexReadOnlyTest, AttachDetachAndStateChangingPragmasAreRefusedAtPrep
   }
   EXPECT_EQ(index->Query("PRAGMA table_info(trials)").rows.at(0).at(1), "id");
   EXPECT_EQ(index->Query("PRAGMA quick_check").rows.at(0).at(0), "ok");
-  EXPECT_EQ(index->Query("pragma User_Version").rows.at(0).at(0), "1");
-  EXPECT_EQ(index->SchemaVersion(), 1);
+  EXPECT_EQ(index->Query("pragma User_Version").rows.at(0).at(0),
+            std::to_string(LatestSchemaVersion()));
+  EXPECT_EQ(index->SchemaVersion(), LatestSchemaVersion());
   EXPECT_THROW(index->Query("SELECT randomblob(300000000)"), QueryError);  // SQLITE_LIMIT_LENGTH
 }
 
