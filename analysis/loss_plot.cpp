@@ -54,7 +54,8 @@ std::vector<TrialSeries> ReadTrialSeries(const SweepAnalysis& a, const std::stri
     if (!fs::exists(path)) {
       if (ShouldHaveSeries(t) && problems != nullptr) {
         problems->push_back("series file " + (t.h5_path.empty() ? path : t.h5_path) + " of trial " +
-                            t.id + " (" + t.name + ", " + std::string(protocol::ToString(t.status)) +
+                            t.id + " (" + t.name + ", " +
+                            std::string(protocol::ToString(t.status)) +
                             ") is missing; its loss curves are left out");
       }
       continue;

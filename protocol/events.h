@@ -33,7 +33,7 @@ inline constexpr std::string_view kBase = "base";
 inline constexpr std::string_view kPhase = "phase";
 inline constexpr std::string_view kMessage = "message";
 inline constexpr std::string_view kMemory = "memory";
-inline constexpr std::string_view kRank = "rank";          // the rank an oom/error happened on
+inline constexpr std::string_view kRank = "rank";  // the rank an oom/error happened on
 inline constexpr std::string_view kWorldSize = "world_size";
 inline constexpr std::string_view kRankPeaks = "rank_device_peak_bytes";  // array, one per rank
 }  // namespace field

@@ -2,8 +2,8 @@
 // and the workers' loop; a build without MPI refuses to run as a rank.
 #include "runner/farm.h"
 
-#include <algorithm>
 #include <unistd.h>
+#include <algorithm>
 
 #include <cstdlib>
 #include <filesystem>

@@ -2,8 +2,8 @@
 // otherwise.
 #include "runner/progress.h"
 
-#include "runner/event_fields.h"
 #include <unistd.h>
+#include "runner/event_fields.h"
 
 #include <cstdio>
 

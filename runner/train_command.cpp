@@ -50,9 +50,11 @@ int LauncherRank() {
 }
 
 void EmitError(const std::string& message) {
-  std::printf("%s\n", json{{ev::kKey, ev::kError}, {f::kPhase, protocol::phase::kConfig}, {f::kMessage, message}}
-                          .dump()
-                          .c_str());
+  std::printf(
+      "%s\n",
+      json{{ev::kKey, ev::kError}, {f::kPhase, protocol::phase::kConfig}, {f::kMessage, message}}
+          .dump()
+          .c_str());
   std::fflush(stdout);
   std::fprintf(stderr, "%s\n", message.c_str());
 }

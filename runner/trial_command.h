@@ -20,7 +20,7 @@ struct TrialCommandInputs {
   std::string h5_path;      // empty: no series file (the farm's coordinator writes it instead)
   std::string adapter_dir;  // empty: no adapter saved
   int ranks = 1;            // hardware.gpus
-  int host_trials = 1;      // trial processes that may run at once on this host (they share its cores)
+  int host_trials = 1;  // trial processes that may run at once on this host (they share its cores)
   std::string cuda_visible_devices;  // the trial's GPUs, comma-separated; empty = inherited
 };
 
@@ -37,8 +37,9 @@ struct TrialCommand {
 // set to cores / ranks (at least 1) unless the environment sets it. The same holds for trials
 // that run side by side on one host (host_trials > 1: --gpus slots, farm workers of a node):
 // OMP_NUM_THREADS = cores / (ranks * host_trials), so their OpenMP pools do not oversubscribe the
-// cores (two 7B trials on two H200s each ran 7% slower with 32 threads apiece on 32 cores). When this process is itself
-// a rank of an MPI job (`mpirun qlsweep run`), `unset` lists the launcher's variables.
+// cores (two 7B trials on two H200s each ran 7% slower with 32 threads apiece on 32 cores). When
+// this process is itself a rank of an MPI job (`mpirun qlsweep run`), `unset` lists the launcher's
+// variables.
 TrialCommand BuildTrialCommand(const TrialCommandInputs& in);
 
 // What the MPI launcher said about a rank that ended the job, from the trial's log (Open MPI:

@@ -112,13 +112,13 @@ BY_NAME = {m.name: m for m in MODULES}
 
 def closure(name):
     """The modules `name` may use: itself, its uses, theirs, ..."""
-    seen, todo = set(), [name]
-    while todo:
-        current = todo.pop()
+    seen, pending = set(), [name]
+    while pending:
+        current = pending.pop()
         if current in seen:
             continue
         seen.add(current)
-        todo.extend(BY_NAME[current].uses)
+        pending.extend(BY_NAME[current].uses)
     return seen
 
 

@@ -228,8 +228,8 @@ TEST(AnalysisMemory, ShardedTrialsPerRankWithinTenPercentOfTheH200Measurement) {
     int gpus, stage;
     double measured_gib;
   };
-  for (const auto& c : {Case{1, 0, 6.26}, Case{2, 0, 6.97}, Case{2, 1, 6.97}, Case{2, 2, 6.97},
-                        Case{2, 3, 5.44}}) {
+  for (const auto& c :
+       {Case{1, 0, 6.26}, Case{2, 0, 6.97}, Case{2, 1, 6.97}, Case{2, 2, 6.97}, Case{2, 3, 5.44}}) {
     const auto e = EstimateMemory(Trial({{"model.preset", "llama2-7b"},
                                          {"lora.r", 16},
                                          {"lora.dropout", 0.0},

@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/e2e_support.h"
-#include "tests/support/protocol_printers.h"
 #include "tests/support/gguf_test_writer.h"
+#include "tests/support/protocol_printers.h"
 
 namespace {
 
