@@ -19,6 +19,7 @@
 #include "protocol/trial_status.h"
 #include "runner/coordinator.h"
 #include "runner/gpu_slots.h"
+#include "runner/sweep_inputs.h"
 #include "storage/run_index.h"
 #include "sweeps/config_error.h"
 #include "sweeps/gpu_profiles.h"
@@ -30,10 +31,6 @@ namespace {
 
 constexpr int kExitInvalid = 2;
 constexpr int kExitInterrupted = 130;
-
-sweeps::ExpandedSweep LoadSweepOrDefault(const std::string& file) {
-  return file.empty() ? sweeps::DefaultSweep() : sweeps::LoadSweepFile(file);
-}
 
 std::unique_ptr<storage::RunIndex> OpenIndexForReading(const std::string& db_path) {
   if (!std::filesystem::exists(db_path)) {
@@ -88,11 +85,12 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
   }
   sweeps::ExpandedSweep sweep;
   try {
-    sweep = LoadSweepOrDefault(args.sweep_file);
+    sweep = LoadSweepInputs(SplitSweepInputs(args.sweep_file, args.overrides, args.multirun));
   } catch (const sweeps::ConfigError& e) {
     std::fprintf(stderr, "qlsweep: invalid sweep; nothing was run:\n%s\n", e.what());
     return kExitInvalid;
   }
+  PrintSweepNotes(sweep);
   RunOptions options;
   try {
     options.gpus = TrialSlots(args.gpus, std::getenv("CUDA_VISIBLE_DEVICES"));
@@ -118,14 +116,15 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
   return summary.interrupted ? kExitInterrupted : 0;
 }
 
-int PlanCommand(const std::string& sweep_file) {
+int PlanCommand(const PlanArgs& args, const CommonOptions& common) {
   sweeps::ExpandedSweep sweep;
   try {
-    sweep = LoadSweepOrDefault(sweep_file);
+    sweep = LoadSweepInputs(SplitSweepInputs(args.sweep_file, args.overrides, args.multirun));
   } catch (const sweeps::ConfigError& e) {
     std::fprintf(stderr, "qlsweep: invalid sweep:\n%s\n", e.what());
     return kExitInvalid;
   }
+  PrintSweepNotes(sweep);
   std::vector<storage::TrialRow> rows;
   for (const auto& t : sweep.trials) {
     storage::TrialRow row;
@@ -159,9 +158,13 @@ int PlanCommand(const std::string& sweep_file) {
                                                                : "does not fit");
     table.rows.push_back(std::move(cells));
   }
-  std::printf("sweep %s: %zu trial(s)%s%s\n", sweep.name.c_str(), sweep.trials.size(),
-              sweep.gpu_profile.empty() ? "" : ", gpu profile ", sweep.gpu_profile.c_str());
-  PrintTable(table, "markdown");
+  // The heading goes where it cannot spoil a CSV or JSON table.
+  std::fprintf(analysis::ParseTableFormat(common.format) == analysis::TableFormat::kMarkdown
+                   ? stdout
+                   : stderr,
+               "sweep %s: %zu trial(s)%s%s\n", sweep.name.c_str(), sweep.trials.size(),
+               sweep.gpu_profile.empty() ? "" : ", gpu profile ", sweep.gpu_profile.c_str());
+  PrintTable(table, common.format);
   return 0;
 }
 
@@ -250,7 +253,7 @@ int QueryCommand(const std::string& sql, const CommonOptions& common) {
 int EstimateCommand(const EstimateArgs& args, const CommonOptions& common) {
   sweeps::TrialConfig cfg;
   try {
-    cfg = sweeps::LoadTrialFile(args.config_file);
+    cfg = sweeps::LoadTrialFile(args.config_file, {args.overrides, false});
   } catch (const sweeps::ConfigError& e) {
     std::fprintf(stderr, "qlsweep: invalid config:\n%s\n", e.what());
     return kExitInvalid;

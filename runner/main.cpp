@@ -7,6 +7,7 @@
 
 #include "protocol/trial_status.h"
 #include "runner/commands.h"
+#include "runner/examples_command.h"
 #include "runner/version.h"
 #include "sweeps/schema_doc.h"
 
@@ -27,7 +28,22 @@ int main(int argc, char** argv) {
         ->capture_default_str();
   };
   auto add_format = [&](CLI::App* cmd) {
-    cmd->add_option("--format", common.format, "markdown | csv | json")->capture_default_str();
+    cmd->add_option("--format", common.format, "markdown | csv | json")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"markdown", "md", "csv", "json"}));
+  };
+  // KEY=VALUE overrides after the input file (and -m, multirun, where a sweep is read).
+  auto add_overrides = [](CLI::App* cmd, std::vector<std::string>* overrides, bool* multirun) {
+    cmd->add_option(
+        "overrides", *overrides,
+        "KEY=VALUE: set a trial key (lora.r=8, train.steps=20) or, for a sweep, a sweep "
+        "key (name=, gpu_profile=, repeat=), after the file; values are YAML "
+        "(8, nf4, [q,v])");
+    if (multirun != nullptr) {
+      cmd->add_flag("-m,--multirun", *multirun,
+                    "KEY=A,B,C varies KEY over A, B and C (a grid axis, replacing one of that "
+                    "key)");
+    }
   };
 
   RunArgs run;
@@ -36,7 +52,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option(
       "sweep", run.sweep_file,
       "Sweep file (YAML); without one, the built-in default sweep (tiny model, CPU)");
+  add_overrides(run_cmd, &run.overrides, &run.multirun);
   add_db(run_cmd);
+  add_format(run_cmd);
   using qlsweep::protocol::TrialStatus;
   const auto retried_only = [](TrialStatus s) {
     return qlsweep::protocol::RunsAgain(s, true) && !qlsweep::protocol::RunsAgain(s, false);
@@ -55,16 +73,21 @@ int main(int argc, char** argv) {
       "Comma-separated GPUs (CUDA_VISIBLE_DEVICES entries), one trial on each at once "
       "(default: the entries of CUDA_VISIBLE_DEVICES, else one trial at a time)");
 
-  std::string plan_file;
+  PlanArgs plan;
   auto* plan_cmd =
       app.add_subcommand("plan", "Print the trials a sweep expands into (nothing runs)");
-  plan_cmd->add_option("sweep", plan_file, "Sweep file (YAML); without one, the built-in default");
+  plan_cmd->add_option("sweep", plan.sweep_file,
+                       "Sweep file (YAML); without one, the built-in default");
+  add_overrides(plan_cmd, &plan.overrides, &plan.multirun);
+  add_format(plan_cmd);
 
 #if QLSWEEP_HAS_TRAINER  // a build without torch has no trainer, hence no `train`
   std::string trial_file, h5_path, adapter_dir;
+  std::vector<std::string> train_overrides;
   auto* train_cmd = app.add_subcommand(
       "train", "Run one trial in this process; events as JSON lines on stdout (what `run` spawns)");
   train_cmd->add_option("trial", trial_file, "Trial file (YAML or JSON; keys below)")->required();
+  add_overrides(train_cmd, &train_overrides, nullptr);
   train_cmd->add_option("--h5", h5_path, "Write the step and eval series to this HDF5 file");
   train_cmd->add_option("--save-adapter", adapter_dir,
                         "Save the trained LoRA adapter here (adapter_model.safetensors + "
@@ -134,6 +157,7 @@ int main(int argc, char** argv) {
       "estimate",
       "Print a trial config's analytic memory budget and whether it fits a GPU profile");
   estimate_cmd->add_option("config", estimate.config_file, "Trial file (YAML or JSON)")->required();
+  add_overrides(estimate_cmd, &estimate.overrides, nullptr);
   estimate_cmd->add_option("--gpu", estimate.gpu,
                            "GPU profile to judge against (default: the config's "
                            "hardware.gpu_profile); see `qlsweep gpus`");
@@ -141,12 +165,27 @@ int main(int argc, char** argv) {
   auto* gpus_cmd = app.add_subcommand("gpus", "List the built-in GPU profiles");
   add_format(gpus_cmd);
 
-  CLI11_PARSE(app, argc, argv);
+  std::vector<std::string> examples_args;
+  bool examples_force = false;
+  auto* examples_cmd = app.add_subcommand(
+      "examples", "List the shipped example sweeps, print one, or copy one to edit");
+  examples_cmd->add_option("action", examples_args,
+                           "ls (default) | show NAME | cp NAME [DEST] (DEST: file or folder; "
+                           "default ./NAME.yaml)");
+  examples_cmd->add_flag("--force", examples_force, "cp: overwrite DEST");
+  add_format(examples_cmd);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Help and --version exit 0; an argument error exits 2 (invalid input), not CLI11's codes.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   try {
     if (*run_cmd) return RunCommand(run, common);
-    if (*plan_cmd) return PlanCommand(plan_file);
+    if (*plan_cmd) return PlanCommand(plan, common);
 #if QLSWEEP_HAS_TRAINER
-    if (*train_cmd) return TrainCommand(trial_file, h5_path, adapter_dir);
+    if (*train_cmd) return TrainCommand(trial_file, h5_path, adapter_dir, train_overrides);
 #endif
     if (*table_cmd) return TableCommand(table, common);
     if (*report_cmd) return ReportCommand(report, common);
@@ -154,6 +193,7 @@ int main(int argc, char** argv) {
     if (*query_cmd) return QueryCommand(sql, common);
     if (*estimate_cmd) return EstimateCommand(estimate, common);
     if (*gpus_cmd) return GpusCommand(common);
+    if (*examples_cmd) return ExamplesCommand(examples_args, examples_force, common.format);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "qlsweep: %s\n", e.what());
     return 1;
