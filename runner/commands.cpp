@@ -19,6 +19,8 @@
 #include "protocol/trial_status.h"
 #include "runner/coordinator.h"
 #include "runner/gpu_slots.h"
+#include "runner/query_table.h"
+#include "runner/record_checks.h"
 #include "runner/sweep_inputs.h"
 #include "storage/run_index.h"
 #include "sweeps/config_error.h"
@@ -39,9 +41,12 @@ std::unique_ptr<storage::RunIndex> OpenIndexForReading(const std::string& db_pat
   return storage::RunIndex::OpenReadOnly(db_path);
 }
 
-// The named sweep, or else the most recently created one.
+// The named sweep, or else the most recently created one. An unknown name is invalid input.
 std::string ResolveSweepName(const storage::RunIndex& index, const std::string& wanted) {
-  if (!wanted.empty()) return wanted;
+  if (!wanted.empty()) {
+    CheckSweepRecorded(index, wanted);
+    return wanted;
+  }
   auto rows =
       index.Query("SELECT name FROM sweeps ORDER BY created_at DESC, rowid DESC LIMIT 1").rows;
   if (rows.empty() || !rows[0][0]) throw std::runtime_error(index.path() + ": no sweeps recorded");
@@ -215,8 +220,10 @@ int RunsCommand(const TableArgs& args, const CommonOptions& common) {
   analysis::TextTable table;
   // literal-ok: column headers
   table.headers = {"trial", "sweep", "name", "status", "attempts", "started", "wall s", "error"};
+  if (!args.sweep.empty()) CheckSweepRecorded(*index, args.sweep);
   std::vector<analysis::ParamCondition> conditions;
   for (const auto& w : args.where) conditions.push_back(analysis::ParseParamCondition(w));
+  analysis::CheckConditionKeys(index->Trials(), conditions);
   std::optional<protocol::TrialStatus> status;
   if (!args.status.empty()) {
     status = protocol::ParseTrialStatus(args.status);
@@ -238,15 +245,8 @@ int RunsCommand(const TableArgs& args, const CommonOptions& common) {
 
 int QueryCommand(const std::string& sql, const CommonOptions& common) {
   auto index = OpenIndexForReading(common.db_path);
-  const auto result = index->Query(sql);
-  analysis::TextTable table;
-  table.headers = result.columns;
-  for (const auto& row : result.rows) {
-    std::vector<std::string> cells;
-    for (const auto& cell : row) cells.push_back(cell.value_or("NULL"));
-    table.rows.push_back(std::move(cells));
-  }
-  PrintTable(table, common.format);
+  PrintTable(QueryTable(index->Query(sql), analysis::ParseTableFormat(common.format)),
+             common.format);
   return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include "protocol/trial_status.h"
 #include "runner/commands.h"
+#include "runner/compare_command.h"
 #include "runner/examples_command.h"
 #include "runner/version.h"
 #include "sweeps/schema_doc.h"
@@ -165,6 +166,17 @@ int main(int argc, char** argv) {
   auto* gpus_cmd = app.add_subcommand("gpus", "List the built-in GPU profiles");
   add_format(gpus_cmd);
 
+  CompareArgs compare;
+  auto* compare_cmd = app.add_subcommand(
+      "compare", "Configs and results of recorded trials side by side (what differs)");
+  compare_cmd->add_option("trials", compare.trials, "Trial ids, id prefixes or trial names")
+      ->required();
+  compare_cmd->add_flag("--all", compare.all,
+                        "Every parameter and result, not only the differing "
+                        "parameters and the main results");
+  add_db(compare_cmd);
+  add_format(compare_cmd);
+
   std::vector<std::string> examples_args;
   bool examples_force = false;
   auto* examples_cmd = app.add_subcommand(
@@ -193,7 +205,11 @@ int main(int argc, char** argv) {
     if (*query_cmd) return QueryCommand(sql, common);
     if (*estimate_cmd) return EstimateCommand(estimate, common);
     if (*gpus_cmd) return GpusCommand(common);
+    if (*compare_cmd) return CompareCommand(compare, common.db_path, common.format);
     if (*examples_cmd) return ExamplesCommand(examples_args, examples_force, common.format);
+  } catch (const std::invalid_argument& e) {  // invalid input: an unknown sweep, key, format
+    std::fprintf(stderr, "qlsweep: %s\n", e.what());
+    return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "qlsweep: %s\n", e.what());
     return 1;

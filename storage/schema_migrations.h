@@ -18,6 +18,9 @@ struct Migration {
 // keys filled in.
 std::string SchemaV1();
 
+// The SQL of migration 2: kSchemaV2Template (schema_v2.h), filled in the same way.
+std::string SchemaV2();
+
 // All migrations, oldest first. Append only: never edit a migration that has shipped.
 const std::vector<Migration>& Migrations();
 
