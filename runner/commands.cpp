@@ -75,6 +75,9 @@ int TradeoffCommand(const storage::RunIndex& index, const std::string& sweep, co
   if (!analysis.yardstick && std::find(h.begin(), h.end(), "quality") != h.end()) {
     std::fprintf(stderr, "quality: none (%s)\n", analysis.no_quality_reason.c_str());
   }
+  for (const auto& note : analysis::NoiseNotes(analysis, table)) {
+    std::fprintf(stderr, "noise: %s\n", note.c_str());
+  }
   return 0;
 }
 
