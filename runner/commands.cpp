@@ -18,6 +18,7 @@
 #include "analysis/trial_table.h"
 #include "protocol/trial_status.h"
 #include "runner/coordinator.h"
+#include "runner/cuda_check.h"
 #include "runner/gpu_slots.h"
 #include "runner/query_table.h"
 #include "runner/record_checks.h"
@@ -35,6 +36,7 @@ constexpr int kExitInvalid = 2;
 constexpr int kExitInterrupted = 130;
 
 std::unique_ptr<storage::RunIndex> OpenIndexForReading(const std::string& db_path) {
+  CheckDbPath(db_path, /*for_writing=*/false);
   if (!std::filesystem::exists(db_path)) {
     throw std::runtime_error(db_path + ": no run index here (run a sweep first, or pass --db)");
   }
@@ -106,6 +108,12 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
     std::fprintf(stderr, "qlsweep: --gpus: %s; nothing was run\n", e.what());
     return kExitInvalid;
   }
+  if (const auto need = TrialsNeedingCuda(sweep);
+      !need.empty() && !CudaVisible(std::getenv("CUDA_VISIBLE_DEVICES"), !args.gpus.empty())) {
+    std::fprintf(stderr, "qlsweep: %s; nothing was run\n", NoCudaMessage(sweep, need).c_str());
+    return kExitInvalid;
+  }
+  CheckDbPath(common.db_path, /*for_writing=*/true);
   options.db_path = common.db_path;
   options.retry_failed = args.retry_failed;
   options.trial_timeout_s = args.timeout_s;
@@ -133,6 +141,11 @@ int PlanCommand(const PlanArgs& args, const CommonOptions& common) {
     return kExitInvalid;
   }
   PrintSweepNotes(sweep);
+  if (const auto need = TrialsNeedingCuda(sweep);
+      !need.empty() && !CudaVisible(std::getenv("CUDA_VISIBLE_DEVICES"), false)) {
+    std::fprintf(stderr, "qlsweep: note: %s; `run` would refuse them here\n",
+                 NoCudaMessage(sweep, need).c_str());
+  }
   std::vector<storage::TrialRow> rows;
   for (const auto& t : sweep.trials) {
     storage::TrialRow row;
@@ -264,7 +277,7 @@ int EstimateCommand(const EstimateArgs& args, const CommonOptions& common) {
   const std::string gpu = args.gpu.empty() ? cfg.hardware.gpu_profile : args.gpu;
   const sweeps::GpuProfile* profile = gpu.empty() ? nullptr : sweeps::FindGpuProfile(gpu);
   if (!gpu.empty() && profile == nullptr) {
-    std::fprintf(stderr, "qlsweep: --gpu: %s\n", sweeps::GpuProfileError(gpu).c_str());
+    std::fprintf(stderr, "qlsweep: --gpu-profile: %s\n", sweeps::GpuProfileError(gpu).c_str());
     return kExitInvalid;
   }
   const std::string text =

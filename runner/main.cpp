@@ -20,6 +20,12 @@ int main(int argc, char** argv) {
       "they reach. A sweep file expands into trials; each trial is a real training run whose\n"
       "memory, speed and quality land in SQLite (runs.db) and HDF5 (one file per trial)."};
   app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 success; 1 failure (e.g. a run index that cannot be written, plots that\n"
+      "could not be drawn); 2 invalid input (arguments, sweep or trial files, an unknown sweep,\n"
+      "key or trial); 130 interrupted. `train`: 0 done, 1 failed, 2 invalid config, 3 out of\n"
+      "memory. GPU profiles (gpu_profile, --gpu-profile) emulate a card's memory; CUDA devices\n"
+      "(run --gpus) are where trials run. docs/runner.md");
   app.set_version_flag("--version", std::string("qlsweep ") + kVersion);
 
   CommonOptions common;
@@ -67,7 +73,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run_cmd->add_flag("--quiet", run.quiet, "No progress lines");
   run_cmd->add_flag(
-      "--save-adapters", run.save_adapters,
+      "--save-adapters,--save-adapter", run.save_adapters,
       "Save each trial's LoRA adapter (PEFT format) to <db dir>/adapters/<trial id>/");
   run_cmd->add_option(
       "--gpus", run.gpus,
@@ -90,7 +96,7 @@ int main(int argc, char** argv) {
   train_cmd->add_option("trial", trial_file, "Trial file (YAML or JSON; keys below)")->required();
   add_overrides(train_cmd, &train_overrides, nullptr);
   train_cmd->add_option("--h5", h5_path, "Write the step and eval series to this HDF5 file");
-  train_cmd->add_option("--save-adapter", adapter_dir,
+  train_cmd->add_option("--save-adapter,--save-adapters", adapter_dir,
                         "Save the trained LoRA adapter here (adapter_model.safetensors + "
                         "adapter_config.json, as HF PEFT writes them)");
   train_cmd->footer("Trial keys (dotted paths; every key is optional):\n" +
@@ -159,9 +165,9 @@ int main(int argc, char** argv) {
       "Print a trial config's analytic memory budget and whether it fits a GPU profile");
   estimate_cmd->add_option("config", estimate.config_file, "Trial file (YAML or JSON)")->required();
   add_overrides(estimate_cmd, &estimate.overrides, nullptr);
-  estimate_cmd->add_option("--gpu", estimate.gpu,
+  estimate_cmd->add_option("--gpu-profile,--gpu", estimate.gpu,
                            "GPU profile to judge against (default: the config's "
-                           "hardware.gpu_profile); see `qlsweep gpus`");
+                           "hardware.gpu_profile); see `qlsweep gpus`. --gpu: the same");
   add_format(estimate_cmd);
   auto* gpus_cmd = app.add_subcommand("gpus", "List the built-in GPU profiles");
   add_format(gpus_cmd);
