@@ -221,6 +221,8 @@ class SweepRun {
     const auto kind = trial.outcome.OnLine(line);
     if (kind == protocol::event::kStep) {
       progress_.Step(trial.position, trial.outcome.last_step(), trial.trial->train.steps);
+    } else if (kind == protocol::event::kProgress) {
+      progress_.Phase(trial.position, nlohmann::json::parse(line, nullptr, false));
     } else if (kind == protocol::event::kStarted) {
       index_.RecordEnvironment(
           trial.trial->id,
