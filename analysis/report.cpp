@@ -142,7 +142,8 @@ ReportOutcome WriteReport(const SweepAnalysis& a, const ReportOptions& options) 
   std::vector<ReportPlot> drawn;
   for (const auto& p : plot_files) {
     WriteFile(out, "plots/" + p.stem + ".dat", p.data, &outcome);
-    WriteFile(out, "plots/" + p.stem + ".gp", ScriptForOutputs(p.stem, p.body, png), &outcome);
+    WriteFile(out, "plots/" + p.stem + ".gp", ScriptForOutputs(p.stem, p.body, png, p.height),
+              &outcome);
     if (gnuplot.empty()) continue;
     const std::string error =
         RunGnuplot(gnuplot, (out / "plots").string(), p.stem + ".gp", p.stem + ".log");

@@ -11,14 +11,12 @@
 
 namespace {
 
+using qlsweep::e2e::Has;
+
 namespace fs = std::filesystem;
 using qlsweep::e2e::RunQlsweep;
 using qlsweep::protocol::TrialStatus;
 using ConsistencyEndToEnd = qlsweep::e2e::E2eTest;
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 TEST_F(ConsistencyEndToEnd, ArgumentErrorsExitTwoAndHelpExitsZero) {
   struct Case {

@@ -12,16 +12,11 @@
 
 namespace {
 
+using qlsweep::e2e::ReadText;
+
 namespace fs = std::filesystem;
 using qlsweep::e2e::RunQlsweep;
 using ExamplesEndToEnd = qlsweep::e2e::E2eTest;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 TEST_F(ExamplesEndToEnd, ListsEveryShippedSweepAndCopiesOne) {
   auto list = RunQlsweep("examples --format json");
@@ -41,13 +36,13 @@ TEST_F(ExamplesEndToEnd, ListsEveryShippedSweepAndCopiesOne) {
   const auto source = fs::path(QLSWEEP_SOURCE_DIR) / "sweeps/examples/rank-vs-seq-len-cpu.yaml";
   auto show = RunQlsweep("examples show rank-vs-seq-len-cpu");
   ASSERT_EQ(show.exit_code, 0);
-  EXPECT_EQ(show.out, ReadFile(source));
+  EXPECT_EQ(show.out, ReadText(source));
 
   // cp into a folder, then to a file; an existing file is kept unless --force.
   auto copy = RunQlsweep("examples cp rank-vs-seq-len-cpu " + dir_.string());
   ASSERT_EQ(copy.exit_code, 0) << copy.out;
   const auto copied = dir_ / "rank-vs-seq-len-cpu.yaml";
-  EXPECT_EQ(ReadFile(copied), ReadFile(source));
+  EXPECT_EQ(ReadText(copied), ReadText(source));
   auto again = RunQlsweep("examples cp rank-vs-seq-len-cpu " + copied.string() + " 2>&1");
   EXPECT_EQ(again.exit_code, 2);
   EXPECT_NE(again.out.find("--force"), std::string::npos) << again.out;
