@@ -12,6 +12,7 @@
 namespace {
 
 using qlsweep::e2e::Has;
+using qlsweep::e2e::ReadText;
 
 namespace fs = std::filesystem;
 using qlsweep::e2e::RunQlsweep;
@@ -106,15 +107,25 @@ TEST_F(ConsistencyEndToEnd, AdapterFlagsAndTheBuildsGitRevision) {
   ASSERT_EQ(train.exit_code, 0) << train.out;
   EXPECT_TRUE(fs::exists(out / "adapter_model.safetensors"));
 
-  const auto head = qlsweep::testing::RunShell("git -C " QLSWEEP_SOURCE_DIR " rev-parse HEAD");
-  if (head.exit_code != 0) return;  // not built from a checkout: no revision to record
+  // The revision the build recorded (cmake/BuildRevision.cmake), a commit of the source tree.
+  const std::string header =
+      ReadText(QLSWEEP_BINARY_DIR "/runner/generated/runner/build_revision.h");
+  const auto quote = header.find("kBuildGitRevision = \"");
+  ASSERT_NE(quote, std::string::npos) << header;
+  const std::string built = header.substr(quote + 21, header.find('"', quote + 21) - quote - 21);
+  if (built.empty()) return;  // not built from a checkout: no revision to record
+  EXPECT_EQ(
+      qlsweep::testing::RunShell("git -C " QLSWEEP_SOURCE_DIR " cat-file -e " + built + "^{commit}")
+          .exit_code,
+      0)
+      << built;
   const auto rows =
       index
           ->Query("SELECT value FROM environment WHERE key = 'git_revision' AND trial_id = '" +
                   trials[0].id + "'")
           .rows;
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(*rows[0][0] + "\n", head.out);
+  EXPECT_EQ(*rows[0][0], built);
 }
 
 }  // namespace

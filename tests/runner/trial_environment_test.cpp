@@ -35,7 +35,7 @@ TEST(DetectCoordinatorEnvironment, HasHostAndVersion) {
 }
 
 // The revision is the build's, whatever folder the coordinator runs in: from /, which is no
-// checkout, it is still the source tree's HEAD (as of the build, which precedes this test).
+// checkout, it is still a commit of the source tree (HEAD when the binary was built).
 TEST(DetectCoordinatorEnvironment, GitRevisionIsTheBuildsNotTheWorkingFolders) {
   const auto head = testing::RunShell("git -C " QLSWEEP_SOURCE_DIR " rev-parse HEAD 2>/dev/null");
   if (head.exit_code != 0) GTEST_SKIP() << "the source tree is not a git checkout";
@@ -43,12 +43,12 @@ TEST(DetectCoordinatorEnvironment, GitRevisionIsTheBuildsNotTheWorkingFolders) {
   std::filesystem::current_path("/");
   const auto env = DetectCoordinatorEnvironment();
   std::filesystem::current_path(cwd);
-  EXPECT_EQ(env.git_revision + "\n", head.out);
-  const auto status =
-      testing::RunShell("git -C " QLSWEEP_SOURCE_DIR " status --porcelain --untracked-files=no");
-  if (status.out.empty()) {
-    EXPECT_FALSE(env.git_dirty);
-  }
+  ASSERT_EQ(env.git_revision.size(), 40u) << env.git_revision;
+  EXPECT_EQ(testing::RunShell("git -C " QLSWEEP_SOURCE_DIR " cat-file -e " + env.git_revision +
+                              "^{commit}")
+                .exit_code,
+            0)
+      << env.git_revision;
 }
 
 }  // namespace
