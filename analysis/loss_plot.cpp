@@ -9,6 +9,7 @@
 #include "analysis/gnuplot_script.h"
 #include "analysis/memory_plots.h"
 #include "protocol/events.h"
+#include "protocol/exit_codes.h"
 #include "protocol/trial_status.h"
 #include "storage/series_file.h"
 
@@ -29,6 +30,16 @@ bool AppendBlock(const std::vector<double>& x, const std::vector<double>& y, std
   }
   if (any) *data += "\n\n";
   return any;
+}
+
+// Whether a trial's run left a series file: it ran (not planned or running) and got past reading
+// its config (a failed trial with exit 2 wrote nothing), and the coordinator recorded a path for
+// it (a finished trial always has one).
+bool ShouldHaveSeries(const storage::TrialRow& t) {
+  using protocol::TrialStatus;
+  if (!protocol::IsFinal(t.status)) return false;
+  if (t.status == TrialStatus::kFailed && t.exit_code == protocol::kExitConfig) return false;
+  return t.status == TrialStatus::kDone || !t.h5_path.empty();
 }
 
 // The last finite step of any trial.
@@ -112,7 +123,15 @@ std::vector<TrialSeries> ReadTrialSeries(const SweepAnalysis& a, const std::stri
     std::string path = t.h5_path;
     if (path.empty() || !fs::exists(path))
       path = (fs::path(fallback_dir) / (t.id + ".h5")).string();
-    if (!fs::exists(path)) continue;
+    if (!fs::exists(path)) {
+      if (ShouldHaveSeries(t) && problems != nullptr) {
+        problems->push_back("series file " + (t.h5_path.empty() ? path : t.h5_path) + " of trial " +
+                            t.id + " (" + t.name + ", " +
+                            std::string(protocol::ToString(t.status)) +
+                            ") is missing; its loss curves are left out");
+      }
+      continue;
+    }
     try {
       TrialSeries s;
       s.trial = i;
@@ -124,7 +143,10 @@ std::vector<TrialSeries> ReadTrialSeries(const SweepAnalysis& a, const std::stri
       s.eval_loss = storage::ReadSeries(path, SeriesDataset(storage::kEvalGroup, field::kEvalLoss));
       all.push_back(std::move(s));
     } catch (const std::exception& e) {
-      if (problems != nullptr) problems->push_back(e.what());
+      if (problems != nullptr) {
+        problems->push_back(std::string(e.what()) + "; the loss curves of trial " + t.id + " (" +
+                            t.name + ") are left out");
+      }
     }
   }
   return all;

@@ -18,8 +18,10 @@ struct TrialSeries {
 };
 
 // Reads the series of every trial whose file exists: its recorded h5_path, else
-// `fallback_dir`/<id>.h5 (a run index moved with its folder). A file that cannot be read is
-// skipped and named in `*problems`.
+// `fallback_dir`/<id>.h5 (a run index moved with its folder). A file that cannot be read
+// (damaged, truncated, unreadable) is skipped and named in `*problems`, and so is a missing file
+// of a trial that ran (any status but planned and running; not a failed trial with exit 2, whose
+// config was refused before it wrote anything).
 std::vector<TrialSeries> ReadTrialSeries(const SweepAnalysis& a, const std::string& fallback_dir,
                                          std::vector<std::string>* problems);
 

@@ -139,20 +139,61 @@ MemoryComponent LossBuffers(const sweeps::TrialConfig& cfg, const sweeps::ModelS
                  static_cast<long long>(s.vocab))};
 }
 
+// ZeRO-3: each rank keeps 1/N of the 7 projections' 4-bit base, and one decoder layer is
+// all-gathered whole while it computes.
+void ShardBase(const sweeps::ModelShape& s, int64_t ranks, std::vector<MemoryComponent>* parts) {
+  MemoryComponent& base = parts->back();
+  const int64_t whole = base.bytes;
+  base.bytes = (whole + ranks - 1) / ranks;
+  base.name += ", ZeRO-3 shard";
+  base.note += Format("; / %lld ranks", static_cast<long long>(ranks));
+  parts->push_back(
+      {"gathered decoder layer (ZeRO-3, transient)", whole / s.layers,
+       Format("one layer's 4-bit base, all-gathered: %lld / L", static_cast<long long>(whole))});
+}
+
+// A sharded trial's optimizer runs on one flat buffer of all adapter params (8-bit blocks of 256
+// across tensors, no fp32 small-tensor exception), padded to 256 * N; stages 1+ keep 1/N of it.
+MemoryComponent FlatOptimizerStates(const sweeps::TrialConfig& cfg, int64_t lora, int64_t ranks,
+                                    int stage) {
+  const bool eight_bit = cfg.optim.name.find("8bit") != std::string::npos;
+  const int64_t unit = kOptim8bitBlock * ranks;
+  const int64_t padded = (lora + unit - 1) / unit * unit;
+  const int64_t held = stage >= 1 ? padded / ranks : padded;
+  const int64_t bytes = eight_bit ? 2 * (held + 4 * (held / kOptim8bitBlock)) : 8 * held;
+  return {"optimizer states (" + cfg.optim.name + ", flat" + (stage >= 1 ? ", 1/N)" : ")"), bytes,
+          Format("%lld of %lld padded params", static_cast<long long>(held),
+                 static_cast<long long>(padded)),
+          cfg.optim.name.rfind("paged", 0) == 0};
+}
+
 }  // namespace
 
 MemoryEstimate EstimateMemory(const sweeps::TrialConfig& cfg) {
+  if (!cfg.model.weights.empty()) {
+    throw std::invalid_argument("model.weights " + cfg.model.weights +
+                                ": the memory estimator knows the presets' shapes only, not a "
+                                "checkpoint's (no estimate for trials with real weights)");
+  }
   const sweeps::ModelShape s = sweeps::PresetShape(cfg.model.preset);
   const int c = ComputeBytes(cfg.hardware);
   const int64_t lora = LoraParams(s, cfg.lora);
+  const int64_t ranks = std::max(1, cfg.hardware.gpus);
+  const int stage = ranks > 1 ? cfg.distributed.zero_stage : 0;
   MemoryEstimate e;
   e.components.push_back(BaseWeights(s, cfg.quantization, c));
+  if (stage == 3) ShardBase(s, ranks, &e.components);
   e.components.push_back(OtherWeights(s, cfg.quantization, c));
   e.components.push_back(
       {"LoRA adapters", lora * c,
        Format("%lld params (R*(in+out) per target per layer) * c", static_cast<long long>(lora))});
   e.components.push_back({"LoRA gradients", lora * c, "one per adapter param, compute dtype"});
-  e.components.push_back(OptimizerStates(cfg, s));
+  e.components.push_back(ranks > 1 ? FlatOptimizerStates(cfg, lora, ranks, stage)
+                                   : OptimizerStates(cfg, s));
+  if (ranks > 1) {
+    e.components.push_back({"flat gradient buffer (sharded trial)", lora * c,
+                            "the summed gradients, one flat copy during the step"});
+  }
   for (auto& a : Activations(cfg, s, c)) e.components.push_back(std::move(a));
   e.components.push_back(DequantizedWeight(cfg, s, c));
   e.components.push_back(LossBuffers(cfg, s, c));
@@ -163,7 +204,8 @@ MemoryEstimate EstimateMemory(const sweeps::TrialConfig& cfg) {
   e.fragmentation_bytes =
       static_cast<int64_t>(static_cast<double>(e.allocated_bytes) * kFragmentationFactor);
   e.reserved_bytes = e.allocated_bytes + e.fragmentation_bytes;
-  e.context_bytes = cfg.hardware.device == "cpu" ? 0 : kCudaContextBytes;
+  e.context_bytes =
+      cfg.hardware.device == "cpu" ? 0 : kCudaContextBytes + (ranks > 1 ? kNcclContextBytes : 0);
   e.total_bytes = e.reserved_bytes + e.context_bytes;
   return e;
 }

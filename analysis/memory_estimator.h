@@ -25,6 +25,11 @@ inline constexpr int64_t kMiB = int64_t{1} << 20;
 // fewer kernel images, so this errs on the safe side there.
 inline constexpr int64_t kCudaContextBytes = 768 * kMiB;
 
+// Device memory NCCL takes in a sharded trial (communicator buffers, proxy state), outside the
+// caching allocator. Measured on two H200s (bench/sharded.sh, 2026-11-29): the 7B QLoRA trial's
+// device peak is 6.26 GiB on one GPU and 6.97 GiB per rank at ZeRO stages 0-2 with the same
+// allocator peak (4.79 vs 4.74 GiB allocated): +0.71 GiB, rounded to 720 MiB.
+inline constexpr int64_t kNcclContextBytes = 720 * kMiB;
 // Caching-allocator slack, as a share of the allocated peak: memory reserved in segments that the
 // peak's tensors do not fill (2 MiB rounding of large blocks, split blocks). An assumption, not a
 // measurement; the lead's 7B run had reserved / allocated - 1 = 2.7%.
@@ -90,10 +95,13 @@ struct MemoryEstimate {
   int64_t pageable_bytes = 0;  // part of allocated that paged optimizers may evict to host
 };
 
-// The budget of one trial. Assumes what the trainer does: every component is live at the peak
+// The budget of one trial (of one rank when hardware.gpus > 1: ZeRO stage 1+ divides the
+// optimizer states, stage 3 the 7 projections' 4-bit base, by the ranks; see
+// docs/memory-estimator.md). Assumes what the trainer does: every component is live at the peak
 // (conservative: the loss buffers and a layer's recompute do not overlap in time), fused
 // attention (no T x T score matrix), and the paged states counted as if resident.
-// Throws std::invalid_argument for an unknown model preset.
+// Throws std::invalid_argument for an unknown model preset, and for a trial with model.weights
+// (whose shapes only the trainer reads).
 MemoryEstimate EstimateMemory(const sweeps::TrialConfig& cfg);
 
 struct Verdict {

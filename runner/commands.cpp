@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 #include "analysis/calibration_table.h"
@@ -19,9 +20,11 @@
 #include "protocol/trial_status.h"
 #include "runner/coordinator.h"
 #include "runner/cuda_check.h"
+#include "runner/db_path.h"
 #include "runner/gpu_slots.h"
 #include "runner/query_table.h"
 #include "runner/record_checks.h"
+#include "runner/run_lock.h"
 #include "runner/sweep_inputs.h"
 #include "storage/run_index.h"
 #include "sweeps/config_error.h"
@@ -32,14 +35,8 @@
 namespace qlsweep::runner {
 namespace {
 
-constexpr int kExitInvalid = 2;
-constexpr int kExitInterrupted = 130;
-
 std::unique_ptr<storage::RunIndex> OpenIndexForReading(const std::string& db_path) {
-  CheckDbPath(db_path, /*for_writing=*/false);
-  if (!std::filesystem::exists(db_path)) {
-    throw std::runtime_error(db_path + ": no run index here (run a sweep first, or pass --db)");
-  }
+  CheckDbPathForReading(db_path);  // InvalidInput: exit 2
   return storage::RunIndex::OpenReadOnly(db_path);
 }
 
@@ -113,13 +110,24 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
     std::fprintf(stderr, "qlsweep: %s; nothing was run\n", NoCudaMessage(sweep, need).c_str());
     return kExitInvalid;
   }
-  CheckDbPath(common.db_path, /*for_writing=*/true);
+  try {
+    CheckDbPathForWriting(common.db_path);
+  } catch (const InvalidInput& e) {
+    std::fprintf(stderr, "qlsweep: %s; nothing was run\n", e.what());
+    return kExitInvalid;
+  }
   options.db_path = common.db_path;
   options.retry_failed = args.retry_failed;
   options.trial_timeout_s = args.timeout_s;
   options.quiet = args.quiet;
   options.save_adapters = args.save_adapters;
-  const auto summary = RunSweep(sweep, options);
+  RunSummary summary;
+  try {
+    summary = RunSweep(sweep, options);
+  } catch (const RunLockBusy& e) {
+    std::fprintf(stderr, "qlsweep: %s; nothing was run\n", e.what());
+    return kExitBusy;
+  }
   std::fprintf(stderr,
                "sweep %s: %d trial(s); ran %d (done %d, oom %d, failed %d, killed %d, timeout %d); "
                "%d already recorded\n",
@@ -169,14 +177,21 @@ int PlanCommand(const PlanArgs& args, const CommonOptions& common) {
       cells.push_back(text.starts_with('"') ? nlohmann::json::parse(text).get<std::string>()
                                             : text);
     }
-    const auto estimate = analysis::EstimateMemory(sweep.trials[i]);
-    char gib[32];
-    std::snprintf(gib, sizeof(gib), "%.2f", static_cast<double>(estimate.total_bytes) / (1 << 30));
+    std::optional<analysis::MemoryEstimate> estimate;
+    try {
+      estimate = analysis::EstimateMemory(sweep.trials[i]);
+    } catch (const std::invalid_argument&) {  // real weights: shapes unknown before loading
+    }
+    char gib[32] = "-";
+    if (estimate) {
+      std::snprintf(gib, sizeof(gib), "%.2f",
+                    static_cast<double>(estimate->total_bytes) / (1 << 30));
+    }
     cells.push_back(gib);
     const auto* profile = sweeps::FindGpuProfile(sweep.trials[i].hardware.gpu_profile);
-    cells.push_back(profile == nullptr                         ? "-"
-                    : analysis::Judge(estimate, *profile).fits ? "fits"
-                                                               : "does not fit");
+    cells.push_back(profile == nullptr || !estimate             ? "-"
+                    : analysis::Judge(*estimate, *profile).fits ? "fits"
+                                                                : "does not fit");
     table.rows.push_back(std::move(cells));
   }
   // The heading goes where it cannot spoil a CSV or JSON table.
@@ -259,10 +274,16 @@ int RunsCommand(const TableArgs& args, const CommonOptions& common) {
   return 0;
 }
 
-int QueryCommand(const std::string& sql, const CommonOptions& common) {
+int QueryCommand(const QueryArgs& args, const CommonOptions& common) {
   auto index = OpenIndexForReading(common.db_path);
-  PrintTable(QueryTable(index->Query(sql), analysis::ParseTableFormat(common.format)),
-             common.format);
+  storage::QueryResult result;
+  try {
+    result = index->Query(args.sql, {.timeout_s = args.timeout_s, .max_rows = kQueryMaxRows});
+  } catch (const storage::QueryError& e) {
+    std::fprintf(stderr, "qlsweep: %s\n", e.what());
+    return kExitInvalid;
+  }
+  PrintTable(QueryTable(result, analysis::ParseTableFormat(common.format)), common.format);
   return 0;
 }
 
@@ -280,8 +301,13 @@ int EstimateCommand(const EstimateArgs& args, const CommonOptions& common) {
     std::fprintf(stderr, "qlsweep: --gpu-profile: %s\n", sweeps::GpuProfileError(gpu).c_str());
     return kExitInvalid;
   }
-  const std::string text =
-      analysis::EstimateReport(cfg, profile, analysis::ParseTableFormat(common.format));
+  std::string text;
+  try {
+    text = analysis::EstimateReport(cfg, profile, analysis::ParseTableFormat(common.format));
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "qlsweep: %s: %s\n", args.config_file.c_str(), e.what());
+    return kExitInvalid;
+  }
   std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;
 }

@@ -13,12 +13,28 @@ struct CommonOptions {
   std::string format = "markdown";
 };
 
+// Exit codes of the commands (docs/runner.md): 0 success, 1 failure, 2 invalid input (bad
+// options, config errors, an unknown sweep, a refused or stopped query), 75 another `run` holds
+// the database (EX_TEMPFAIL: try again later), 130 interrupted.
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitInvalid = 2;
+inline constexpr int kExitBusy = 75;
+inline constexpr int kExitInterrupted = 130;
+
+struct QueryArgs {
+  std::string sql;
+  double timeout_s = 10;  // stop the query after this long
+};
+
+// The most rows `query` returns (more is an error asking for a LIMIT).
+inline constexpr size_t kQueryMaxRows = 1000000;
+
 struct RunArgs {
   std::string sweep_file;              // empty = built-in default sweep
   std::vector<std::string> overrides;  // KEY=VALUE, applied last (sweeps/overrides.h)
   bool multirun = false;               // -m: KEY=A,B,C varies KEY
   bool retry_failed = false;
-  double timeout_s = 0;
+  double timeout_s = 0;  // 0 = none (the option's values are checked to be finite and > 0)
   bool quiet = false;
   bool save_adapters = false;  // keep each trial's PEFT adapter under <db dir>/adapters/<id>/
   std::string
@@ -42,9 +58,6 @@ struct PlanArgs {
   std::vector<std::string> overrides;
   bool multirun = false;
 };
-
-// Exit codes: 0 success, 1 failure, 2 invalid input (config errors, unknown sweep), 130
-// interrupted.
 struct EstimateArgs {
   std::string config_file;  // trial file (YAML or JSON)
   std::string gpu;          // profile to judge against; empty = the config's hardware.gpu_profile
@@ -59,6 +72,6 @@ int TableCommand(const TableArgs& args, const CommonOptions& common);
 // Exit 0 when everything was written, 1 when the plots could not be drawn (the tables were).
 int ReportCommand(const ReportArgs& args, const CommonOptions& common);
 int RunsCommand(const TableArgs& args, const CommonOptions& common);
-int QueryCommand(const std::string& sql, const CommonOptions& common);
+int QueryCommand(const QueryArgs& args, const CommonOptions& common);
 
 }  // namespace qlsweep::runner

@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "analysis/trial_values.h"
-#include "runner/record_checks.h"
+#include "runner/db_path.h"
 #include "sweeps/suggest.h"
 #include "sweeps/value_text.h"
 
@@ -133,10 +133,7 @@ void AddQuality(const storage::RunIndex& index, const std::vector<storage::Trial
 
 int CompareCommand(const CompareArgs& args, const std::string& db_path, const std::string& format) {
   if (args.trials.size() < 2) throw std::invalid_argument("compare: give two or more trials");
-  CheckDbPath(db_path, /*for_writing=*/false);
-  if (!std::filesystem::exists(db_path)) {
-    throw std::runtime_error(db_path + ": no run index here (run a sweep first, or pass --db)");
-  }
+  CheckDbPathForReading(db_path);
   const auto index = storage::RunIndex::OpenReadOnly(db_path);
   const auto all = index->Trials();
   std::vector<storage::TrialRow> chosen;

@@ -18,6 +18,7 @@
 #include "runner/progress.h"
 #include "protocol/trial_status.h"
 #include "runner/trial_command.h"
+#include "runner/run_lock.h"
 #include "runner/trial_environment.h"
 #include "runner/trial_outcome.h"
 #include "storage/run_index.h"
@@ -313,6 +314,7 @@ RunSummary RunSweep(const sweeps::ExpandedSweep& sweep, const RunOptions& option
   const fs::path root = fs::absolute(options.db_path).parent_path();
   for (const char* sub : {"series", "trials", "logs"}) fs::create_directories(root / sub);
 
+  const RunLock lock(options.db_path);  // held until the sweep returns; throws RunLockBusy
   auto index = storage::RunIndex::OpenForWrite(options.db_path);
   index->UpsertSweep(
       {sweep.name, sweep.file, sweep.gpu_profile, sweep.reference, sweep.spec.dump()});

@@ -37,7 +37,8 @@ struct RunSummary {
 // loop over the running trials' stdout. SIGINT/SIGTERM stop it: running trials get SIGTERM
 // (SIGKILL 5 s later) and are recorded killed, and no further trial starts. Series files go to <db
 // dir>/series/<id>.h5, trial configs to <db dir>/trials/<id>.json and trial logs to <db
-// dir>/logs/<id>.log.
+// dir>/logs/<id>.log. One coordinator per database: it holds <db>.lock (runner/run_lock.h) for the
+// whole sweep and throws RunLockBusy, having touched nothing, while another holds it.
 RunSummary RunSweep(const sweeps::ExpandedSweep& sweep, const RunOptions& options);
 
 }  // namespace qlsweep::runner

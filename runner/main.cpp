@@ -1,16 +1,42 @@
 // qlsweep: one binary, git-style subcommands (run, plan, train, table, report, runs, query, ...).
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <stdexcept>
 
 #include <CLI/CLI.hpp>
 
 #include "protocol/trial_status.h"
 #include "runner/commands.h"
 #include "runner/compare_command.h"
+#include "runner/db_path.h"
 #include "runner/examples_command.h"
 #include "runner/version.h"
+#include "sweeps/config_error.h"
 #include "sweeps/schema_doc.h"
+
+namespace {
+
+// A number of seconds: finite and above 0 (no NaN, infinity, zero or negative values).
+const CLI::Validator kPositiveSeconds(
+    [](const std::string& text) -> std::string {
+      double value = 0;
+      size_t used = 0;
+      try {
+        value = std::stod(text, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != text.size() || text.empty()) return "'" + text + "' is not a number of seconds";
+      if (!std::isfinite(value) || value <= 0) {
+        return "must be a finite number of seconds above 0, got '" + text + "'";
+      }
+      return "";
+    },
+    "SECONDS > 0");
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace qlsweep::runner;
@@ -23,9 +49,10 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit codes: 0 success; 1 failure (e.g. a run index that cannot be written, plots that\n"
       "could not be drawn); 2 invalid input (arguments, sweep or trial files, an unknown sweep,\n"
-      "key or trial); 130 interrupted. `train`: 0 done, 1 failed, 2 invalid config, 3 out of\n"
-      "memory. GPU profiles (gpu_profile, --gpu-profile) emulate a card's memory; CUDA devices\n"
-      "(run --gpus) are where trials run. docs/runner.md");
+      "key or trial); 75 the database is in use by another run; 130 interrupted. `train`: 0\n"
+      "done, 1 failed, 2 invalid config, 3 out of memory. GPU profiles (gpu_profile,\n"
+      "--gpu-profile) emulate a card's memory; CUDA devices (run --gpus) are where trials run.\n"
+      "docs/runner.md");
   app.set_version_flag("--version", std::string("qlsweep ") + kVersion);
 
   CommonOptions common;
@@ -69,8 +96,10 @@ int main(int argc, char** argv) {
   run_cmd->add_flag(
       "--retry-failed", run.retry_failed,
       "Also re-run trials recorded as " + qlsweep::protocol::StatusNames(retried_only));
-  run_cmd->add_option("--timeout", run.timeout_s, "Per-trial time limit in seconds (0 = none)")
-      ->capture_default_str();
+  run_cmd
+      ->add_option("--timeout", run.timeout_s,
+                   "Per-trial time limit in seconds (finite, above 0; default: none)")
+      ->check(kPositiveSeconds);
   run_cmd->add_flag("--quiet", run.quiet, "No progress lines");
   run_cmd->add_flag(
       "--save-adapters,--save-adapter", run.save_adapters,
@@ -148,14 +177,24 @@ int main(int argc, char** argv) {
   add_format(runs_cmd);
   runs_cmd->add_option("--sweep", runs.sweep, "Only trials of this sweep");
   runs_cmd->add_option("--where", runs.where,
-                       "Only trials whose parameter satisfies KEY OP VALUE, e.g. 'lora.r>=16' "
+                       "Only trials whose parameter or result satisfies KEY OP VALUE, e.g. "
+                       "'lora.r>=16', 'final_eval_loss<3.2' "
                        "(repeatable; OP: = != < <= > >=)");
   runs_cmd->add_option("--status", runs.status,
                        "Only trials with this status (" + qlsweep::protocol::StatusNames() + ")");
 
-  std::string sql;
+  QueryArgs query;
   auto* query_cmd = app.add_subcommand("query", "Run a read-only SQL query on the run index");
-  query_cmd->add_option("sql", sql, "SQL text (writes are refused)")->required();
+  query_cmd
+      ->add_option("sql", query.sql,
+                   "SQL text (writes, ATTACH/DETACH and pragmas that set something are refused)")
+      ->required();
+  query_cmd
+      ->add_option("--timeout", query.timeout_s,
+                   "Stop the query after this many seconds (exit 2); at most " +
+                       std::to_string(kQueryMaxRows) + " rows are returned")
+      ->capture_default_str()
+      ->check(kPositiveSeconds);
   add_db(query_cmd);
   add_format(query_cmd);
 
@@ -196,8 +235,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // Help and --version exit 0; an argument error exits 2 (invalid input), not CLI11's codes.
-    return app.exit(e) == 0 ? 0 : 2;
+    // --help and --version end here too (exit 0); every parse error is invalid input: exit 2,
+    // not CLI11's own codes (105-115).
+    return app.exit(e) == 0 ? 0 : kExitInvalid;
   }
   try {
     if (*run_cmd) return RunCommand(run, common);
@@ -208,17 +248,23 @@ int main(int argc, char** argv) {
     if (*table_cmd) return TableCommand(table, common);
     if (*report_cmd) return ReportCommand(report, common);
     if (*runs_cmd) return RunsCommand(runs, common);
-    if (*query_cmd) return QueryCommand(sql, common);
+    if (*query_cmd) return QueryCommand(query, common);
     if (*estimate_cmd) return EstimateCommand(estimate, common);
     if (*gpus_cmd) return GpusCommand(common);
     if (*compare_cmd) return CompareCommand(compare, common.db_path, common.format);
     if (*examples_cmd) return ExamplesCommand(examples_args, examples_force, common.format);
-  } catch (const std::invalid_argument& e) {  // invalid input: an unknown sweep, key, format
+  } catch (const InvalidInput& e) {  // a bad --db
     std::fprintf(stderr, "qlsweep: %s\n", e.what());
-    return 2;
+    return kExitInvalid;
+  } catch (const qlsweep::sweeps::ConfigError& e) {
+    std::fprintf(stderr, "qlsweep: invalid config:\n%s\n", e.what());
+    return kExitInvalid;
+  } catch (const std::invalid_argument& e) {  // a bad --format, --where, an unknown sweep, ...
+    std::fprintf(stderr, "qlsweep: %s\n", e.what());
+    return kExitInvalid;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "qlsweep: %s\n", e.what());
-    return 1;
+    return kExitFailure;
   }
   return 0;
 }

@@ -3,6 +3,7 @@
 #include "runner/progress.h"
 
 #include <unistd.h>
+#include "runner/event_fields.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -42,16 +43,16 @@ void Progress::Step(int position, const nlohmann::json& e, int64_t total_steps) 
   Trial& trial = found->second;
   const auto now = Clock::now();
   namespace field = protocol::field;
-  const int64_t step = e.value(std::string(field::kStep), int64_t{0});
-  const double this_step_s = e.value(std::string(protocol::result::kStepTimeS), 0.0);
+  const auto step = static_cast<int64_t>(NumberOr(e, field::kStep, 0));
+  const double this_step_s = NumberOr(e, protocol::result::kStepTimeS, 0.0);
   if (step == 1) trial.first_step_s = this_step_s;
   if (step >= 2) trial.steady_s += this_step_s, ++trial.steady_steps;
   if (quiet_) return;
   const bool last = total_steps > 0 && step >= total_steps;
   if (!last && now - trial.last_print < std::chrono::seconds(1)) return;
   trial.last_print = now;
-  const double step_s = e.value(std::string(protocol::result::kStepTimeS), 0.0);
-  const double tokens = e.value(std::string(field::kTokens), 0.0);
+  const double step_s = this_step_s;
+  const double tokens = NumberOr(e, field::kTokens, 0.0);
   trial.left_s =
       TrialSecondsLeft(step, total_steps, trial.steady_s, trial.steady_steps, trial.first_step_s);
   const double left = trial.left_s;
@@ -59,7 +60,7 @@ void Progress::Step(int position, const nlohmann::json& e, int64_t total_steps) 
   if (!rewrite) EndOpenLine();
   std::fprintf(stderr, "%s%s: step %lld/%lld loss %.4f  %.0f tok/s  %s left%s",
                rewrite ? "\r\033[K" : "", trial.label.c_str(), static_cast<long long>(step),
-               static_cast<long long>(total_steps), e.value(std::string(field::kLoss), 0.0),
+               static_cast<long long>(total_steps), NumberOr(e, field::kLoss),
                step_s > 0 ? tokens / static_cast<double>(step) / step_s : 0.0,
                DurationText(left).c_str(), rewrite ? "" : "\n");
   open_line_ = rewrite;
@@ -70,14 +71,16 @@ void Progress::Phase(int position, const nlohmann::json& e) {
   const auto found = running_.find(position);
   if (quiet_ || found == running_.end() || !e.is_object()) return;
   Trial& trial = found->second;
-  const std::string phase = e.value(std::string(protocol::field::kPhase), "");
+  const auto field = e.find(std::string(protocol::field::kPhase));
+  if (field == e.end() || !field->is_string()) return;
+  const std::string phase = field->get<std::string>();
   if (phase.empty() || phase == trial.phase) return;  // every rank of a sharded trial reports
   trial.phase = phase;
   std::string text;
   if (phase == protocol::phase::kLoad) {
     text = "loading the model";
   } else if (phase == protocol::phase::kEval) {
-    const int64_t n = e.value(std::string(protocol::field::kSequences), int64_t{0});
+    const auto n = static_cast<int64_t>(NumberOr(e, protocol::field::kSequences, 0));
     text = "evaluating the base model (" + std::to_string(n) + " sequences)";
   } else {
     text = phase;
@@ -98,10 +101,11 @@ void Progress::SweepLine() {
   }
   const double left = SweepSecondsLeft(total_ - last_position_, mean, running_left,
                                        static_cast<int>(most_running_));
-  std::fprintf(stderr,
-               "sweep: %d of %d trial(s) finished, %d to go, about %s left (%s per trial)\n",
-               last_position_ - static_cast<int>(running_.size()), total_, to_go,
-               DurationText(left).c_str(), DurationText(mean).c_str());
+  std::fprintf(
+      stderr,
+      "sweep progress: %d of %d trial(s) finished, %d to go, about %s left (%s per trial)\n",
+      last_position_ - static_cast<int>(running_.size()), total_, to_go, DurationText(left).c_str(),
+      DurationText(mean).c_str());
 }
 
 void Progress::TrialFinished(int position, protocol::TrialStatus status, double wall_s,

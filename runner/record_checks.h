@@ -7,10 +7,6 @@
 
 namespace qlsweep::runner {
 
-// Throws std::invalid_argument (exit 2) when `db_path` names a folder ("--db runs/: a folder; name
-// the database file, e.g. runs/runs.db") or, `for_writing`, sits in a path that cannot be a folder.
-void CheckDbPath(const std::string& db_path, bool for_writing);
-
 // Throws std::invalid_argument (exit 2) when no sweep `name` is recorded: "runs.db: no sweep 'x'
 // recorded; did you mean 'y'? (recorded: a, b)".
 void CheckSweepRecorded(const storage::RunIndex& index, const std::string& name);

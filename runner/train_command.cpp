@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "protocol/events.h"
+#include "runner/event_fields.h"
 #include "protocol/result_keys.h"
 #include "storage/series_file.h"
 #include "sweeps/config_error.h"
@@ -36,7 +37,7 @@ class TrialSink : public trainer::EventSink {
     if (!series_) return;
     const auto kind = event.value(ev::kKey, "");
     const auto number = [](const json& from, std::string_view key) {
-      return std::pair<std::string, double>(key, from[key].get<double>());
+      return std::pair<std::string, double>(key, NumberOr(from, key));  // NaN stays NaN
     };
     if (kind == ev::kStep) {
       const auto& mem = event[f::kMemory];

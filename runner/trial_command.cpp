@@ -3,10 +3,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -58,8 +58,8 @@ TrialCommand BuildTrialCommand(const TrialCommandInputs& in) {
       cmd.env["OMP_NUM_THREADS"] = std::to_string(std::max(1u, cores / in.ranks));
     }
   }
-  for (const auto& arg : {in.self_exe, std::string("train"), in.config_path, std::string("--h5"),
-                          in.h5_path}) {
+  for (const auto& arg :
+       {in.self_exe, std::string("train"), in.config_path, std::string("--h5"), in.h5_path}) {
     cmd.argv.push_back(arg);
   }
   if (!in.adapter_dir.empty()) {

@@ -12,8 +12,8 @@ struct TrialCommandInputs {
   std::string self_exe;     // the qlsweep binary
   std::string config_path;  // the trial file
   std::string h5_path;
-  std::string adapter_dir;  // empty: no adapter saved
-  int ranks = 1;            // hardware.gpus
+  std::string adapter_dir;           // empty: no adapter saved
+  int ranks = 1;                     // hardware.gpus
   std::string cuda_visible_devices;  // the trial's GPUs, comma-separated; empty = inherited
 };
 

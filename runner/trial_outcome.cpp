@@ -1,6 +1,8 @@
 // Event stream -> TrialOutcome: statuses, the error text, and the numeric results.
 #include "runner/trial_outcome.h"
 
+#include "runner/event_fields.h"
+
 #include "protocol/events.h"
 #include "protocol/exit_codes.h"
 #include "protocol/result_keys.h"
@@ -24,7 +26,17 @@ void CopyNumbers(const json& event, const std::string& prefix,
 
 // The string field `key` of `e`, or `fallback` when it is absent (or `e` is no event at all).
 std::string Text(const json& e, std::string_view key, const std::string& fallback) {
-  return e.is_object() ? e.value(std::string(key), fallback) : fallback;
+  if (!e.is_object()) return fallback;
+  const auto it = e.find(std::string(key));
+  return it != e.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+// "rank 1 of 2: " for a failure event of a sharded trial's rank, else "".
+std::string RankPrefix(const json& e) {
+  const double rank = NumberOr(e, field::kRank, -1), size = NumberOr(e, field::kWorldSize, 0);
+  if (rank < 0) return "";
+  return "rank " + std::to_string(static_cast<int>(rank)) + " of " +
+         std::to_string(static_cast<int>(size)) + ": ";
 }
 
 }  // namespace
@@ -41,10 +53,14 @@ std::string OutcomeBuilder::OnLine(const std::string& line) {
   const auto kind = e[kind_key].get<std::string>();
   if (kind == event::kStarted) started_ = e;
   if (kind == event::kStep) last_step_ = e;
-  if (kind == event::kEval && e.value(std::string(field::kBase), false)) base_eval_ = e;
+  const auto base = e.find(std::string(field::kBase));
+  if (kind == event::kEval && base != e.end() && base->is_boolean() && base->get<bool>()) {
+    base_eval_ = e;
+  }
   if (kind == event::kDone) done_ = e;
-  if (kind == event::kOom) oom_ = e;
-  if (kind == event::kError) error_ = e;
+  // A sharded trial's first failure is the one to record (the other ranks' follow from it).
+  if (kind == event::kOom && oom_.is_null()) oom_ = e;
+  if (kind == event::kError && error_.is_null()) error_ = e;
   return kind;
 }
 
@@ -59,13 +75,13 @@ storage::TrialOutcome OutcomeBuilder::Finish(int exit_code, int signal, bool tim
   if (!started_.is_null()) {
     // budget, context, base bytes, ...
     CopyNumbers(started_, std::string(result::kStartedPrefix), &out.results);
-    if (started_.contains(trainable)) out.results[trainable] = started_[trainable].get<double>();
+    if (started_.contains(trainable)) out.results[trainable] = NumberOr(started_, trainable);
   }
   // The untuned model's evaluation, kept even when the trial fails later (a reference that ran
   // out of memory still tells the base loss).
   const std::string eval_loss(field::kEvalLoss);
   if (!base_eval_.is_null() && base_eval_.contains(eval_loss)) {
-    out.results[std::string(result::kBaseEvalLoss)] = base_eval_[eval_loss].get<double>();
+    out.results[std::string(result::kBaseEvalLoss)] = NumberOr(base_eval_, eval_loss);
   }
   const std::string memory(field::kMemory);
   if (!last_step_.is_null() && last_step_.contains(memory)) {
@@ -82,7 +98,7 @@ storage::TrialOutcome OutcomeBuilder::Finish(int exit_code, int signal, bool tim
     out.oom_phase = Text(oom_, field::kPhase, "unknown");
     // the memory at the time and the budget
     CopyNumbers(oom_, std::string(result::kOomPrefix), &out.results);
-    out.error = Text(oom_, field::kMessage, "out of memory");
+    out.error = RankPrefix(oom_) + Text(oom_, field::kMessage, "out of memory");
   } else if (exit_code == protocol::kExitDone && signal == 0 && !done_.is_null()) {
     out.status = TrialStatus::kDone;
     CopyNumbers(done_, "", &out.results);
@@ -91,8 +107,8 @@ storage::TrialOutcome OutcomeBuilder::Finish(int exit_code, int signal, bool tim
     out.error = "trial process killed by signal " + std::to_string(signal);
   } else {
     out.status = TrialStatus::kFailed;
-    out.error = !error_.is_null()
-                    ? Text(error_, field::kMessage, "an error event without a message")
+    out.error = !error_.is_null()     ? RankPrefix(error_) + Text(error_, field::kMessage,
+                                                                  "an error event without a message")
                 : !last_text_.empty() ? last_text_
                                       : "trial exited with status " + std::to_string(exit_code);
   }

@@ -1,12 +1,19 @@
 // HDF5 error handling, read-only opening and string attributes for the series files.
 #include "storage/hdf5_handle.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "storage/run_index.h"
 
 namespace qlsweep::storage {
 namespace {
+
+// Metadata read attempts of a SWMR reader; the back-off doubles from 1 us, so 10 take < 1 ms.
+constexpr unsigned kSwmrReadAttempts = 10;
 
 herr_t CollectError(unsigned /*n*/, const H5E_error2_t* error, void* data) {
   auto* messages = static_cast<std::vector<std::string>*>(data);
@@ -45,10 +52,25 @@ void Check(herr_t status, const std::string& path, const std::string& what) {
 }
 
 H5Id OpenForRead(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw StorageError("series file " + path +
+                       ": cannot open for reading: " + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw StorageError("series file " + path + ": " +
+                       (S_ISDIR(st.st_mode) ? "is a directory, not an HDF5 file"
+                                            : "is not a regular file (a device, FIFO or socket)"));
+  }
   SilenceHdf5Errors();
   H5Id fapl = Own(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, path, "cannot create access properties");
   // Where the filesystem has no locks (some network mounts), read without them.
   Check(H5Pset_file_locking(fapl.get(), true, true), path, "cannot set file locking");
+  // A SWMR reader retries a metadata read whose checksum fails (the writer may be mid-flush),
+  // by default 100 times with a doubling back-off capped at 36 s: a damaged file then took most
+  // of an hour to fail. A few quick retries still cover a torn read of a live file.
+  Check(H5Pset_metadata_read_attempts(fapl.get(), kSwmrReadAttempts), path,
+        "cannot set the metadata read attempts");
   const hid_t swmr = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl.get());
   if (swmr >= 0) return H5Id(swmr, H5Fclose);
   H5Eclear2(H5E_DEFAULT);

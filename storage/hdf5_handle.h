@@ -52,7 +52,9 @@ H5Id Own(hid_t id, H5Id::Closer closer, const std::string& path, const std::stri
 void Check(herr_t status, const std::string& path, const std::string& what);
 
 // Opens an HDF5 file read-only, in SWMR-read mode when it can (a file whose writer died is still
-// marked as being written), else plainly.
+// marked as being written), else plainly. A damaged file fails at once: the SWMR metadata read
+// retries are capped (a few, under a millisecond in all). A missing path, a directory or a device
+// is refused before HDF5 sees it.
 H5Id OpenForRead(const std::string& path);
 
 // A scalar variable-length UTF-8 string attribute (h5py reads it as str).

@@ -3,11 +3,18 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <cstdio>
+
+#include "storage/read_only_guard.h"
 #include "storage/schema_migrations.h"
 #include "storage/sqlite_statement.h"
 
 namespace qlsweep::storage {
 namespace {
+
+// The longest string or blob a read-only connection may build (randomblob(1e9) and the like).
+constexpr int kReadOnlyMaxValueBytes = 256 << 20;
 
 struct SqliteCloser {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -53,35 +60,71 @@ std::unique_ptr<RunIndex> RunIndex::OpenReadOnly(const std::string& path) {
   SqlitePtr db = OpenConnection(path, SQLITE_OPEN_READONLY);
   ExecSql(db.get(), path, "PRAGMA busy_timeout = 10000");
   ExecSql(db.get(), path, "PRAGMA query_only = 1");
+  auto guard = std::make_unique<ReadOnlyGuard>();
+  InstallReadOnlyGuard(db.get(), guard.get());
+  sqlite3_limit(db.get(), SQLITE_LIMIT_LENGTH, kReadOnlyMaxValueBytes);
   if (ReadSchemaVersion(db.get(), path) == 0) {
     throw StorageError("run index " + path +
                        ": not a qlsweep run index (schema version 0); open it for writing first");
   }
-  return std::unique_ptr<RunIndex>(new RunIndex(db.release(), path, /*read_only=*/true));
+  auto index = std::unique_ptr<RunIndex>(new RunIndex(db.release(), path, /*read_only=*/true));
+  index->guard_ = std::move(guard);
+  return index;
 }
 
 RunIndex::RunIndex(sqlite3* db, std::string path, bool read_only)
     : db_(db), path_(std::move(path)), read_only_(read_only) {}
 
-RunIndex::~RunIndex() { sqlite3_close_v2(db_); }
+RunIndex::~RunIndex() { sqlite3_close_v2(db_); }  // before guard_, which the authorizer uses
 
 int RunIndex::SchemaVersion() const { return ReadSchemaVersion(db_, path_); }
 
-QueryResult RunIndex::Query(const std::string& sql) const {
+QueryResult RunIndex::Query(const std::string& sql, const QueryLimits& limits) const {
+  // The time limit: SQLite calls the handler every kProgressOps virtual machine steps, and a
+  // non-zero answer interrupts the statement (SQLITE_INTERRUPT).
+  struct Deadline {
+    std::chrono::steady_clock::time_point at;
+  } deadline{std::chrono::steady_clock::now() +
+             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                 std::chrono::duration<double>(limits.timeout_s))};
+  constexpr int kProgressOps = 10000;
+  if (limits.timeout_s > 0) {
+    sqlite3_progress_handler(
+        db_, kProgressOps,
+        [](void* data) -> int {
+          return std::chrono::steady_clock::now() > static_cast<Deadline*>(data)->at ? 1 : 0;
+        },
+        &deadline);
+  }
+  struct ClearHandler {
+    sqlite3* db;
+    ~ClearHandler() { sqlite3_progress_handler(db, 0, nullptr, nullptr); }
+  } clear_handler{db_};
+
   QueryResult result;
   const char* tail = sql.c_str();
   const char* const end = tail + sql.size();
   while (tail < end) {
     sqlite3_stmt* raw = nullptr;
     const char* next = nullptr;
+    if (guard_) guard_->denied.clear();
     if (sqlite3_prepare_v2(db_, tail, static_cast<int>(end - tail), &raw, &next) != SQLITE_OK) {
-      ThrowSqlite(db_, path_, "cannot prepare query", sql);
+      const std::string statement(tail, static_cast<size_t>(end - tail));
+      if (guard_ && !guard_->denied.empty()) {
+        throw QueryError("run index " + path_ + " is opened read-only; refusing " + guard_->denied +
+                         " [in: " + statement + "]");
+      }
+      try {
+        ThrowSqlite(db_, path_, "cannot prepare query", statement);
+      } catch (const StorageError& e) {
+        throw QueryError(e.what());
+      }
     }
     std::unique_ptr<sqlite3_stmt, StatementFinalizer> statement(raw);
     tail = next;
     if (raw == nullptr) continue;  // only whitespace or a comment was left
     if (read_only_ && sqlite3_stmt_readonly(raw) == 0) {
-      throw StorageError(
+      throw QueryError(
           "run index " + path_ +
           " is opened read-only; refusing a statement that writes [in: " + sqlite3_sql(raw) + "]");
     }
@@ -92,6 +135,12 @@ QueryResult RunIndex::Query(const std::string& sql) const {
     }
     int rc = SQLITE_ROW;
     while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+      if (limits.max_rows > 0 && result.rows.size() >= limits.max_rows) {
+        throw QueryError("run index " + path_ + ": the query returns more than " +
+                         std::to_string(limits.max_rows) +
+                         " rows, the limit; add a LIMIT or aggregate [in: " + sqlite3_sql(raw) +
+                         "]");
+      }
       auto& row = result.rows.emplace_back();
       auto& numeric = result.numeric.emplace_back();
       for (int c = 0; c < columns; ++c) {
@@ -105,7 +154,25 @@ QueryResult RunIndex::Query(const std::string& sql) const {
         }
       }
     }
-    if (rc != SQLITE_DONE) ThrowSqlite(db_, path_, "query failed", sqlite3_sql(raw));
+    if (rc == SQLITE_INTERRUPT && limits.timeout_s > 0) {
+      char seconds[32];
+      std::snprintf(seconds, sizeof(seconds), "%g", limits.timeout_s);
+      throw QueryError(
+          "run index " + path_ + ": the query was stopped after " + seconds +
+          " s, its time limit (an unbounded recursive query?) [in: " + sqlite3_sql(raw) + "]");
+    }
+    if (rc != SQLITE_DONE) {
+      try {
+        ThrowSqlite(db_, path_, "query failed", sqlite3_sql(raw));
+      } catch (const StorageError& e) {
+        const int code = sqlite3_extended_errcode(db_) & 0xff;
+        if (code == SQLITE_ERROR || code == SQLITE_TOOBIG || code == SQLITE_RANGE ||
+            code == SQLITE_MISMATCH || code == SQLITE_CONSTRAINT) {
+          throw QueryError(e.what());  // the SQL's fault (e.g. a function's bad argument)
+        }
+        throw;
+      }
+    }
   }
   return result;
 }

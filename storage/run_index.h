@@ -65,6 +65,20 @@ struct TrialRow {
   double wall_s = 0;
 };
 
+// A `Query` that could not run as asked: SQL that does not prepare (syntax, unknown names), a
+// statement a read-only index refuses (a write, ATTACH, a pragma that sets something), a query
+// stopped by its time limit, or one past its row limit. The user's SQL is at fault, not the file.
+class QueryError : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
+// Limits of one `Query`; 0 = none.
+struct QueryLimits {
+  double timeout_s = 0;  // stop (sqlite3_progress_handler) once the query has run this long
+  size_t max_rows = 0;   // refuse a result with more rows
+};
+
 // A result set of `Query`: column names and rows of text (NULL as empty optional).
 struct QueryResult {
   std::vector<std::string> columns;
@@ -78,7 +92,10 @@ class RunIndex {
  public:
   // Opens (creating and migrating to the current schema) a database for writing: WAL, busy timeout.
   static std::unique_ptr<RunIndex> OpenForWrite(const std::string& path);
-  // Opens an existing database read-only; any write through it fails.
+  // Opens an existing database read-only (SQLITE_OPEN_READONLY, PRAGMA query_only) with an
+  // authorizer (storage/read_only_guard.h): writes, ATTACH/DETACH and pragmas that change state
+  // are refused when prepared. Never blocks a writer (WAL) and waits out a writer's brief locks
+  // (busy timeout).
   static std::unique_ptr<RunIndex> OpenReadOnly(const std::string& path);
   ~RunIndex();
 
@@ -113,8 +130,10 @@ class RunIndex {
   // The recorded sweep of that name (spec_json included), or nullopt.
   std::optional<SweepRecord> Sweep(const std::string& name) const;
   // Runs any SQL (several statements allowed; the rows are those of the last statement that
-  // returns columns). On a read-only index a statement that writes is refused with a StorageError.
-  QueryResult Query(const std::string& sql) const;
+  // returns columns). On a read-only index a statement that writes (or attaches, or sets a
+  // pragma) is refused. Errors of the SQL itself, refusals and passed limits are QueryErrors
+  // naming the file and the statement; other failures StorageErrors.
+  QueryResult Query(const std::string& sql, const QueryLimits& limits = {}) const;
 
  private:
   RunIndex(sqlite3* db, std::string path, bool read_only);
@@ -124,6 +143,7 @@ class RunIndex {
   sqlite3* db_;
   std::string path_;
   bool read_only_;
+  std::unique_ptr<struct ReadOnlyGuard> guard_;  // the authorizer's state; read-only indexes only
 };
 
 }  // namespace qlsweep::storage

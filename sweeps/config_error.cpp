@@ -1,6 +1,8 @@
 // Formatting of config problems for users: "file:line: key: message".
 #include "sweeps/config_error.h"
 
+#include "sweeps/input_file.h"
+
 namespace qlsweep::sweeps {
 namespace {
 
@@ -15,6 +17,8 @@ std::string JoinIssues(const std::vector<ConfigIssue>& issues) {
 
 }  // namespace
 
+// Paths are bytes: one that is not UTF-8 is escaped (\xNN), so the message can go into a JSON
+// event (`qlsweep train` reports config errors as one).
 std::string ConfigIssue::ToString() const {
   std::string out;
   if (!file.empty()) {
@@ -23,7 +27,7 @@ std::string ConfigIssue::ToString() const {
     out += ": ";
   }
   if (!key.empty()) out += key + ": ";
-  return out + message;
+  return Utf8Safe(out + message);
 }
 
 ConfigError::ConfigError(std::vector<ConfigIssue> issues)

@@ -1,6 +1,8 @@
 // Rules that tie several trial keys together (each key alone may be valid, the mix is not).
 #include "sweeps/cross_rules.h"
 
+#include <sys/stat.h>
+
 #include "sweeps/model_shapes.h"
 
 namespace qlsweep::sweeps {
@@ -14,6 +16,19 @@ int FirstSetLine(const std::map<std::string, int>& key_lines,
     if (it != key_lines.end() && it->second > 0) return it->second;
   }
   return 0;
+}
+
+// What is wrong with an existing path of the wrong kind ("" when it is missing or fits): a path
+// that does not exist yet is the trainer's to report, as a sweep may be planned before its data
+// is in place.
+std::string PathKindProblem(const std::string& path, bool file_ok, bool folder_ok) {
+  struct stat st {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return "";
+  if (S_ISDIR(st.st_mode)) return folder_ok ? "" : "'" + path + "' is a directory, not a file";
+  if (!S_ISREG(st.st_mode)) {
+    return "'" + path + "' is not a regular file (a device, FIFO or socket)";
+  }
+  return file_ok ? "" : "'" + path + "' is a file, not a folder";
 }
 
 }  // namespace
@@ -34,8 +49,38 @@ std::vector<ConfigIssue> CheckCrossRules(const nlohmann::json& resolved,
     issues.push_back(ConfigIssue{"", FirstSetLine(key_lines, {"data.path", "data.source"}),
                                  "data.path", "required when data.source is '" + source + "'"});
   }
+  const auto weights = resolved.at("model").at("weights").get<std::string>();
+  if (!weights.empty() && key_lines.count("model.preset") != 0) {
+    issues.push_back(
+        ConfigIssue{"", FirstSetLine(key_lines, {"model.preset", "model.weights"}), "model.preset",
+                    "not allowed with model.weights: the weights bring their own shapes (remove "
+                    "model.preset; a trial with weights records no preset)"});
+  }
+  // Paths that exist but are of the wrong kind (a folder given for a file, a device, ...).
+  struct PathRule {
+    const char* key;
+    bool file_ok, folder_ok;
+    const char* expected;
+  };
+  for (const PathRule& rule :
+       {PathRule{"model.weights", true, true, "an HF checkpoint folder or a .gguf file"},
+        PathRule{"model.tokenizer", true, true, "a tokenizer file, or a folder holding one"},
+        PathRule{"data.path", true, false, "a data file"},
+        PathRule{"lora.init", false, true, "an adapter folder"}}) {
+    const std::string key = rule.key;
+    const size_t dot = key.find('.');
+    const auto path = resolved.at(key.substr(0, dot)).at(key.substr(dot + 1)).get<std::string>();
+    std::string problem = PathKindProblem(path, rule.file_ok, rule.folder_ok);
+    if (problem.empty() && key == "model.weights" && path.ends_with(".gguf")) {
+      problem = PathKindProblem(path, true, false);
+    }
+    if (!problem.empty()) {
+      issues.push_back(ConfigIssue{"", FirstSetLine(key_lines, {rule.key}), key,
+                                   problem + "; expected " + rule.expected});
+    }
+  }
   // A preset's context length is known before anything runs (real weights are checked on load).
-  if (resolved.at("model").at("weights").get<std::string>().empty()) {
+  if (weights.empty()) {
     const auto preset = PresetShape(resolved.at("model").at("preset").get<std::string>());
     const auto seq_len = resolved.at("data").at("seq_len").get<int64_t>();
     if (seq_len > preset.max_seq) {

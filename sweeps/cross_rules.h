@@ -12,8 +12,11 @@
 namespace qlsweep::sweeps {
 
 // Checks a resolved config: train.warmup_steps <= train.steps; data.path is set unless
-// data.source is synthetic. `key_lines` (dotted key -> line where it was set) places each issue
-// on the line of the key the user most likely has to change. Issues carry no file.
+// data.source is synthetic; model.preset is not set together with model.weights; paths that exist
+// are of the right kind (data.path a file, lora.init a folder, model.weights a folder or file, a
+// .gguf weights path a file; no devices, FIFOs or sockets). `key_lines` (dotted key -> line where
+// it was set) places each issue on the line of the key the user most likely has to change. Issues
+// carry no file.
 std::vector<ConfigIssue> CheckCrossRules(const nlohmann::json& resolved,
                                          const std::map<std::string, int>& key_lines);
 

@@ -1,6 +1,8 @@
 // Model shape presets, taken from each model's published config.json.
 #include "sweeps/model_shapes.h"
 
+#include <cmath>
+#include <sstream>
 #include <stdexcept>
 
 namespace qlsweep::sweeps {
@@ -60,6 +62,19 @@ std::vector<ModelShape> MakePresets() {
                .rope_scaling = {},
                .rms_eps = 1e-5,
                .tie_embeddings = false});
+  // meta-llama/Llama-2-70b-hf: grouped-query attention (8 key/value heads).
+  p.push_back({.name = "llama2-70b",
+               .vocab = 32000,
+               .hidden = 8192,
+               .intermediate = 28672,
+               .layers = 80,
+               .heads = 64,
+               .kv_heads = 8,
+               .max_seq = 4096,
+               .rope_theta = 10000.0,
+               .rope_scaling = {},
+               .rms_eps = 1e-5,
+               .tie_embeddings = false});
   // meta-llama/Meta-Llama-3-8B.
   p.push_back({.name = "llama3-8b",
                .vocab = 128256,
@@ -94,6 +109,52 @@ int64_t ModelShape::TotalParams() const {
   const int64_t embed = vocab * hidden * (tie_embeddings ? 1 : 2);
   const int64_t norms = (2 * layers + 1) * hidden;
   return LinearParams() + embed + norms;
+}
+
+std::optional<ShapeProblem> CheckModelShape(const ModelShape& s, const ShapeKeyNames& keys) {
+  const auto range = [](const std::string& key, int64_t value,
+                        int64_t max) -> std::optional<ShapeProblem> {
+    if (value >= 1 && value <= max) return std::nullopt;
+    return ShapeProblem{
+        key, "must be between 1 and " + std::to_string(max) + ", got " + std::to_string(value)};
+  };
+  for (const auto& problem :
+       {range(keys.layers, s.layers, kMaxShapeLayers),
+        range(keys.hidden, s.hidden, kMaxShapeHidden),
+        range(keys.intermediate, s.intermediate, kMaxShapeIntermediate),
+        range(keys.heads, s.heads, kMaxShapeHeads),
+        range(keys.kv_heads, s.kv_heads, kMaxShapeHeads),
+        range(keys.vocab, s.vocab, kMaxShapeVocab), range(keys.max_seq, s.max_seq, kMaxShapeSeq)}) {
+    if (problem) return problem;
+  }
+  if (s.hidden % s.heads != 0) {
+    return ShapeProblem{keys.heads, "(" + std::to_string(s.heads) + ") must divide " + keys.hidden +
+                                        " (" + std::to_string(s.hidden) + ")"};
+  }
+  if (s.heads % s.kv_heads != 0) {
+    return ShapeProblem{keys.kv_heads, "(" + std::to_string(s.kv_heads) + ") must divide " +
+                                           keys.heads + " (" + std::to_string(s.heads) + ")"};
+  }
+  if (s.head_dim() % 2 != 0) {
+    return ShapeProblem{keys.heads, "(" + std::to_string(s.heads) +
+                                        ") gives an odd head dimension " +
+                                        std::to_string(s.head_dim()) + " (" + keys.hidden +
+                                        " / heads); RoPE needs an even one"};
+  }
+  const auto number = [](double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+  };
+  if (!std::isfinite(s.rope_theta) || s.rope_theta <= 0) {
+    return ShapeProblem{keys.rope_theta,
+                        "must be a finite number above 0, got " + number(s.rope_theta)};
+  }
+  if (!std::isfinite(s.rms_eps) || s.rms_eps <= 0 || s.rms_eps >= 1) {
+    return ShapeProblem{keys.rms_eps,
+                        "must be a finite number above 0 and below 1, got " + number(s.rms_eps)};
+  }
+  return std::nullopt;
 }
 
 const std::vector<std::string>& PresetNames() {

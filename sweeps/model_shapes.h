@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,31 @@ struct ModelShape {
   // All parameters: projections, embeddings, lm_head (unless tied) and norms.
   int64_t TotalParams() const;
 };
+
+// The names of ModelShape's fields in one checkpoint format (HF config.json keys, GGUF metadata
+// keys), so that a problem names the key the user can look up.
+struct ShapeKeyNames {
+  std::string vocab, hidden, intermediate, layers, heads, kv_heads, max_seq, rope_theta, rms_eps;
+};
+
+// Sane ranges of a shape read from a file (far beyond any published model, well short of sizes
+// that overflow or exhaust memory before the first tensor is read).
+inline constexpr int64_t kMaxShapeLayers = 10000;
+inline constexpr int64_t kMaxShapeHidden = 1 << 20;        // D
+inline constexpr int64_t kMaxShapeIntermediate = 1 << 22;  // F
+inline constexpr int64_t kMaxShapeHeads = 1 << 16;         // H, Hkv
+inline constexpr int64_t kMaxShapeVocab = 1 << 24;         // V
+inline constexpr int64_t kMaxShapeSeq = 1 << 24;           // max_seq
+
+// What is wrong with a shape read from a checkpoint: {key, problem} naming the first field out of
+// range ("must be between 1 and 10000, got 0"), heads that do not divide the width, key/value
+// heads that do not divide the heads, an odd head dimension (RoPE rotates pairs), a rope theta or
+// RMS epsilon that is not a finite positive number (epsilon below 1). nullopt when it is sane.
+struct ShapeProblem {
+  std::string key;
+  std::string problem;
+};
+std::optional<ShapeProblem> CheckModelShape(const ModelShape& shape, const ShapeKeyNames& keys);
 
 // The preset of that name; throws std::invalid_argument listing the known names.
 ModelShape PresetShape(const std::string& name);

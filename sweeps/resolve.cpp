@@ -61,6 +61,9 @@ std::optional<TrialConfig> ResolveAssignments(const Assignments& assignments,
   }
   if (!ok) return std::nullopt;
   std::vector<ConfigIssue> cross = CheckCrossRules(resolved, key_lines);
+  // Real weights bring their own shapes: the record names no preset (CheckCrossRules refuses one
+  // that was set).
+  if (!resolved["model"]["weights"].get<std::string>().empty()) resolved["model"]["preset"] = "";
   for (auto& issue : cross) {
     issue.file = file;
     if (!trial_label.empty()) issue.message += " (in trial '" + trial_label + "')";

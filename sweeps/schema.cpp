@@ -77,10 +77,12 @@ std::vector<KeySpec> BuildSchema() {
   const Strings kModules = {"q", "k", "v", "o", "gate", "up", "down"};
   const Strings kSkippable = {"embed", "norm", "lm_head"};
   return {
-      Str("model.preset", "tiny", {"tiny", "smollm2-135m", "llama2-7b", "llama2-13b", "llama3-8b"},
-          "model shape preset"),
+      Str("model.preset", "tiny",
+          {"tiny", "smollm2-135m", "llama2-7b", "llama2-13b", "llama2-70b", "llama3-8b"},
+          "model shape preset (random weights); not with model.weights"),
       Str("model.weights", "", {},
-          "HF folder or .gguf file; empty = random weights of the preset's shapes"),
+          "HF folder or .gguf file (its shapes; model.preset is then left out and recorded "
+          "empty); empty = random weights of the preset's shapes"),
       Str("model.tokenizer", "", {},
           "tokenizer file; empty = the one beside the weights, or none (synthetic data)"),
 

@@ -11,7 +11,7 @@ namespace qlsweep::sweeps {
 
 // Every field is filled from the schema (sweeps/schema.h): defaults live there, not here.
 struct ModelConfig {
-  std::string preset;     // shape preset: tiny, smollm2-135m, llama2-7b, llama2-13b, llama3-8b
+  std::string preset;     // shape preset: tiny, smollm2-135m, llama2-7b, llama2-13b, llama2-70b, llama3-8b
   std::string weights;    // HF folder or .gguf file; empty = random weights of the preset's shapes
   std::string tokenizer;  // tokenizer file; empty = the one beside the weights, or none (synthetic)
 };

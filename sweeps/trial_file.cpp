@@ -66,6 +66,9 @@ TrialConfig ResolveTrial(const nlohmann::json& doc, const std::string& file) {
 
 nlohmann::json TrialDocument(const TrialConfig& trial) {
   nlohmann::json doc = trial.resolved;
+  // With model.weights the resolved preset is "" (no preset), which is not a value a file may
+  // set: left out, it resolves to "" again, so the document keeps the trial's id.
+  if (!trial.model.weights.empty()) doc["model"].erase("preset");
   doc["id"] = trial.id;
   doc["name"] = trial.name;
   return doc;

@@ -1,14 +1,16 @@
 // YAML (or JSON) text -> JSON document plus the 1-based line of every node, for file:line errors.
 #include "sweeps/yaml_doc.h"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <regex>
-#include <sstream>
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
+
+#include "sweeps/input_file.h"
 
 namespace qlsweep::sweeps {
 namespace {
@@ -106,23 +108,39 @@ To Recast(const From& value) {
   }
 }
 
+// Thrown by the converter when a document passes one of the limits below.
+struct LimitExceeded {
+  int line;
+  std::string message;
+};
+
 class Converter {
  public:
   Converter(std::string file, LineMap& lines, std::vector<ConfigIssue>& issues)
       : file_(std::move(file)), lines_(lines), issues_(issues) {}
 
   ojson Convert(const YAML::Node& node, const std::string& pointer, const std::string& path,
-                int line) {
+                int line, int depth = 0) {
     lines_[pointer] = line;
+    if (++nodes_ > kMaxYamlNodes) {
+      throw LimitExceeded{line, "the document expands to more than " +
+                                    std::to_string(kMaxYamlNodes) +
+                                    " values (nested aliases?); that is the limit"};
+    }
+    if (depth > kMaxYamlDepth) {
+      throw LimitExceeded{line, "nesting too deep: more than " + std::to_string(kMaxYamlDepth) +
+                                    " levels of mappings and lists"};
+    }
     switch (node.Type()) {
       case YAML::NodeType::Map:
-        return ConvertMap(node, pointer, path);
+        return ConvertMap(node, pointer, path, depth);
       case YAML::NodeType::Sequence: {
         ojson out = ojson::array();
         size_t index = 0;
         for (const auto& item : node) {
           out.push_back(Convert(item, ChildPointer(pointer, index),
-                                path + "[" + std::to_string(index) + "]", MarkLine(item, line)));
+                                path + "[" + std::to_string(index) + "]", MarkLine(item, line),
+                                depth + 1));
           ++index;
         }
         return out;
@@ -140,7 +158,8 @@ class Converter {
     return line >= 0 ? line + 1 : fallback;
   }
 
-  ojson ConvertMap(const YAML::Node& node, const std::string& pointer, const std::string& path) {
+  ojson ConvertMap(const YAML::Node& node, const std::string& pointer, const std::string& path,
+                   int depth) {
     ojson out = ojson::object();
     for (auto it = node.begin(); it != node.end(); ++it) {
       int key_line = MarkLine(it->first, lines_[pointer]);
@@ -156,13 +175,19 @@ class Converter {
               "duplicate key (first at line " + std::to_string(lines_[child]) + ")");
         continue;
       }
-      out[key] = Convert(it->second, child, child_path, key_line);
+      out[key] = Convert(it->second, child, child_path, key_line, depth + 1);
     }
     return out;
   }
 
   ojson ConvertScalar(const YAML::Node& node, const std::string& path, int line) {
     const std::string& text = node.Scalar();
+    scalar_bytes_ += text.size();
+    if (scalar_bytes_ > kMaxYamlScalarBytes) {
+      throw LimitExceeded{line, "the document expands to more than " +
+                                    std::to_string(kMaxYamlScalarBytes >> 20) +
+                                    " MiB of text (nested aliases?); that is the limit"};
+    }
     const std::string& tag = node.Tag();
     if (tag == "!" || tag == kTagStr) return ojson(text);
     std::optional<ojson> value;
@@ -192,7 +217,32 @@ class Converter {
   std::string file_;
   LineMap& lines_;
   std::vector<ConfigIssue>& issues_;
+  size_t nodes_ = 0;         // values converted so far (an alias counts each time it is used)
+  size_t scalar_bytes_ = 0;  // bytes of scalar text converted so far
 };
+
+// The line where the second document of a stream starts: the `---` that opens it (a document
+// start marker after content, or a second marker), else its first node's line.
+int SecondDocumentLine(const std::string& text, const YAML::Node& second) {
+  int line = 0;
+  bool seen = false;  // content or a first marker
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view row(text.data() + start, end - start);
+    ++line;
+    if (row.starts_with("---") &&
+        (row.size() == 3 || std::isspace(static_cast<unsigned char>(row[3])))) {
+      if (seen) return line;
+      seen = true;
+    } else if (row.find_first_not_of(" \t\r") != std::string_view::npos && row[0] != '#' &&
+               row[0] != '%') {
+      seen = true;
+    }
+    start = end + 1;
+  }
+  return second.Mark().line >= 0 ? second.Mark().line + 1 : 0;
+}
 
 }  // namespace
 
@@ -221,30 +271,54 @@ int LineAt(const LineMap& lines, const std::string& pointer) {
 
 std::optional<ParsedDoc> ParseYamlText(const std::string& text, const std::string& file,
                                        std::vector<ConfigIssue>& issues) {
-  YAML::Node root;
+  if (const auto bad = FindInvalidUtf8(text)) {
+    issues.push_back(ConfigIssue{file, bad->line, "", bad->ToString()});
+    return std::nullopt;
+  }
+  std::vector<YAML::Node> documents;
   try {
-    root = YAML::Load(text);
+    documents = YAML::LoadAll(text);
+  } catch (const YAML::DeepRecursion& e) {
+    const int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
+    issues.push_back(ConfigIssue{file, line, "",
+                                 "nesting too deep: more than " + std::to_string(kMaxYamlDepth) +
+                                     " levels of mappings and lists"});
+    return std::nullopt;
   } catch (const YAML::Exception& e) {
-    int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
+    const int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
     issues.push_back(ConfigIssue{file, line, "", "YAML syntax error: " + e.msg});
     return std::nullopt;
   }
+  if (documents.size() > 1) {
+    issues.push_back(
+        ConfigIssue{file, SecondDocumentLine(text, documents[1]), "",
+                    "a second YAML document starts here (after `---`); a file holds exactly one"});
+    return std::nullopt;
+  }
+  const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
   ParsedDoc doc;
   Converter converter(file, doc.lines, issues);
-  int line = root.Mark().line >= 0 ? root.Mark().line + 1 : 0;
-  doc.json = converter.Convert(root, "", "", line);
+  const int line = root.Mark().line >= 0 ? root.Mark().line + 1 : 0;
+  try {
+    doc.json = converter.Convert(root, "", "", line);
+  } catch (const LimitExceeded& e) {
+    issues.push_back(ConfigIssue{file, e.line, "", e.message});
+    return std::nullopt;
+  }
   return doc;
 }
 
 std::optional<ParsedDoc> ParseYamlFile(const std::string& path, std::vector<ConfigIssue>& issues) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    issues.push_back(ConfigIssue{path, 0, "", "cannot open the file"});
+  std::string text;
+  try {
+    text = ReadWholeFile(path);
+  } catch (const std::runtime_error& e) {
+    std::string message = e.what();  // "<path>: <problem>"
+    if (message.starts_with(path + ": ")) message.erase(0, path.size() + 2);
+    issues.push_back(ConfigIssue{path, 0, "", message});
     return std::nullopt;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseYamlText(text.str(), path, issues);
+  return ParseYamlText(text, path, issues);
 }
 
 nlohmann::json ToSorted(const nlohmann::ordered_json& value) {

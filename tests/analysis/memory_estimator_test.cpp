@@ -216,3 +216,49 @@ TEST(AnalysisMemory, UnknownPresetThrows) {
 
 }  // namespace
 }  // namespace qlsweep::analysis
+
+namespace qlsweep::analysis {
+namespace {
+
+// Device peaks per rank measured on two H200s (bench/sharded.sh, bench/sweeps/sharded-7b.yaml,
+// 2026-11-29, docs/results.md): one GPU 6.26 GiB; 2 ranks at stages 0-2 6.97 GiB; stage 3 5.44
+// GiB. The per-rank estimate must stay within 10% of each.
+TEST(AnalysisMemory, ShardedTrialsPerRankWithinTenPercentOfTheH200Measurement) {
+  struct Case {
+    int gpus, stage;
+    double measured_gib;
+  };
+  for (const auto& c : {Case{1, 0, 6.26}, Case{2, 0, 6.97}, Case{2, 1, 6.97}, Case{2, 2, 6.97},
+                        Case{2, 3, 5.44}}) {
+    const auto e = EstimateMemory(Trial({{"model.preset", "llama2-7b"},
+                                         {"lora.r", 16},
+                                         {"lora.dropout", 0.0},
+                                         {"data.seq_len", 2048},
+                                         {"hardware.device", "cuda"},
+                                         {"hardware.gpus", c.gpus},
+                                         {"distributed.zero_stage", c.stage}}));
+    const double measured = c.measured_gib * 1073741824.0;
+    EXPECT_NEAR(static_cast<double>(e.total_bytes), measured, 0.10 * measured)
+        << c.gpus << " GPUs, stage " << c.stage;
+  }
+}
+
+TEST(AnalysisMemory, ZeroStagesDivideTheirPartsByTheRanks) {
+  auto at = [](int gpus, int stage) {
+    return EstimateMemory(Trial({{"model.preset", "llama2-7b"},
+                                 {"hardware.device", "cuda"},
+                                 {"hardware.gpus", gpus},
+                                 {"distributed.zero_stage", stage}}));
+  };
+  const auto one = at(1, 0), s0 = at(4, 0), s1 = at(4, 1), s3 = at(4, 3);
+  EXPECT_EQ(s0.context_bytes, one.context_bytes + kNcclContextBytes);
+  EXPECT_NEAR(static_cast<double>(Component(s1, "optimizer states")),
+              static_cast<double>(Component(s0, "optimizer states")) / 4, 4096);
+  EXPECT_NEAR(static_cast<double>(Component(s3, "base weights")),
+              static_cast<double>(Component(s0, "base weights")) / 4, 4);
+  EXPECT_GT(Component(s3, "gathered decoder layer"), 0);
+  for (const auto& c : s0.components) EXPECT_EQ(c.name.rfind("gathered", 0), std::string::npos);
+}
+
+}  // namespace
+}  // namespace qlsweep::analysis

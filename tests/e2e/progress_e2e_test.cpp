@@ -32,12 +32,12 @@ TEST_F(ProgressEndToEnd, PhasesStepsAndTheSweepsTimeLeft) {
   const auto loading = Find(out, "lora.r=2: loading the model\n");
   const auto base = Find(out, "lora.r=2: evaluating the base model (2 sequences)\n");
   const auto step = Find(out, "lora.r=2: step ");
-  const auto sweep_line = Find(out, "sweep: 1 of 2 trial(s) finished, 1 to go, about ");
+  const auto sweep_line = Find(out, "sweep progress: 1 of 2 trial(s) finished, 1 to go, about ");
   EXPECT_LT(started, loading);
   EXPECT_LT(loading, base);
   EXPECT_LT(base, step);
   EXPECT_LT(step, sweep_line);
-  EXPECT_EQ(out.find("sweep: 2 of 2"), std::string::npos) << out;  // nothing left: no line
+  EXPECT_EQ(out.find("sweep progress: 2 of 2"), std::string::npos) << out;  // nothing left: no line
 
   // The trial's own events: progress (load), started, progress (base eval), eval.
   const auto trial = dir_ / "trials";

@@ -1,6 +1,7 @@
 // `qlsweep report` and `qlsweep table --by` on a recorded run index: files, plots, error paths.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -86,6 +87,40 @@ TEST_F(ReportEndToEnd, WithoutGnuplotTheTablesAreStillWritten) {
   EXPECT_TRUE(fs::exists(out / "plots" / "tokens-per-s-vs-memory.gp"));
   EXPECT_FALSE(fs::exists(out / "plots" / "tokens-per-s-vs-memory.svg"));
   EXPECT_TRUE(Has(ReadText(out / "index.html"), "gnuplot not found"));
+}
+
+TEST_F(ReportEndToEnd, DamagedAndMissingSeriesFilesAreNamedNeverAHang) {
+  const fs::path series = fs::path(db_).parent_path() / "series";
+  const std::string truncated = (series / "rank-4050-lora.r=4.h5").string();
+  const std::string flipped = (series / "rank-4050-lora.r=8.h5").string();
+  const std::string missing = (series / "rank-4050-lora.r=16.h5").string();
+  const std::string folder = (series / "rank-4050-lora.r=32.h5").string();
+  std::string bytes = ReadText(truncated);
+  std::ofstream(truncated, std::ios::binary | std::ios::trunc) << bytes.substr(0, bytes.size() / 2);
+  bytes = ReadText(flipped);
+  for (size_t at = 200; at < bytes.size(); at += 97) bytes[at] = static_cast<char>(~bytes[at]);
+  std::ofstream(flipped, std::ios::binary | std::ios::trunc) << bytes;
+  fs::remove(missing);
+  fs::remove(folder);
+  fs::create_directory(folder);
+
+  const auto start = std::chrono::steady_clock::now();
+  const auto result = RunQlsweep("report --db " + db_ + " --sweep rank-4050 --out " +
+                                 (dir_ / "report").string() + " 2>&1");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  EXPECT_EQ(result.exit_code, 0) << result.out;
+  for (const std::string& file : {truncated, flipped, folder}) {
+    EXPECT_TRUE(Has(result.out, "qlsweep: warning: series file " + file)) << result.out;
+  }
+  EXPECT_TRUE(Has(result.out, folder + ": is a directory, not an HDF5 file; the loss curves of "
+                                       "trial rank-4050-lora.r=32 (lora.r=32) are left out"))
+      << result.out;
+  EXPECT_TRUE(Has(result.out, "qlsweep: warning: series file " + missing +
+                                  " of trial rank-4050-lora.r=16 (lora.r=16, done) is missing; "
+                                  "its loss curves are left out"))
+      << result.out;
+  // The readable trial still has its curve.
+  EXPECT_TRUE(Has(ReadText(dir_ / "report" / "plots" / "loss-curves.dat"), "\n"));
 }
 
 TEST_F(ReportEndToEnd, TableByKeyInEveryFormat) {

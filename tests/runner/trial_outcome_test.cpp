@@ -125,5 +125,20 @@ TEST(OutcomeBuilder, OomKeepsItsPhaseAndTheBaseEvaluation) {
   EXPECT_EQ(late.results.at("base_eval_loss"), 3.25);
 }
 
+// A sharded trial: the first failing rank's event is recorded, naming the rank.
+TEST(OutcomeBuilder, ShardedFailuresNameTheirRank) {
+  const auto oom =
+      Fed({R"({"event":"oom","phase":"forward","message":"CUDA out of memory","rank":1,"world_size":2})",
+           R"({"event":"error","phase":"forward","message":"later","rank":0,"world_size":2})"})
+          .Finish(3, 0, false, false, 1.0);
+  EXPECT_EQ(oom.status, TrialStatus::kOom);
+  EXPECT_EQ(oom.oom_phase, "forward");
+  EXPECT_EQ(oom.error, "rank 1 of 2: CUDA out of memory");
+  const auto failed =
+      Fed({R"({"event":"error","phase":"backward","message":"boom","rank":3,"world_size":4})"})
+          .Finish(1, 0, false, false, 1.0);
+  EXPECT_EQ(failed.error, "rank 3 of 4: boom");
+}
+
 }  // namespace
 }  // namespace qlsweep::runner

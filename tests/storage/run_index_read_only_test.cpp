@@ -1,11 +1,13 @@
 // Read-only run index and free-form queries: writes refused, rows and columns returned, errors
 // named.
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "storage/run_index.h"
+#include "storage/schema_migrations.h"
 #include "tests/support/expect_error.h"
 #include "tests/support/protocol_printers.h"
 #include "tests/support/scratch.h"
@@ -86,6 +88,70 @@ TEST_F(RunIndexReadOnlyTest, EveryKindOfWriteIsRefused) {
   EXPECT_EQ(writer->Query("SELECT count(*) FROM params").rows[0][0], "2");
   EXPECT_EQ(writer->Query("SELECT count(*) FROM sweeps").rows[0][0], "1");
   EXPECT_EQ(writer->SchemaVersion(), index->SchemaVersion());
+}
+
+TEST_F(RunIndexReadOnlyTest, AttachDetachAndStateChangingPragmasAreRefusedAtPrepare) {
+  auto index = RunIndex::OpenReadOnly(path_);
+  const std::string other = dir_.File("other.sqlite");
+  { RunIndex::OpenForWrite(other); }
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"ATTACH '" + other + "' AS o", "refusing ATTACH"},
+      {"DETACH main", "refusing DETACH"},
+      {"PRAGMA writable_schema = ON", "refusing PRAGMA writable_schema = ON"},
+      {"pragma WRITABLE_SCHEMA=1", "refusing PRAGMA WRITABLE_SCHEMA = 1"},
+      {"PRAGMA journal_mode = DELETE", "refusing PRAGMA journal_mode = DELETE"},
+      {"PRAGMA query_only = 0", "refusing PRAGMA query_only = 0"},
+      {"PRAGMA main.user_version = 3", "refusing PRAGMA user_version = 3"},
+      {"PRAGMA shrink_memory", "refusing PRAGMA shrink_memory"},
+      {"BEGIN IMMEDIATE", "refusing a transaction (BEGIN)"},
+      {"CREATE TEMP TABLE scratch (x)", "refusing a write to sqlite_temp_master"},
+      {"CREATE TEMP VIEW v AS SELECT 1", "refusing a write to sqlite_temp_master"},
+      {"INSERT INTO sweeps (name) VALUES ('x')", "refusing a write to sweeps"},
+  };
+  for (const auto& [sql, expected] : refused) {
+    try {
+      index->Query(sql);
+      ADD_FAILURE() << sql << " was let through";
+    } catch (const QueryError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "run index " + path_ + " is opened read-only; " + expected + " [in: " + sql + "]")
+          << sql;
+    }
+  }
+  EXPECT_EQ(index->Query("PRAGMA table_info(trials)").rows.at(0).at(1), "id");
+  EXPECT_EQ(index->Query("PRAGMA quick_check").rows.at(0).at(0), "ok");
+  EXPECT_EQ(index->Query("pragma User_Version").rows.at(0).at(0),
+            std::to_string(LatestSchemaVersion()));  // reading it is allowed; setting it is not
+  EXPECT_EQ(index->SchemaVersion(), LatestSchemaVersion());
+  EXPECT_THROW(index->Query("SELECT randomblob(300000000)"), QueryError);  // SQLITE_LIMIT_LENGTH
+}
+
+TEST_F(RunIndexReadOnlyTest, QueriesStopAtTheirTimeAndRowLimits) {
+  auto index = RunIndex::OpenReadOnly(path_);
+  const std::string forever =
+      "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT max(x) FROM n";
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    index->Query(forever, {.timeout_s = 0.3});
+    ADD_FAILURE() << "an endless query ended";
+  } catch (const QueryError& e) {
+    EXPECT_NE(std::string(e.what()).find("stopped after 0.3 s, its time limit"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  try {
+    index->Query("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT x FROM n",
+                 {.max_rows = 1000});
+    ADD_FAILURE() << "an endless result ended";
+  } catch (const QueryError& e) {
+    EXPECT_NE(std::string(e.what()).find("returns more than 1000 rows"), std::string::npos)
+        << e.what();
+  }
+  // Within the limits the same connection goes on answering, with no handler left behind.
+  EXPECT_EQ(
+      index->Query("SELECT count(*) FROM trials", {.timeout_s = 5, .max_rows = 1}).rows.at(0).at(0),
+      "2");
+  EXPECT_THROW(index->Query("SELECT nosuch FROM trials"), QueryError);
 }
 
 TEST_F(RunIndexReadOnlyTest, ErrorsNameTheFileAndTheStatement) {

@@ -115,7 +115,12 @@ TEST(SeriesFileTest, ReadErrorsNameTheFileAndTheDataset) {
   EXPECT_NE(attribute.find("nosuch"), std::string::npos) << attribute;
   const std::string missing = dir.File("missing.h5");
   const std::string file = ErrorOf([&] { ReadSeries(missing, "train/step"); });
-  EXPECT_NE(file.find(missing), std::string::npos) << file;
+  EXPECT_EQ(file,
+            "series file " + missing + ": cannot open for reading: No such file or directory");
+  EXPECT_EQ(ErrorOf([&] { ReadSeries(dir.File(""), "train/step"); }),
+            "series file " + dir.File("") + ": is a directory, not an HDF5 file");
+  EXPECT_EQ(ErrorOf([&] { ReadSeries("/dev/null", "train/step"); }),
+            "series file /dev/null: is not a regular file (a device, FIFO or socket)");
   const std::string create =
       ErrorOf([&] { SeriesFile bad(dir.File("no/such/dir/t.h5"), "t", "{}"); });
   EXPECT_NE(create.find("no/such/dir/t.h5"), std::string::npos) << create;

@@ -30,7 +30,8 @@ TEST(SweepsSchema, KeysAreSectionDotLeafUniqueAndGroupedBySection) {
     }
   }
   EXPECT_EQ(Sections(), (std::vector<std::string>{"model", "quantization", "lora", "data", "train",
-                                                  "optim", "eval", "hardware"}));
+                                                  "optim", "eval", "hardware",
+                                                  "distributed"}));
 }
 
 TEST(SweepsSchema, EveryDefaultPassesItsOwnCheckAndIsCanonical) {
@@ -55,7 +56,8 @@ TEST(SweepsSchema, DefaultsAreTheDocumentedOnes) {
     "optim": {"name": "paged_adamw_8bit", "lr": 0.0002, "beta1": 0.9, "beta2": 0.999,
               "eps": 1e-8, "weight_decay": 0.0},
     "eval": {"interval": 0, "sequences": 8},
-    "hardware": {"device": "auto", "dtype": "auto", "gpu_profile": ""}
+    "hardware": {"device": "auto", "dtype": "auto", "gpu_profile": "", "gpus": 1},
+    "distributed": {"zero_stage": 0}
   })");
   TrialConfig t = ResolveTrial(nlohmann::json::object());
   EXPECT_EQ(t.resolved.dump(), expected.dump());

@@ -2,6 +2,11 @@
 // folders: tests/support/scratch.h).
 #pragma once
 
+#include <unistd.h>
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -46,5 +51,31 @@ inline bool HasIssue(const std::vector<ConfigIssue>& issues, int line, const std
   }
   return false;
 }
+
+// A fresh folder for one test, removed when the object goes away.
+class TempDir {
+ public:
+  TempDir() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = info->name();
+    for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    path_ = std::filesystem::temp_directory_path() /
+            ("qlsweep-sweeps-" + std::to_string(::getpid()) + "-" + name);
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+
+  // Writes `text` to `name` inside the folder and returns its path.
+  std::string Write(const std::string& name, const std::string& text) const {
+    const auto file = path_ / name;
+    std::ofstream(file) << text;
+    return file.string();
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 }  // namespace qlsweep::sweeps::testing

@@ -95,13 +95,37 @@ model: {preset: tiny}
 TEST(SweepsTrialId, FlattenParamsGivesOneJsonTextPerDottedKey) {
   TrialConfig t = ResolveTrial(nlohmann::json::parse(R"({"lora": {"r": 8}})"));
   auto params = FlattenParams(t.resolved);
-  EXPECT_EQ(params.size(), 35u);
+  EXPECT_EQ(params.size(), 37u);
   EXPECT_EQ(params.at("lora.r"), "8");
   EXPECT_EQ(params.at("lora.alpha"), "32.0");
   EXPECT_EQ(params.at("model.preset"), "\"tiny\"");
   EXPECT_EQ(params.at("quantization.double_quant"), "true");
   EXPECT_EQ(params.at("quantization.skip"), R"(["embed","norm","lm_head"])");
   EXPECT_EQ(params.at("optim.eps"), "1e-08");
+}
+
+}  // namespace
+}  // namespace qlsweep::sweeps
+
+namespace qlsweep::sweeps {
+namespace {
+
+// Keys added after ids were first recorded stay out of the canonical text at their default, so a
+// runs.db of an earlier version resumes; any other value is part of the id.
+TEST(SweepsTrialId, KeysAddedLaterLeaveOldIdsAloneAtTheirDefault) {
+  const auto plain = ResolveTrial(nlohmann::json::parse(R"({"lora": {"r": 8}})"));
+  EXPECT_EQ(CanonicalJson(plain.resolved).find("gpus"), std::string::npos);
+  EXPECT_EQ(CanonicalJson(plain.resolved).find("distributed"), std::string::npos);
+  const auto same = ResolveTrial(nlohmann::json::parse(
+      R"({"lora": {"r": 8}, "hardware": {"gpus": 1}, "distributed": {"zero_stage": 0}})"));
+  EXPECT_EQ(same.id, plain.id);
+  const auto two =
+      ResolveTrial(nlohmann::json::parse(R"({"lora": {"r": 8}, "hardware": {"gpus": 2}})"));
+  const auto stage = ResolveTrial(
+      nlohmann::json::parse(R"({"lora": {"r": 8}, "distributed": {"zero_stage": 2}})"));
+  EXPECT_NE(two.id, plain.id);
+  EXPECT_NE(stage.id, plain.id);
+  EXPECT_NE(stage.id, two.id);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // YAML -> JSON with lines: scalar typing by the YAML 1.2 core schema, line map, parse errors.
 #include "sweeps/yaml_doc.h"
 
+#include <chrono>
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -86,7 +87,87 @@ TEST(SweepsYamlDoc, MissingFileIsAnIssue) {
   std::vector<ConfigIssue> issues;
   EXPECT_FALSE(ParseYamlFile("/nonexistent/qlsweep/x.yaml", issues).has_value());
   ASSERT_EQ(issues.size(), 1u);
-  EXPECT_EQ(issues[0].ToString(), "/nonexistent/qlsweep/x.yaml: cannot open the file");
+  EXPECT_EQ(issues[0].ToString(), "/nonexistent/qlsweep/x.yaml: no such file");
+}
+
+TEST(SweepsYamlDoc, FolderOrDeviceGivenForAFileIsSaidToBeOne) {
+  testing::TempDir dir;
+  std::vector<ConfigIssue> issues;
+  EXPECT_FALSE(ParseYamlFile(dir.path().string(), issues).has_value());
+  EXPECT_FALSE(ParseYamlFile("/dev/null", issues).has_value());
+  ASSERT_EQ(issues.size(), 2u);
+  EXPECT_EQ(issues[0].ToString(), dir.path().string() + ": is a directory, not a file");
+  EXPECT_EQ(issues[1].ToString(), "/dev/null: is not a regular file (a device, FIFO or socket)");
+}
+
+// Issues of text that does not parse into a document; fails when it does.
+std::vector<ConfigIssue> Refused(const std::string& text) {
+  std::vector<ConfigIssue> issues;
+  EXPECT_FALSE(ParseYamlText(text, "t.yaml", issues).has_value());
+  EXPECT_EQ(issues.size(), 1u) << testing::Describe(issues);
+  return issues;
+}
+
+TEST(SweepsYamlDoc, SecondDocumentIsRefusedAtItsMarker) {
+  auto issues = Refused("name: a\n---\nname: b\n");
+  EXPECT_EQ(issues[0].ToString(),
+            "t.yaml:2: a second YAML document starts here (after `---`); a file holds exactly one");
+  // An explicit first marker, comments and directives before it are fine; the second is not.
+  EXPECT_EQ(Refused("# c\n%YAML 1.2\n---\nname: a\n--- # again\nb: 1\n")[0].line, 5);
+  EXPECT_EQ(Refused("name: a\n---\n")[0].line, 2);  // even an empty second document
+  std::vector<ConfigIssue> none;
+  EXPECT_TRUE(ParseYamlText("---\nname: a\n...\n", "t.yaml", none).has_value());
+  EXPECT_TRUE(none.empty()) << testing::Describe(none);
+}
+
+TEST(SweepsYamlDoc, NestedAliasesStopAtTheValueLimitQuickly) {
+  std::string text = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (int i = 1; i <= 9; ++i) {  // 10^10 values once expanded
+    text += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 10; ++k) text += (k ? ", *a" : "*a") + std::to_string(i - 1);
+    text += "]\n";
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto issues = Refused(text);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_NE(issues[0].message.find("expands to more than 100000 values (nested aliases?)"),
+            std::string::npos)
+      << issues[0].message;
+  // One long string repeated through aliases: the text limit.
+  const std::string big(1 << 20, 'x');
+  text = "s: &s " + big + "\nl: &l [*s, *s, *s, *s, *s, *s, *s, *s]\nm: [*l, *l, *l]\n";
+  EXPECT_NE(Refused(text)[0].message.find("more than 16 MiB of text"), std::string::npos);
+  // Aliases in moderation are fine.
+  std::vector<ConfigIssue> none;
+  auto doc = ParseYamlText("a: &x [1, 2]\nb: *x\n", "t.yaml", none);
+  ASSERT_TRUE(doc.has_value());
+  EXPECT_EQ(doc->json["b"], doc->json["a"]);
+}
+
+TEST(SweepsYamlDoc, DeepNestingIsSaidToBeTooDeepWithItsLine) {
+  const auto deep = [](int n) { return "a:\n  b: " + std::string(n, '[') + std::string(n, ']'); };
+  std::vector<ConfigIssue> none;
+  EXPECT_TRUE(ParseYamlText(deep(90), "t.yaml", none).has_value());
+  for (int n : {150, 5000, 100000}) {
+    auto issues = Refused(deep(n));
+    EXPECT_EQ(issues[0].ToString().substr(0, 28), "t.yaml:2: nesting too deep: ") << n;
+  }
+}
+
+TEST(SweepsYamlDoc, FileNamesThatAreNotUtf8AreEscapedInMessages) {
+  std::vector<ConfigIssue> issues;
+  EXPECT_FALSE(ParseYamlFile("/nonexistent/caf\xe9.yaml", issues).has_value());
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].ToString(), "/nonexistent/caf\\xe9.yaml: no such file");
+}
+
+TEST(SweepsYamlDoc, InvalidUtf8NamesLineAndColumn) {
+  auto issues = Refused("name: a\ndescription: ok \xc3\x28\n");
+  EXPECT_EQ(issues[0].ToString(),
+            "t.yaml:2: invalid UTF-8 (byte 0xc3 at line 2, column 17); the file must be UTF-8 "
+            "text");
+  std::vector<ConfigIssue> none;
+  EXPECT_TRUE(ParseYamlText("description: caf\xc3\xa9\n", "t.yaml", none).has_value());
 }
 
 TEST(SweepsYamlDoc, JsonTextParsesWithLines) {

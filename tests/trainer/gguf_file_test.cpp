@@ -12,7 +12,7 @@
 
 #include "tests/support/expect_error.h"
 #include "tests/support/scratch.h"
-#include "tests/trainer/gguf_test_writer.h"
+#include "tests/support/gguf_test_writer.h"
 #include "trainer/io/gguf_dequant.h"
 #include "trainer/io/gguf_file.h"
 #include "trainer/io/gguf_qk_order.h"
@@ -342,6 +342,68 @@ TEST(GgufErrors, MissingRequiredMetadataKey) {
   GgufSource s(path);
   EXPECT_EQ(s.Shape().vocab, 300);
   ExpectError([&] { s.Tokenizer(); }, {path, "'tokenizer.ggml.tokens' is missing"});
+}
+
+TEST(GgufErrors, AbsurdOrInconsistentMetadataNamesTheKey) {
+  struct Case {
+    std::string key;
+    uint32_t value;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"llama.attention.head_count_kv", 0, "'llama.attention.head_count_kv' must be between 1 and"},
+      {"llama.attention.head_count_kv", 3, "'llama.attention.head_count_kv' (3) must divide"},
+      {"llama.attention.head_count", 0, "'llama.attention.head_count' must be between 1 and"},
+      {"llama.attention.head_count", 3, "'llama.attention.head_count' (3) must divide"},
+      {"llama.block_count", 0, "'llama.block_count' must be between 1 and 10000, got 0"},
+      {"llama.block_count", 2000000, "'llama.block_count' must be between 1 and 10000"},
+      {"llama.embedding_length", 0, "'llama.embedding_length' must be between 1 and"},
+      {"llama.feed_forward_length", 0, "'llama.feed_forward_length' must be between 1 and"},
+      {"llama.context_length", 0, "'llama.context_length' must be between 1 and"},
+      {"llama.context_length", 0xFFFFFFFFu, "'llama.context_length' must be between 1 and"},
+  };
+  for (const Case& c : cases) {
+    GgufBuilder b;
+    b.LlamaMetadata(c.key);
+    b.KvU32(c.key, c.value);
+    const std::string path = TempPath("bad-shape.gguf");
+    b.WriteTo(path);
+    ExpectError([&] { GgufSource s(path); }, {path + ": metadata " + c.expected});
+  }
+  for (const float eps : {0.0f, -1e-5f, std::numeric_limits<float>::quiet_NaN(),
+                          std::numeric_limits<float>::infinity()}) {
+    GgufBuilder b;
+    b.LlamaMetadata("llama.attention.layer_norm_rms_epsilon");
+    b.KvF32("llama.attention.layer_norm_rms_epsilon", eps);
+    const std::string path = TempPath("bad-eps.gguf");
+    b.WriteTo(path);
+    ExpectError([&] { GgufSource s(path); },
+                {path + ": metadata 'llama.attention.layer_norm_rms_epsilon' must be a finite "
+                        "number above 0"});
+  }
+  GgufBuilder b;
+  b.LlamaMetadata();
+  b.KvF32("llama.rope.freq_base", std::numeric_limits<float>::quiet_NaN());
+  const std::string path = TempPath("bad-theta.gguf");
+  b.WriteTo(path);
+  ExpectError([&] { GgufSource s(path); }, {path + ": metadata 'llama.rope.freq_base' must be"});
+}
+
+TEST(GgufErrors, BytesThatAreNotUtf8AreEscapedInMessages) {
+  GgufBuilder b;
+  b.LlamaMetadata("general.architecture");
+  b.KvString("general.architecture", "ll\xff\xfema");
+  const std::string path = TempPath("latin1.gguf");
+  b.WriteTo(path);
+  // The message goes into a JSON error event: it must be UTF-8 (nlohmann's dump throws otherwise).
+  ExpectError([&] { GgufSource s(path); }, {path + ": general.architecture is 'll\\xff\\xfema'"});
+}
+
+TEST(GgufErrors, FolderOrDeviceIsSaidToBeOne) {
+  const std::string folder = TempPath("folder.gguf");
+  std::filesystem::create_directories(folder);
+  ExpectError([&] { GgufFile f(folder); }, {folder + ": is a directory, not a GGUF file"});
+  ExpectError([&] { GgufFile f("/dev/null"); }, {"/dev/null: is not a regular file"});
 }
 
 TEST(GgufErrors, UnknownHfName) {

@@ -182,6 +182,138 @@ TEST_F(ScratchCheckpoint, ShardListedButAbsent) {
   EXPECT_NE(msg.find("model.safetensors.index.json"), std::string::npos) << msg;
 }
 
+// The message ParseHfConfig throws for `config` ("" when it throws nothing).
+std::string ConfigError(const json& config) {
+  try {
+    ParseHfConfig("dir/config.json", config.dump());
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(HfConfig, AbsurdOrInconsistentShapesNameTheFileAndKey) {
+  const json base = {{"hidden_size", 64},        {"intermediate_size", 176},
+                     {"num_hidden_layers", 2},   {"num_attention_heads", 4},
+                     {"num_key_value_heads", 2}, {"vocab_size", 512}};
+  EXPECT_EQ(ConfigError(base), "");
+  const std::vector<std::pair<json, std::string>> cases = {
+      {{{"num_key_value_heads", 0}}, "key \"num_key_value_heads\" must be between 1 and"},
+      {{{"num_key_value_heads", -2}}, "key \"num_key_value_heads\" must be between 1 and"},
+      {{{"num_key_value_heads", 3}}, "key \"num_key_value_heads\" (3) must divide"},
+      {{{"num_attention_heads", 3}}, "key \"num_attention_heads\" (3) must divide hidden_size"},
+      {{{"num_attention_heads", 64}}, "key \"num_attention_heads\" (64) gives an odd head dim"},
+      {{{"num_hidden_layers", 0}}, "key \"num_hidden_layers\" must be positive"},
+      {{{"num_hidden_layers", 2000000}}, "key \"num_hidden_layers\" must be between 1 and 10000"},
+      {{{"vocab_size", 1000000000}}, "key \"vocab_size\" must be between 1 and"},
+      {{{"hidden_size", 1 << 22}}, "key \"hidden_size\" must be between 1 and"},
+      {{{"max_position_embeddings", 0}}, "key \"max_position_embeddings\" must be between"},
+      {{{"rms_norm_eps", 0}}, "key \"rms_norm_eps\" must be a finite number above 0"},
+      {{{"rms_norm_eps", -1e-5}}, "key \"rms_norm_eps\" must be a finite number above 0"},
+      {{{"rms_norm_eps", 2.0}}, "key \"rms_norm_eps\" must be a finite number above 0"},
+      {{{"rope_theta", 0}}, "key \"rope_theta\" must be a finite number above 0"},
+      {{{"num_key_value_heads", 1e30}}, "key \"num_key_value_heads\" has the wrong type"},
+      {{{"num_hidden_layers", 18446744073709551615ull}}, "key \"num_hidden_layers\""},
+  };
+  for (const auto& [change, expected] : cases) {
+    json config = base;
+    config.update(change);
+    const std::string message = ConfigError(config);
+    EXPECT_EQ(message.rfind("dir/config.json: ", 0), 0u) << change.dump() << ": " << message;
+    EXPECT_NE(message.find(expected), std::string::npos) << change.dump() << ": " << message;
+  }
+  // 1e400 does not fit a double: the file and the number are named.
+  std::string text = base.dump();
+  text.insert(text.size() - 1, ", \"rms_norm_eps\": 1e400");
+  try {
+    ParseHfConfig("c.json", text);
+    ADD_FAILURE() << "an epsilon of 1e400 was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "c.json: invalid JSON: number overflow parsing '1e400'");
+  }
+}
+
+TEST(HfConfig, ModelTypeOtherThanLlamaIsRefusedNamingTheKey) {
+  const json base = {{"hidden_size", 64},      {"intermediate_size", 176},
+                     {"num_hidden_layers", 2}, {"num_attention_heads", 4},
+                     {"vocab_size", 512},      {"max_position_embeddings", 4096}};
+  json llama = base, qwen = base, mistral = base, windowed = base, long_window = base;
+  llama["model_type"] = "llama";
+  qwen["model_type"] = "qwen2";
+  mistral["model_type"] = "mistral";
+  mistral["sliding_window"] = nullptr;
+  windowed["model_type"] = "mistral";
+  windowed["sliding_window"] = 1024;
+  long_window["model_type"] = "mistral";
+  long_window["sliding_window"] = 4096;
+  EXPECT_EQ(ConfigError(llama), "");
+  EXPECT_EQ(ConfigError(mistral), "");  // a Mistral without a sliding window is a Llama
+  EXPECT_EQ(ConfigError(long_window), "");
+  EXPECT_EQ(ConfigError(qwen),
+            "dir/config.json: key \"model_type\" is \"qwen2\"; only \"llama\" (and \"mistral\" "
+            "without a sliding window) checkpoints are supported");
+  EXPECT_NE(ConfigError(windowed).find("dir/config.json: key \"sliding_window\" (1024)"),
+            std::string::npos)
+      << ConfigError(windowed);
+}
+
+TEST_F(ScratchCheckpoint, ZeroKeyValueHeadsIsAnErrorNotACrash) {
+  config_["num_key_value_heads"] = 0;
+  Write();
+  EXPECT_EQ(OpenError(), (dir_ / "config.json").string() +
+                             ": key \"num_key_value_heads\" must be between 1 and 65536, got 0");
+}
+
+TEST_F(ScratchCheckpoint, ConfigThatIsNotJsonTextNamesFileLineAndColumn) {
+  Write();
+  std::ofstream(dir_ / "config.json") << "{\n  \"hidden_size\": 64,\n  \"vocab_size\": x\n}\n";
+  const std::string config = (dir_ / "config.json").string();
+  EXPECT_EQ(OpenError().rfind(config + ":3:17: invalid JSON: ", 0), 0u) << OpenError();
+  EXPECT_EQ(OpenError().find("json.exception"), std::string::npos) << OpenError();
+  std::ofstream(dir_ / "config.json") << "{\"model_type\": \"ll\xe1ma\"}";
+  EXPECT_EQ(OpenError(), config +
+                             ":1: invalid UTF-8 (byte 0xe1 at line 1, column 19); the file "
+                             "must be UTF-8 text");
+  std::ofstream(dir_ / "config.json") << "[1, 2]";
+  EXPECT_EQ(OpenError(), config + ": invalid JSON: expected an object, got array");
+  fs::remove(dir_ / "config.json");
+  fs::create_directory(dir_ / "config.json");
+  EXPECT_EQ(OpenError(), config + ": is a directory, not a file");
+  fs::remove(dir_ / "config.json");
+}
+
+TEST_F(ScratchCheckpoint, ShardNamesThatLeaveTheFolderAreRefused) {
+  Write();
+  fs::rename(dir_ / "model.safetensors", dir_ / "model-00001-of-00001.safetensors");
+  const std::string index = (dir_ / "model.safetensors.index.json").string();
+  const std::string outside_name = dir_.filename().string() + "-outside.safetensors";
+  const std::string outside = (dir_.parent_path() / outside_name).string();
+  WriteSafetensors(outside, weights_);  // a real file there: refused by name, not by absence
+  for (const json& shard : {json("../" + outside_name), json(outside), json("sub/x.safetensors"),
+                            json("a\\b.safetensors"), json(".."), json(""), json(5)}) {
+    json map = json::object();
+    for (const auto& [name, t] : weights_) map[name] = "model-00001-of-00001.safetensors";
+    map["model.norm.weight"] = shard;
+    std::ofstream(index) << json{{"weight_map", map}}.dump();
+    const std::string message = OpenError();
+    EXPECT_EQ(message.rfind(index + ": key \"weight_map\" entry \"model.norm.weight\" ", 0), 0u)
+        << shard.dump() << ": " << message;
+  }
+  fs::remove(outside);
+}
+
+TEST_F(ScratchCheckpoint, FolderProblemsSayWhatThePathIs) {
+  Write();
+  const std::string file = (dir_ / "config.json").string();
+  EXPECT_EQ(ErrorOf([&] { HfCheckpoint c(file); }),
+            file + ": is a file, not a folder (an HF checkpoint folder is expected)");
+  fs::remove(dir_ / "model.safetensors");
+  fs::create_directory(dir_ / "model.safetensors");
+  EXPECT_NE(OpenError().find("model.safetensors: is a directory, not a file"), std::string::npos)
+      << OpenError();
+  fs::remove(dir_ / "model.safetensors");
+}
+
 TEST_F(ScratchCheckpoint, Bf16AndFp16WeightsReadAsFloat32) {
   weights_["model.embed_tokens.weight"] =
       weights_["model.embed_tokens.weight"].to(torch::kBFloat16);

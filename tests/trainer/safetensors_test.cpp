@@ -40,7 +40,10 @@ TEST(Safetensors, ReadsTheReferenceFixture) {
 }
 
 TEST(Safetensors, NamesTheFileAndTensorOfEachProblem) {
-  ExpectError("/nonexistent/model.safetensors", "cannot open");
+  ExpectError("/nonexistent/model.safetensors", "/nonexistent/model.safetensors: no such file");
+  ExpectError("/dev/null", "/dev/null: is not a regular file");
+  ExpectError(fs::path(qlsweep::testing::ScratchPath("st/folder/x")).parent_path().string(),
+              "is a directory, not a file");
   {
     const auto path = qlsweep::testing::ScratchPath("st/tiny");
     std::ofstream(path) << "abc";
@@ -64,6 +67,25 @@ TEST(Safetensors, NamesTheFileAndTensorOfEachProblem) {
       WriteFile("size", R"({"w": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}})", 8),
       "tensor 'w': holds 8 bytes but shape [3] of F32 needs 12");
   ExpectError(WriteFile("keys", R"({"w": {"dtype": "F32"}})", 0), "tensor 'w': needs dtype, shape");
+  // Shapes and offsets that would overflow or point anywhere are refused before any arithmetic.
+  ExpectError(
+      WriteFile("notlist", R"({"w": {"dtype": "F32", "shape": 4, "data_offsets": [0, 16]}})", 16),
+      "tensor 'w': bad shape 4");
+  ExpectError(WriteFile("overflow",
+                        R"({"w": {"dtype": "F32", "shape": [4294967296, 4294967296, 16],
+                        "data_offsets": [0, 16]}})",
+                        16),
+              "tensor 'w': bad shape");
+  ExpectError(WriteFile("product",
+                        R"({"w": {"dtype": "F32", "shape": [100, 100, 100, 100],
+                        "data_offsets": [0, 16]}})",
+                        65536),
+              "holds more values than the file has bytes");
+  ExpectError(WriteFile("wrap",
+                        R"({"w": {"dtype": "F32", "shape": [4],
+                        "data_offsets": [18446744073709551600, 0]}})",
+                        16),
+              "run past the end of the file");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Sharded trials on the CPU under the real launcher (mpirun --oversubscribe): N ranks x
-// micro-batch b equal one rank with N times the accumulation, and every ZeRO stage equals stage 0.
+// micro-batch b equal one rank with N times the accumulation, and every ZeRO stage (3: the
+// frozen 4-bit base sharded too) equals stage 0.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -133,7 +134,8 @@ TEST_P(ShardedEqualsAccumulation, NRanksMatchOneRankWithNTimesTheAccumulation) {
   EXPECT_EQ(many.done[f::kRankPeaks].size(), static_cast<size_t>(n));
 }
 
-INSTANTIATE_TEST_SUITE_P(WorldSizes, ShardedEqualsAccumulation, ::testing::Values(2, 3, 4));
+INSTANTIATE_TEST_SUITE_P(WorldSizes, ShardedEqualsAccumulation, ::testing::Values(2, 3, 4),
+                         [](const auto& info) { return "ranks" + std::to_string(info.param); });
 
 struct StageCase {
   int ranks;
@@ -153,8 +155,29 @@ TEST_P(ZeroStageEqualsStageZero, SameLossesNormsAndAdapters) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Stages, ZeroStageEqualsStageZero,
-                         ::testing::Values(StageCase{2, 1}, StageCase{2, 2}, StageCase{3, 1},
-                                           StageCase{3, 2}, StageCase{4, 2}));
+                         ::testing::Values(StageCase{2, 1}, StageCase{2, 2}, StageCase{2, 3},
+                                           StageCase{3, 1}, StageCase{3, 2}, StageCase{3, 3},
+                                           StageCase{4, 2}),
+                         [](const auto& info) {
+                           return "ranks" + std::to_string(info.param.ranks) + "_stage" +
+                                  std::to_string(info.param.stage);
+                         });
+
+// The adapter a sharded trial saves (rank 0, one PEFT folder) loads into a one-rank trial that
+// only evaluates (train.steps 0) and scores the same eval loss on the same rows.
+TEST(ShardedAdapter, LoadsOnOneRankWithTheSameEvalLoss) {
+  const auto sharded = Train("adapter-zero3", Trial(2, 1, 3, "adamw_8bit", 1.0), 2);
+  ASSERT_FALSE(sharded.done.is_null());
+  auto eval_only = Trial(1, 1, 0, "adamw_8bit", 1.0);
+  eval_only.replace(eval_only.find("steps: 4"), 8, "steps: 0");
+  eval_only.replace(eval_only.find("warmup_steps: 1"), 15, "warmup_steps: 0");
+  eval_only.replace(eval_only.find("dropout: 0.0}"), 13,
+                    "dropout: 0.0, init: " + sharded.adapter_dir + "}");
+  const auto loaded = Train("adapter-one", eval_only, 1);
+  ASSERT_FALSE(loaded.done.is_null());
+  const double want = sharded.done[protocol::result::kFinalEvalLoss].get<double>();
+  EXPECT_NEAR(loaded.done[protocol::result::kFinalEvalLoss].get<double>(), want, 1e-5 * want);
+}
 
 }  // namespace
 }  // namespace qlsweep::trainer

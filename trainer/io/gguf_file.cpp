@@ -13,6 +13,8 @@
 #include <iterator>
 #include <stdexcept>
 
+#include "sweeps/input_file.h"
+
 namespace qlsweep::trainer {
 namespace {
 
@@ -21,8 +23,10 @@ constexpr uint64_t kMaxDims = 4;
 // Sanity bounds so that a corrupt count fails clearly instead of allocating without end.
 constexpr uint64_t kMaxStringBytes = uint64_t{1} << 30;
 
+// Messages quote names and strings from the file: bytes that are not UTF-8 are escaped, so the
+// message can travel in a JSON event.
 [[noreturn]] void Fail(const std::string& path, const std::string& what) {
-  throw std::runtime_error(path + ": " + what);
+  throw std::runtime_error(sweeps::Utf8Safe(path + ": " + what));
 }
 
 // Bounds-checked little-endian reader over the mapped header bytes.
@@ -228,6 +232,11 @@ GgufFile::GgufFile(const std::string& path) : path_(path) {
   if (::fstat(fd_, &st) != 0) {
     ::close(fd_);
     Fail(path, std::string("cannot stat GGUF file: ") + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd_);
+    Fail(path, S_ISDIR(st.st_mode) ? "is a directory, not a GGUF file"
+                                   : "is not a regular file (a device, FIFO or socket)");
   }
   size_ = static_cast<uint64_t>(st.st_size);
   if (size_ > 0) {

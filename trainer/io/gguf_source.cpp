@@ -9,6 +9,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include "sweeps/input_file.h"
 #include "trainer/io/gguf_dequant.h"
 #include "trainer/io/gguf_qk_order.h"
 
@@ -62,8 +63,8 @@ GgufSource::GgufSource(const std::string& path) : file_(std::make_unique<GgufFil
   const GgufFile& f = *file_;
   const std::string arch = f.GetString("general.architecture");
   if (arch != "llama") {
-    throw std::runtime_error(path + ": general.architecture is '" + arch +
-                             "'; only 'llama' GGUF files are supported");
+    throw std::runtime_error(sweeps::Utf8Safe(path + ": general.architecture is '" + arch +
+                                              "'; only 'llama' GGUF files are supported"));
   }
   shape_.name = std::filesystem::path(path).stem().string();
   shape_.layers = f.GetInt("llama.block_count");
@@ -84,12 +85,19 @@ GgufSource::GgufSource(const std::string& path) : file_(std::make_unique<GgufFil
   } else {
     shape_.vocab = f.GetInt("llama.vocab_size");
   }
-  if (shape_.heads <= 0 || shape_.kv_heads <= 0 || shape_.heads % shape_.kv_heads != 0 ||
-      shape_.hidden % shape_.heads != 0) {
-    throw std::runtime_error(path +
-                             ": inconsistent attention metadata: " + std::to_string(shape_.heads) +
-                             " heads, " + std::to_string(shape_.kv_heads) +
-                             " key/value heads, width " + std::to_string(shape_.hidden));
+  const sweeps::ShapeKeyNames keys = {
+      f.Find("tokenizer.ggml.tokens") ? "tokenizer.ggml.tokens (its length)" : "llama.vocab_size",
+      "llama.embedding_length",
+      "llama.feed_forward_length",
+      "llama.block_count",
+      "llama.attention.head_count",
+      f.Find("llama.attention.head_count_kv") ? "llama.attention.head_count_kv"
+                                              : "llama.attention.head_count",
+      "llama.context_length",
+      "llama.rope.freq_base",
+      "llama.attention.layer_norm_rms_epsilon"};
+  if (const auto problem = sweeps::CheckModelShape(shape_, keys)) {
+    throw std::runtime_error(path + ": metadata '" + problem->key + "' " + problem->problem);
   }
   for (const GgufTensorInfo& t : f.tensors()) {
     std::string hf = HfNameFromGguf(t.name);
@@ -128,10 +136,10 @@ std::vector<int64_t> GgufSource::TensorShape(const std::string& name) const {
 torch::Tensor GgufSource::Read(const std::string& name) {
   const GgufTensorInfo& info = Info(name);
   if (!GgmlTypeSupported(info.type)) {
-    throw std::runtime_error(
+    throw std::runtime_error(sweeps::Utf8Safe(
         file_->path() + ": tensor '" + info.name + "' (" + name + ") has type " +
         GgmlTypeName(info.type) +
-        ", which qlsweep cannot dequantize (supported: " + GgmlSupportedTypeNames() + ")");
+        ", which qlsweep cannot dequantize (supported: " + GgmlSupportedTypeNames() + ")"));
   }
   auto out = torch::empty(TensorShape(name), torch::kFloat32);
   // Rows (dims[0] values each, a whole number of blocks) decode independently, in parallel.

@@ -20,7 +20,8 @@ std::string HfNameFromGguf(const std::string& gguf_name);
 // feed_forward_length, attention.head_count, context_length, attention.layer_norm_rms_epsilon;
 // optional: attention.head_count_kv = head_count, rope.freq_base = 10000); vocab is the length of
 // tokenizer.ggml.tokens (else llama.vocab_size); embeddings are tied when output.weight is absent.
-// Rope scaling metadata (llama.rope.scaling.*) is not read.
+// Rope scaling metadata (llama.rope.scaling.*) is not read. A shape outside
+// sweeps::CheckModelShape's ranges is an error naming the file and the metadata key.
 class GgufSource : public WeightSource {
  public:
   explicit GgufSource(const std::string& path);

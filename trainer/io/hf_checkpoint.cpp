@@ -3,13 +3,12 @@
 #include "trainer/io/shape_text.h"
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <sstream>
 #include <stdexcept>
 #include <type_traits>
 
 #include <nlohmann/json.hpp>
+
+#include "sweeps/input_file.h"
 
 namespace qlsweep::trainer {
 namespace {
@@ -17,20 +16,72 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path.string() + ": cannot open");
-  return std::string(std::istreambuf_iterator<char>(in), {});
+// A JSON object read from `path`: errors name the file, line and column (sweeps/input_file.h).
+json ReadJsonObject(const fs::path& path) {
+  json j = sweeps::ReadJsonFile(path.string());
+  if (!j.is_object()) {
+    throw std::runtime_error(path.string() + ": invalid JSON: expected an object, got " +
+                             std::string(j.type_name()));
+  }
+  return j;
 }
 
 json ParseJson(const std::string& path, const std::string& text) {
-  try {
-    json j = json::parse(text);
-    if (!j.is_object()) throw std::runtime_error("not a JSON object");
-    return j;
-  } catch (const std::exception& e) {
-    throw std::runtime_error(path + ": invalid JSON: " + e.what());
+  json j = sweeps::ParseJsonText(path, text);
+  if (!j.is_object()) {
+    throw std::runtime_error(path + ": invalid JSON: expected an object, got " +
+                             std::string(j.type_name()));
   }
+  return j;
+}
+
+// A config.json's field names, for messages.
+const sweeps::ShapeKeyNames kHfKeys = {
+    "vocab_size",          "hidden_size",         "intermediate_size",       "num_hidden_layers",
+    "num_attention_heads", "num_key_value_heads", "max_position_embeddings", "rope_theta",
+    "rms_norm_eps"};
+
+// model_type: absent or "llama"; "mistral" only where it is a Llama (no sliding window that could
+// apply: sliding_window null, or at least max_position_embeddings).
+void CheckModelType(const json& j, const std::string& path, int64_t max_seq) {
+  if (!j.contains("model_type") || j["model_type"].is_null()) return;
+  if (!j["model_type"].is_string()) {
+    throw std::runtime_error(path +
+                             ": key \"model_type\" has the wrong type: " + j["model_type"].dump());
+  }
+  const std::string type = j["model_type"].get<std::string>();
+  if (type == "llama") return;
+  if (type == "mistral") {
+    const json window = j.value("sliding_window", json());
+    if (window.is_null() || (window.is_number_integer() && window.get<int64_t>() >= max_seq)) {
+      return;
+    }
+    throw std::runtime_error(path + ": key \"sliding_window\" (" + window.dump() +
+                             ") is not supported: a Mistral model is read only without a sliding "
+                             "window shorter than max_position_embeddings (" +
+                             std::to_string(max_seq) + ")");
+  }
+  throw std::runtime_error(path + ": key \"model_type\" is \"" + type +
+                           "\"; only \"llama\" (and \"mistral\" without a sliding window) "
+                           "checkpoints are supported");
+}
+
+// A shard file name from the index's weight_map: a plain file name in the folder, never a path
+// that could leave it (`..`, absolute, separators).
+std::string ShardName(const json& value, const std::string& index, const std::string& tensor) {
+  if (!value.is_string()) {
+    throw std::runtime_error(index + ": key \"weight_map\" entry \"" + tensor +
+                             "\" must be a file name string, got " + value.dump());
+  }
+  const std::string shard = value.get<std::string>();
+  if (shard.empty() || shard == "." || shard == ".." ||
+      shard.find_first_of(std::string("/\\\0", 3)) != std::string::npos) {
+    throw std::runtime_error(index + ": key \"weight_map\" entry \"" + tensor +
+                             "\" names shard \"" + shard +
+                             "\", which is not a plain file name in the checkpoint folder "
+                             "(no '/', '\\', '..' or absolute paths)");
+  }
+  return shard;
 }
 
 // The key's value as T; throws naming the file and key when absent (and required) or mistyped.
@@ -41,10 +92,12 @@ T Get(const json& j, const std::string& path, const std::string& key, const T* f
     throw std::runtime_error(path + ": required key \"" + key + "\" is missing");
   }
   const json& v = j[key];
-  const bool ok = std::is_same_v<T, bool>       ? v.is_boolean()
-                  : std::is_integral_v<T>       ? v.is_number_integer()
-                  : std::is_floating_point_v<T> ? v.is_number()
-                                                : v.is_string();
+  const bool ok =
+      std::is_same_v<T, bool> ? v.is_boolean()
+      : std::is_integral_v<T>
+          ? v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX)
+      : std::is_floating_point_v<T> ? v.is_number()
+                                    : v.is_string();
   if (!ok) throw std::runtime_error(path + ": key \"" + key + "\" has the wrong type: " + v.dump());
   return v.get<T>();
 }
@@ -131,11 +184,9 @@ sweeps::ModelShape ParseHfConfig(const std::string& path, const std::string& tex
   const bool tied = false;
   s.tie_embeddings = Get<bool>(j, path, "tie_word_embeddings", &tied);
   s.rope_scaling = ParseRopeScaling(j, path);
-  if (s.hidden % s.heads != 0 || s.heads % s.kv_heads != 0) {
-    throw std::runtime_error(path + ": hidden_size " + std::to_string(s.hidden) +
-                             ", num_attention_heads " + std::to_string(s.heads) +
-                             " and num_key_value_heads " + std::to_string(s.kv_heads) +
-                             " do not divide evenly");
+  CheckModelType(j, path, s.max_seq);
+  if (const auto problem = sweeps::CheckModelShape(s, kHfKeys)) {
+    throw std::runtime_error(path + ": key \"" + problem->key + "\" " + problem->problem);
   }
   const int64_t head_dim = s.head_dim();
   if (Get<int64_t>(j, path, "head_dim", &head_dim) != head_dim) {
@@ -158,10 +209,12 @@ sweeps::ModelShape ParseHfConfig(const std::string& path, const std::string& tex
 
 HfCheckpoint::HfCheckpoint(const std::string& folder) : folder_(folder) {
   const fs::path dir(folder);
-  if (!fs::is_directory(dir)) throw std::runtime_error(folder + ": no such checkpoint folder");
+  if (const std::string problem = sweeps::FolderProblem(folder); !problem.empty()) {
+    throw std::runtime_error(folder + ": " + problem + " (an HF checkpoint folder is expected)");
+  }
   const fs::path config = dir / "config.json";
   if (!fs::exists(config)) throw std::runtime_error(config.string() + ": missing (no config.json)");
-  shape_ = ParseHfConfig(config.string(), ReadText(config));
+  shape_ = ParseHfConfig(config.string(), sweeps::ReadWholeFile(config.string()));
   fs::path name = dir.lexically_normal().filename();
   if (name.empty()) name = dir.lexically_normal().parent_path().filename();
   shape_.name = name.string();
@@ -169,13 +222,13 @@ HfCheckpoint::HfCheckpoint(const std::string& folder) : folder_(folder) {
   const fs::path single = dir / "model.safetensors";
   const fs::path index = dir / "model.safetensors.index.json";
   if (fs::exists(index)) {
-    const json j = ParseJson(index.string(), ReadText(index));
+    const json j = ReadJsonObject(index);
     if (!j.contains("weight_map") || !j["weight_map"].is_object()) {
       throw std::runtime_error(index.string() + ": required key \"weight_map\" is missing");
     }
     std::map<std::string, const SafetensorsFile*> shards;
     for (const auto& [tensor, shard_json] : j["weight_map"].items()) {
-      const std::string shard = shard_json.get<std::string>();
+      const std::string shard = ShardName(shard_json, index.string(), tensor);
       if (!shards.count(shard)) {
         const fs::path shard_path = dir / shard;
         if (!fs::exists(shard_path)) {

@@ -22,14 +22,18 @@ std::map<std::string, std::vector<int64_t>> ExpectedLlamaTensors(const sweeps::M
 // RoPE scaling (rope_scaling, or rope_parameters' rope_type): Llama 3.1's "llama3" with factor,
 // low_freq_factor, high_freq_factor, original_max_position_embeddings. Rejected, naming the file
 // and key: any other rope scaling (linear, dynamic, yarn, ...); head_dim other
-// than hidden_size / num_attention_heads; hidden_act other than silu; attention or MLP biases.
+// than hidden_size / num_attention_heads; hidden_act other than silu; attention or MLP biases;
+// model_type other than llama (or mistral without a sliding window that could apply); a shape
+// outside sweeps::CheckModelShape's ranges (key/value heads 0 or not dividing the heads, 0 layers,
+// an epsilon of 0 or NaN, ...). `text` must be UTF-8 JSON: errors name file, line and column.
 sweeps::ModelShape ParseHfConfig(const std::string& path, const std::string& text);
 
 // Reads `folder`/config.json and either `folder`/model.safetensors or the shards listed by
 // `folder`/model.safetensors.index.json (weight_map: tensor name -> shard file). Only headers are
 // read on construction; they are checked then: every tensor the shape needs is present with its
-// expected shape, every listed shard exists and holds the tensors listed for it. Errors are
-// std::runtime_error naming the file, and the key or tensor.
+// expected shape, every listed shard exists and holds the tensors listed for it; a shard name must
+// be a plain file name in the folder (no '/', '\', '..'). Errors are std::runtime_error naming the
+// file, and the key or tensor.
 class HfCheckpoint : public WeightSource {
  public:
   explicit HfCheckpoint(const std::string& folder);

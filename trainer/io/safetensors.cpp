@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sweeps/input_file.h"
+
 namespace qlsweep::trainer {
 namespace {
 
@@ -36,6 +38,9 @@ bool ParseDtype(const std::string& name, DtypeInfo* info) {
 }  // namespace
 
 SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
+  if (const std::string problem = sweeps::FileProblem(path); !problem.empty()) {
+    Fail(path, problem + " (a safetensors file is expected)");
+  }
   std::error_code ec;
   const auto file_size = std::filesystem::file_size(path, ec);
   if (ec) Fail(path, "cannot open safetensors file: " + ec.message());
@@ -73,17 +78,30 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
     }
     Entry entry;
     entry.dtype = type.dtype;
-    int64_t count = 1;
+    // The element count is bounded by the file's bytes, so dimensions past that are refused
+    // before their product can overflow.
+    uint64_t count = 1;
+    if (!info["shape"].is_array()) Fail(path, where + "bad shape " + info["shape"].dump());
     for (const auto& d : info["shape"]) {
-      if (!d.is_number_integer() || d.get<int64_t>() < 0)
+      if (!d.is_number_unsigned() || d.get<uint64_t>() > file_size) {
         Fail(path, where + "bad shape " + info["shape"].dump());
-      entry.shape.push_back(d.get<int64_t>());
-      count *= d.get<int64_t>();
+      }
+      const uint64_t dim = d.get<uint64_t>();
+      entry.shape.push_back(static_cast<int64_t>(dim));
+      if (dim != 0 && count > file_size / dim) {
+        Fail(path, where + "shape " + info["shape"].dump() + " holds more values than the file " +
+                       "has bytes (" + std::to_string(file_size) + ")");
+      }
+      count *= dim;
     }
     const auto& off = info["data_offsets"];
     if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() ||
         !off[1].is_number_unsigned()) {
       Fail(path, where + "bad data_offsets " + off.dump());
+    }
+    if (off[0].get<uint64_t>() > file_size || off[1].get<uint64_t>() > file_size) {
+      Fail(path, where + "data_offsets " + off.dump() + " run past the end of the file (" +
+                     std::to_string(file_size - data_start) + " data bytes)");
     }
     entry.begin = data_start + off[0].get<uint64_t>();
     entry.end = data_start + off[1].get<uint64_t>();
@@ -91,10 +109,10 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
       Fail(path, where + "data_offsets " + off.dump() + " run past the end of the file (" +
                      std::to_string(file_size - data_start) + " data bytes)");
     }
-    if (entry.end - entry.begin != static_cast<uint64_t>(count * type.bytes)) {
+    if (entry.end - entry.begin != count * static_cast<uint64_t>(type.bytes)) {
       Fail(path, where + "holds " + std::to_string(entry.end - entry.begin) + " bytes but shape " +
                      info["shape"].dump() + " of " + info["dtype"].get<std::string>() + " needs " +
-                     std::to_string(count * type.bytes));
+                     std::to_string(count * static_cast<uint64_t>(type.bytes)));
     }
     entries_[name] = std::move(entry);
   }

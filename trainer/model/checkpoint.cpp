@@ -30,6 +30,7 @@ class CheckpointFunction : public torch::autograd::Function<CheckpointFunction> 
     auto saved = ctx->get_saved_variables();
     auto x = saved[0].detach().requires_grad_(true);
     auto* layer = reinterpret_cast<DecoderLayerImpl*>(ctx->saved_data["layer"].toInt());
+    const GateScope present(layer->base_gate);  // the base stays for the recompute and its backward
     auto gen = DefaultGenerator(x.device());
     auto current = gen.get_state();
     gen.set_state(ctx->saved_data["rng"].toTensor());

@@ -53,8 +53,19 @@ std::vector<std::pair<std::string, LoraLinear>> DecoderLayerImpl::projections() 
           {"gate_proj", gate}, {"up_proj", up}, {"down_proj", down}};
 }
 
+std::vector<torch::Tensor*> DecoderLayerImpl::FrozenTensors() {
+  std::vector<torch::Tensor*> out;
+  for (auto& [name, proj] : projections()) {
+    for (auto* t : proj->mutable_base().Tensors()) out.push_back(t);
+  }
+  out.push_back(&input_norm);
+  out.push_back(&post_norm);
+  return out;
+}
+
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                         const torch::Tensor& sin) {
+  const GateScope present(base_gate);
   const int64_t B = x.size(0), T = x.size(1), hd = shape_.head_dim();
   auto h = RmsNorm(x, input_norm, shape_.rms_eps);
   auto qh = q(h).view({B, T, shape_.heads, hd}).transpose(1, 2);     // [B, H, T, hd]
@@ -77,7 +88,8 @@ LlamaModelImpl::LlamaModelImpl(const ModelShape& s, const LoraSpec& lora,
   for (int64_t i = 0; i < s.layers; ++i) layers->push_back(DecoderLayer(s, lora, opts));
 }
 
-void LlamaModelImpl::LoadBase(const BaseProvider& provider, const QuantPolicy& policy) {
+void LlamaModelImpl::LoadBase(const BaseProvider& provider, const QuantPolicy& policy,
+                              const LayerLoaded& on_layer) {
   torch::NoGradGuard no_grad;
   const auto& s = shape_;
   embed.Set(provider("model.embed_tokens.weight", {s.vocab, s.hidden}), policy,
@@ -91,6 +103,7 @@ void LlamaModelImpl::LoadBase(const BaseProvider& provider, const QuantPolicy& p
     }
     layer.input_norm = provider(LayerName(i, "input_layernorm.weight"), {s.hidden});
     layer.post_norm = provider(LayerName(i, "post_attention_layernorm.weight"), {s.hidden});
+    if (on_layer) on_layer(i, layer);
   }
   final_norm = provider("model.norm.weight", {s.hidden});
   if (!s.tie_embeddings) {
@@ -164,10 +177,11 @@ LlamaModelImpl::BaseProvider RandomBase(const torch::TensorOptions& opts) {
 }
 
 LlamaModel MakeRandomLlama(uint64_t seed, const ModelShape& shape, const LoraSpec& lora,
-                           const torch::TensorOptions& opts, const QuantPolicy& policy) {
+                           const torch::TensorOptions& opts, const QuantPolicy& policy,
+                           const LlamaModelImpl::LayerLoaded& on_layer) {
   LlamaModel model(shape, lora, opts);
   torch::manual_seed(seed);
-  model->LoadBase(RandomBase(opts), policy);
+  model->LoadBase(RandomBase(opts), policy, on_layer);
   torch::manual_seed(seed + 1);
   model->ResetAdapters();
   return model;

@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "sweeps/model_shapes.h"
+#include "trainer/model/layer_gate.h"
 #include "trainer/peft/lora_linear.h"
 #include "trainer/peft/lora_spec.h"
 #include "trainer/quant/frozen_matrix.h"
@@ -31,6 +32,10 @@ class DecoderLayerImpl : public torch::nn::Module {
   torch::Tensor input_norm;                                             // [D], frozen
   torch::Tensor post_norm;                                              // [D], frozen
   std::vector<std::pair<std::string, LoraLinear>> projections() const;  // q_proj ... down_proj
+  // Frozen tensors of the layer in a fixed order (the 7 bases' tensors, then the two norms), as
+  // slots that a sharder may re-point (ZeRO-3).
+  std::vector<torch::Tensor*> FrozenTensors();
+  LayerGate* base_gate = nullptr;  // set by ZeRO-3: the base is all-gathered around each use
 
  private:
   ModelShape shape_;
@@ -43,6 +48,9 @@ class LlamaModelImpl : public torch::nn::Module {
   // compute dtype (random, or read from a checkpoint).
   using BaseProvider =
       std::function<torch::Tensor(const std::string& name, const std::vector<int64_t>& shape)>;
+  // Called after decoder layer `index` has its whole base (ZeRO-3 shards it there, so the full
+  // base never exists at once).
+  using LayerLoaded = std::function<void(int64_t index, DecoderLayerImpl& layer)>;
 
   // The structure and the adapters; the frozen base is empty until LoadBase.
   LlamaModelImpl(const ModelShape& shape, const LoraSpec& lora, const torch::TensorOptions& opts);
@@ -51,7 +59,8 @@ class LlamaModelImpl : public torch::nn::Module {
   // down, input_layernorm, post_attention_layernorm; norm; lm_head unless tied), one at a time,
   // quantizing each as it arrives when `policy` says so: a 7B model never needs its whole 16-bit
   // size at once.
-  void LoadBase(const BaseProvider& provider, const QuantPolicy& policy);
+  void LoadBase(const BaseProvider& provider, const QuantPolicy& policy,
+                const LayerLoaded& on_layer = {});
   // Re-draws every adapter's A from the global RNG and zeroes B.
   void ResetAdapters();
   // Off: every projection computes its frozen base only (the untuned model); on by default.
@@ -92,6 +101,7 @@ LlamaModelImpl::BaseProvider RandomBase(const torch::TensorOptions& opts);
 // A model with a random base (drawn from `seed`, quantized per `policy`) and fresh adapters
 // (drawn from seed + 1): the base is the same whatever the LoRA settings.
 LlamaModel MakeRandomLlama(uint64_t seed, const ModelShape& shape, const LoraSpec& lora,
-                           const torch::TensorOptions& opts, const QuantPolicy& policy = {});
+                           const torch::TensorOptions& opts, const QuantPolicy& policy = {},
+                           const LlamaModelImpl::LayerLoaded& on_layer = {});
 
 }  // namespace qlsweep::trainer

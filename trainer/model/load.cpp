@@ -11,7 +11,8 @@
 
 namespace qlsweep::trainer {
 LlamaModel LoadLlama(WeightSource& source, const LoraSpec& lora, const torch::TensorOptions& opts,
-                     const QuantPolicy& policy, uint64_t adapter_seed) {
+                     const QuantPolicy& policy, uint64_t adapter_seed,
+                     const LlamaModelImpl::LayerLoaded& on_layer) {
   LlamaModel model(source.Shape(), lora, opts);
   const auto target = torch::TensorOptions().device(opts.device()).dtype(opts.dtype());
   model->LoadBase(
@@ -27,7 +28,7 @@ LlamaModel LoadLlama(WeightSource& source, const LoraSpec& lora, const torch::Te
         }
         return t.to(target).contiguous();
       },
-      policy);
+      policy, on_layer);
   torch::manual_seed(adapter_seed);
   model->ResetAdapters();
   return model;

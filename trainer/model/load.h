@@ -18,8 +18,10 @@ namespace qlsweep::trainer {
 // per `policy`, quantized before the next is read, so the base never exists whole in float32.
 // Adapters are then drawn from `adapter_seed` (A random, B zero: the model equals its base).
 // Errors (missing tensor, wrong shape) name the tensor and source.Describe().
+// `on_layer` runs after each decoder layer's base is in place (see LlamaModelImpl::LoadBase).
 LlamaModel LoadLlama(WeightSource& source, const LoraSpec& lora, const torch::TensorOptions& opts,
-                     const QuantPolicy& policy, uint64_t adapter_seed);
+                     const QuantPolicy& policy, uint64_t adapter_seed,
+                     const LlamaModelImpl::LayerLoaded& on_layer = {});
 
 // The weights at `path`: a .gguf file -> GgufSource, a folder -> HfCheckpoint; anything else
 // (missing path, other file) is a std::runtime_error naming the path.

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "trainer/parallel/tensor_comm.h"
 #include "trainer/optim/make_optimizer.h"
+#include "trainer/parallel/tensor_comm.h"
 
 namespace qlsweep::trainer {
 
@@ -62,8 +62,7 @@ double DataParallel::Step(double lr, double max_norm) {
     }
     norm = torch::nn::utils::clip_grad_norm_(params_, clip);
     for (auto& p : params_) p.mutable_grad() = torch::Tensor();
-    mine = stage_ == 0 ? grad
-                       : grad.narrow(0, comm_.Rank() * partition_numel(), partition_numel());
+    mine = stage_ == 0 ? grad : grad.narrow(0, comm_.Rank() * partition_numel(), partition_numel());
   } else {
     // 1/N of the summed gradient per rank: the norm's square is all-reduced; clipping follows
     // torch's clip_grad_norm_ arithmetic (fp32 coefficient, clamped at 1).

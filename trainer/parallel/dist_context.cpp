@@ -44,8 +44,9 @@ std::unique_ptr<DistContext> JoinDistributed(const sweeps::TrialConfig& cfg) {
   }
   auto& session = Session();
   if (session.size() != want) {
-    throw std::invalid_argument("hardware.gpus is " + std::to_string(want) + " but the MPI job has " +
-                                std::to_string(session.size()) + " ranks");
+    throw std::invalid_argument("hardware.gpus is " + std::to_string(want) +
+                                " but the MPI job has " + std::to_string(session.size()) +
+                                " ranks");
   }
   auto ctx = std::make_unique<DistContext>();
   ctx->rank = session.rank();
@@ -60,7 +61,8 @@ void ConnectTensors(DistContext& ctx, const torch::Device& device) {
   if (!device.is_cuda()) return;
 #if QLSWEEP_WITH_NCCL
   ctx.device = dist::MakeNcclCommunicator(MPI_COMM_WORLD, device.index());
-  ctx.device->SetStream(c10::cuda::getCurrentCUDAStream(device.index()).stream());
+  ctx.device->SetStream(
+      c10::cuda::getCurrentCUDAStream(device.index()).stream());  // see tensor_comm
 #else
   throw std::invalid_argument("a sharded GPU trial needs NCCL, and this build has none");
 #endif

@@ -3,10 +3,23 @@
 
 #include <stdexcept>
 
+#include <c10/cuda/CUDAStream.h>
+
 namespace qlsweep::trainer {
 namespace {
 
-void Check(const dist::Communicator& comm, const torch::Tensor& t, const char* what) {
+// NCCL works on the stream that produced the tensors: the current torch stream (a pool stream in a
+// sharded trial, see SetupTrial). On the legacy default stream (handle 0, which the communicator
+// reads as "its own stream") the device is synchronised first, so the collective never races the
+// kernels still queued there (nor memory the caching allocator handed on).
+void FollowComputeStream(dist::Communicator& comm) {
+  if (comm.memory() != dist::Memory::kCuda) return;
+  auto stream = c10::cuda::getCurrentCUDAStream();
+  if (stream.stream() == nullptr) stream.synchronize();
+  comm.SetStream(stream.stream());
+}
+
+void Check(dist::Communicator& comm, const torch::Tensor& t, const char* what) {
   if (!t.is_contiguous()) throw std::invalid_argument(std::string(what) + ": not contiguous");
   const bool cuda = comm.memory() == dist::Memory::kCuda;
   if (t.is_cuda() != cuda) {
@@ -14,19 +27,27 @@ void Check(const dist::Communicator& comm, const torch::Tensor& t, const char* w
                                 ", the communicator works on " + (cuda ? "CUDA" : "host") +
                                 " memory");
   }
+  FollowComputeStream(comm);
 }
 
 }  // namespace
 
 dist::DType CommDType(const torch::Tensor& t) {
   switch (t.scalar_type()) {
-    case torch::kFloat32: return dist::DType::kFloat32;
-    case torch::kFloat64: return dist::DType::kFloat64;
-    case torch::kBFloat16: return dist::DType::kBFloat16;
-    case torch::kFloat16: return dist::DType::kFloat16;
-    case torch::kUInt8: return dist::DType::kUInt8;
-    case torch::kInt32: return dist::DType::kInt32;
-    case torch::kInt64: return dist::DType::kInt64;
+    case torch::kFloat32:
+      return dist::DType::kFloat32;
+    case torch::kFloat64:
+      return dist::DType::kFloat64;
+    case torch::kBFloat16:
+      return dist::DType::kBFloat16;
+    case torch::kFloat16:
+      return dist::DType::kFloat16;
+    case torch::kUInt8:
+      return dist::DType::kUInt8;
+    case torch::kInt32:
+      return dist::DType::kInt32;
+    case torch::kInt64:
+      return dist::DType::kInt64;
     default:
       throw std::invalid_argument(std::string("no collective for dtype ") +
                                   c10::toString(t.scalar_type()));

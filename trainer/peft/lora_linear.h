@@ -28,6 +28,7 @@ class LoraLinearImpl : public torch::nn::Module {
   // dense: [out, in] on the adapter's device in the compute dtype; quantized per `policy`.
   void SetBase(const torch::Tensor& dense, const QuantPolicy& policy);
   const FrozenMatrix& base() const { return base_; }
+  FrozenMatrix& mutable_base() { return base_; }
   // Re-draws A from the global RNG and zeroes B.
   void ResetAdapter();
 

@@ -29,4 +29,10 @@ int64_t FrozenMatrix::Bytes() const {
   return dense_.defined() ? static_cast<int64_t>(dense_.nbytes()) : 0;
 }
 
+std::vector<torch::Tensor*> FrozenMatrix::Tensors() {
+  if (!q_) return dense_.defined() ? std::vector<torch::Tensor*>{&dense_} : std::vector<torch::Tensor*>{};
+  if (q_->double_quant) return {&q_->packed, &q_->absmax_codes, &q_->absmax2};
+  return {&q_->packed, &q_->absmax};
+}
+
 }  // namespace qlsweep::trainer

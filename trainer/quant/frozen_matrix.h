@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -34,6 +35,9 @@ class FrozenMatrix {
   const torch::Tensor& dense() const { return dense_; }
   const FourBitWeight& four_bit() const { return *q_; }
   int64_t Bytes() const;
+  // The tensors that hold the weight (dense; or packed codes and scales), as slots a sharder may
+  // re-point at other storage of the same dtype and shape.
+  std::vector<torch::Tensor*> Tensors();
 
  private:
   torch::Tensor dense_;

@@ -26,8 +26,8 @@ EvalResult Evaluate(LlamaModel& model, DataSource& data, int64_t sequences, int6
   }
   model->train();
   if (dist != nullptr) {
-    const auto sums = AllReduceSumHost(*dist->host, {loss_sum, static_cast<double>(correct),
-                                                     static_cast<double>(counted)});
+    const auto sums = AllReduceSumHost(
+        *dist->host, {loss_sum, static_cast<double>(correct), static_cast<double>(counted)});
     loss_sum = sums[0];
     correct = static_cast<int64_t>(sums[1]);
     counted = static_cast<int64_t>(sums[2]);
@@ -36,8 +36,8 @@ EvalResult Evaluate(LlamaModel& model, DataSource& data, int64_t sequences, int6
   return {loss_sum / n, static_cast<double>(correct) / n, rows, counted};
 }
 
-EvalResult EvaluateBase(LlamaModel& model, DataSource& data, int64_t sequences,
-                        int64_t micro_batch, const torch::Device& device, DistContext* dist) {
+EvalResult EvaluateBase(LlamaModel& model, DataSource& data, int64_t sequences, int64_t micro_batch,
+                        const torch::Device& device, DistContext* dist) {
   model->SetAdaptersEnabled(false);
   auto result = Evaluate(model, data, sequences, micro_batch, device, dist);
   model->SetAdaptersEnabled(true);

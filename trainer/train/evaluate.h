@@ -6,8 +6,8 @@
 #include <torch/torch.h>
 
 #include "trainer/data/batch.h"
-#include "trainer/parallel/dist_context.h"
 #include "trainer/model/llama.h"
+#include "trainer/parallel/dist_context.h"
 
 namespace qlsweep::trainer {
 
@@ -24,8 +24,7 @@ EvalResult Evaluate(LlamaModel& model, DataSource& data, int64_t sequences, int6
                     const torch::Device& device, DistContext* dist = nullptr);
 
 // The untuned base model's evaluation: the same rows with every adapter switched off.
-EvalResult EvaluateBase(LlamaModel& model, DataSource& data, int64_t sequences,
-                        int64_t micro_batch, const torch::Device& device,
-                        DistContext* dist = nullptr);
+EvalResult EvaluateBase(LlamaModel& model, DataSource& data, int64_t sequences, int64_t micro_batch,
+                        const torch::Device& device, DistContext* dist = nullptr);
 
 }  // namespace qlsweep::trainer

@@ -45,7 +45,7 @@ json StartedEvent(const sweeps::TrialConfig& cfg, TrialState& s) {
           {k::kBudgetBytes, s.budget.budget_bytes},
           {k::kContextBytes, s.budget.context_bytes},
           {k::kAllocatorCapBytes, s.budget.allocator_cap_bytes},
-          {k::kBaseBytes, s.model->BaseBytes()},
+          {k::kBaseBytes, HeldBaseBytes(s)},
           {k::kParams, s.shape.TotalParams()},
           {k::kTrainableParams, s.trainable_params},
           {k::kLoadS, s.load_s},
@@ -64,47 +64,43 @@ json BaseEvalProgressEvent(int64_t sequences) {
 }
 
 json EvalEvent(int64_t step, const EvalResult& r, bool base) {
-  return {{ev::kKey, ev::kEval},
-          {f::kStep, step},
-          {f::kEvalLoss, r.loss},
-          {k::kPerplexity, std::exp(r.loss)},
-          {k::kTokenAccuracy, r.accuracy},
-          {f::kSequences, r.sequences},
-          {f::kTokens, r.tokens},
-          {f::kBase, base}};
+  return {{ev::kKey, ev::kEval},           {f::kStep, step},
+          {f::kEvalLoss, r.loss},          {k::kPerplexity, std::exp(r.loss)},
+          {k::kTokenAccuracy, r.accuracy}, {f::kSequences, r.sequences},
+          {f::kTokens, r.tokens},          {f::kBase, base}};
 }
 
 json StepEvent(int64_t step, const StepResult& r, double lr, int64_t tokens,
                const MemorySample& memory) {
-  return {{ev::kKey, ev::kStep},      {f::kStep, step},
-          {f::kLoss, r.loss},         {f::kLr, lr},
+  return {{ev::kKey, ev::kStep},       {f::kStep, step},
+          {f::kLoss, r.loss},          {f::kLr, lr},
           {f::kGradNorm, r.grad_norm}, {f::kTokens, tokens},
-          {k::kStepTimeS, r.seconds}, {f::kMemory, MemoryJson(memory)}};
+          {k::kStepTimeS, r.seconds},  {f::kMemory, MemoryJson(memory)}};
 }
 
 json DoneEvent(TrialState& s, const TrialSummary& t) {
   const auto mem = s.memory->Sample();
   json done = {{ev::kKey, ev::kDone},
-          {k::kBudgetBytes, s.budget.budget_bytes},
-          {k::kContextBytes, s.budget.context_bytes},
-          {k::kAllocatorCapBytes, s.budget.allocator_cap_bytes},
-          {k::kSteps, t.steps},
-          {k::kFinalLoss, t.final_loss},
-          {k::kBaseEvalLoss, t.base.loss},
-          {k::kFinalEvalLoss, t.last_eval.loss},
-          {k::kFinalEvalStep, t.last_eval_step},
-          {k::kPerplexity, std::exp(t.last_eval.loss)},
-          {k::kTokenAccuracy, t.last_eval.accuracy},
-          {k::kEvalSequences, t.last_eval.sequences},
-          {k::kEvalTokens, t.last_eval.tokens},
-          {k::kTokensPerS, t.speed.TokensPerS()},
-          {k::kTokensPerSInclFirst, t.speed.TokensPerSInclFirst()},
-          {k::kStepTimeS, t.speed.StepTimeS()},
-          {k::kTrainableParams, s.trainable_params},
-          {k::kPeakAllocBytes, mem.peak_alloc_bytes},
-          {k::kPeakReservedBytes, mem.peak_reserved_bytes},
-          {k::kDevicePeakBytes, s.memory->device_peak_bytes()},
-          {k::kWallS, t.wall_s}};
+               {k::kBudgetBytes, s.budget.budget_bytes},
+               {k::kContextBytes, s.budget.context_bytes},
+               {k::kAllocatorCapBytes, s.budget.allocator_cap_bytes},
+               {k::kSteps, t.steps},
+               {k::kFinalLoss, t.final_loss},
+               {k::kBaseEvalLoss, t.base.loss},
+               {k::kFinalEvalLoss, t.last_eval.loss},
+               {k::kFinalEvalStep, t.last_eval_step},
+               {k::kPerplexity, std::exp(t.last_eval.loss)},
+               {k::kTokenAccuracy, t.last_eval.accuracy},
+               {k::kEvalSequences, t.last_eval.sequences},
+               {k::kEvalTokens, t.last_eval.tokens},
+               {k::kTokensPerS, t.speed.TokensPerS()},
+               {k::kTokensPerSInclFirst, t.speed.TokensPerSInclFirst()},
+               {k::kStepTimeS, t.speed.StepTimeS()},
+               {k::kTrainableParams, s.trainable_params},
+               {k::kPeakAllocBytes, mem.peak_alloc_bytes},
+               {k::kPeakReservedBytes, mem.peak_reserved_bytes},
+               {k::kDevicePeakBytes, s.memory->device_peak_bytes()},
+               {k::kWallS, t.wall_s}};
   if (!t.rank_device_peaks.empty()) {
     done[k::kWorldSize] = t.rank_device_peaks.size();
     done[f::kRankPeaks] = t.rank_device_peaks;

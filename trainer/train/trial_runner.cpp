@@ -33,17 +33,17 @@ int Train(const sweeps::TrialConfig& cfg, const TrialOutputs& outputs, EventSink
   sink.Emit(StartedEvent(cfg, s));
   const auto evaluate = [&] {
     return Evaluate(s.model, *s.data, cfg.eval.sequences, cfg.train.micro_batch, s.device,
-                    s.dist.get());
+                    EvalShards(s));
   };
 
   TrialSummary t;
   phase.name = phases::kEval;
   sink.Emit(BaseEvalProgressEvent(std::min<int64_t>(cfg.eval.sequences, s.data->EvalRows())));
   t.base = EvaluateBase(s.model, *s.data, cfg.eval.sequences, cfg.train.micro_batch, s.device,
-                        s.dist.get());
+                        EvalShards(s));
   TightenGpuProfileCap(s.budget, s.device);
   sink.Emit(EvalEvent(0, t.base, true));
-  t.last_eval = t.base;  // a fresh adapter (B = 0) is the base model
+  t.last_eval = t.base;          // a fresh adapter (B = 0) is the base model
   if (!cfg.lora.init.empty()) {  // a loaded one is evaluated as it starts
     t.last_eval = evaluate();
     sink.Emit(EvalEvent(0, t.last_eval, false));
@@ -53,8 +53,8 @@ int Train(const sweeps::TrialConfig& cfg, const TrialOutputs& outputs, EventSink
                             cfg.data.seq_len * (s.dist ? s.dist->size : 1);  // all ranks
   s.memory->ResetPeaks();
   for (int64_t step = 1; step <= cfg.train.steps; ++step) {
-    const double lr = CosineWithWarmup(cfg.optim.lr, step - 1, cfg.train.warmup_steps,
-                                       cfg.train.steps);
+    const double lr =
+        CosineWithWarmup(cfg.optim.lr, step - 1, cfg.train.warmup_steps, cfg.train.steps);
     const StepResult r = TrainStep(s, cfg, lr, phase);
     t.speed.Add(r.seconds);
     t.final_loss = r.loss;

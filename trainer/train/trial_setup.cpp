@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include <c10/cuda/CUDAFunctions.h>
+#include <c10/cuda/CUDAStream.h>
 
 #include "trainer/data/dataset.h"
 #include "trainer/data/synthetic.h"
@@ -78,6 +79,16 @@ QuantPolicy PolicyOf(const sweeps::QuantizationConfig& q) {
 
 }  // namespace
 
+int64_t HeldBaseBytes(const TrialState& s) {
+  int64_t bytes = s.model->BaseBytes();
+  for (const auto& shard : s.layer_shards) bytes += shard->shard_bytes();
+  return bytes;
+}
+
+DistContext* EvalShards(TrialState& s) {
+  return s.dist && s.layer_shards.empty() ? s.dist.get() : nullptr;
+}
+
 TrialState SetupTrial(const sweeps::TrialConfig& cfg, Phase& phase) {
   const auto start = std::chrono::steady_clock::now();
   TrialState s;
@@ -88,6 +99,8 @@ TrialState SetupTrial(const sweeps::TrialConfig& cfg, Phase& phase) {
     if (s.device.is_cuda()) {
       s.device = RankDevice(*s.dist);
       c10::cuda::set_device(s.device.index());
+      // All of the trial's work on one pool stream, which NCCL then shares (tensor_comm.h).
+      c10::cuda::setCurrentCUDAStream(c10::cuda::getStreamFromPool(false, s.device.index()));
     }
     ConnectTensors(*s.dist, s.device);
   }
@@ -128,8 +141,14 @@ TrialState SetupTrial(const sweeps::TrialConfig& cfg, Phase& phase) {
   const auto opts = torch::TensorOptions().dtype(s.dtype).device(s.device);
   const auto seed = static_cast<uint64_t>(cfg.train.seed);
   if (!cfg.lora.init.empty()) CheckAdapterConfig(cfg.lora.init, s.lora);  // before any GPU work
-  s.model = weights ? LoadLlama(*weights, s.lora, opts, policy, seed + 1)
-                    : MakeRandomLlama(seed, s.shape, s.lora, opts, policy);
+  LlamaModelImpl::LayerLoaded shard_layer;  // ZeRO-3: each layer sharded as soon as it is built
+  if (s.dist && cfg.distributed.zero_stage == 3) {
+    shard_layer = [&s](int64_t, DecoderLayerImpl& layer) {
+      s.layer_shards.push_back(std::make_unique<LayerShard>(layer, s.dist->Tensors()));
+    };
+  }
+  s.model = weights ? LoadLlama(*weights, s.lora, opts, policy, seed + 1, shard_layer)
+                    : MakeRandomLlama(seed, s.shape, s.lora, opts, policy, shard_layer);
   weights.reset();
   if (!cfg.lora.init.empty()) LoadAdapter(s.model->NamedProjections(), s.lora, cfg.lora.init);
   s.model->set_checkpointing(cfg.train.grad_checkpointing);

@@ -11,12 +11,13 @@
 #include "sweeps/model_shapes.h"
 #include "sweeps/trial_config.h"
 #include "trainer/data/batch.h"
-#include "trainer/parallel/data_parallel.h"
-#include "trainer/parallel/dist_context.h"
 #include "trainer/memory/memory_cap.h"
 #include "trainer/memory/memory_stats.h"
 #include "trainer/model/llama.h"
 #include "trainer/optim/optimizer.h"
+#include "trainer/parallel/data_parallel.h"
+#include "trainer/parallel/dist_context.h"
+#include "trainer/parallel/layer_shard.h"
 #include "trainer/peft/lora_spec.h"
 
 namespace qlsweep::trainer {
@@ -32,23 +33,32 @@ struct Phase {
 struct TrialState {
   torch::Device device{torch::kCPU};
   torch::Dtype dtype = torch::kFloat32;
-  MemoryBudget budget;                     // the GPU profile's cap (zeros without a profile)
+  MemoryBudget budget;  // the GPU profile's cap (zeros without a profile)
   std::unique_ptr<MemoryMonitor> memory;
   sweeps::ModelShape shape;
   LoraSpec lora;
   LlamaModel model{nullptr};
   std::unique_ptr<DataSource> data;
-  std::vector<torch::Tensor> params;       // every model parameter (the trainable adapters)
+  std::vector<torch::Tensor> params;  // every model parameter (the trainable adapters)
   int64_t trainable_params = 0;
   std::unique_ptr<Optimizer> optimizer;  // one rank: over `params`; sharded: null (see dp)
-  std::unique_ptr<DistContext> dist;       // sharded trials (hardware.gpus > 1) only
-  std::unique_ptr<DataParallel> dp;        // sharded trials: gradient sync, ZeRO optimizer
-  double load_s = 0;                       // seconds from start until the state was ready
+  std::unique_ptr<DistContext> dist;     // sharded trials (hardware.gpus > 1) only
+  std::unique_ptr<DataParallel> dp;      // sharded trials: gradient sync, ZeRO optimizer
+  std::vector<std::unique_ptr<LayerShard>> layer_shards;  // ZeRO-3: each layer's frozen base
+  double load_s = 0;  // seconds from start until the state was ready
 };
 
 // Picks device and dtype, applies the GPU profile, opens the data, builds or loads the model
 // (quantizing its base), loads lora.init's adapter and makes the optimizer. Config problems
 // throw std::invalid_argument (exit 2); `phase` is pointed at the state's memory monitor.
+// Bytes of the frozen base this process holds: the model's own (embeddings, norms, unsharded
+// layers) plus its ZeRO-3 shards of the decoder layers.
+int64_t HeldBaseBytes(const TrialState& s);
+
+// The communicator-backed evaluation context: null for one rank and for ZeRO-3 (where every rank
+// scores every row, so that all ranks run the same forward passes and all-gathers).
+DistContext* EvalShards(TrialState& s);
+
 TrialState SetupTrial(const sweeps::TrialConfig& cfg, Phase& phase);
 
 }  // namespace qlsweep::trainer
