@@ -8,15 +8,39 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
+
+extern char** environ;
 
 namespace qlsweep::runner {
 
+std::vector<std::string> ChildEnvironment(const char* const* base,
+                                          const std::map<std::string, std::string>& env,
+                                          const std::vector<std::string>& unset) {
+  std::vector<std::string> out;
+  for (; base != nullptr && *base != nullptr; ++base) {
+    const std::string_view entry(*base);
+    const std::string name(entry.substr(0, entry.find('=')));
+    if (env.count(name) != 0 || std::find(unset.begin(), unset.end(), name) != unset.end()) {
+      continue;
+    }
+    out.emplace_back(entry);
+  }
+  for (const auto& [name, value] : env) out.push_back(name + "=" + value);
+  return out;
+}
+
 ChildProcess::ChildProcess(const std::vector<std::string>& argv,
                            const std::map<std::string, std::string>& env,
-                           const std::string& stderr_path) {
+                           const std::string& stderr_path, const std::vector<std::string>& unset) {
+  std::vector<std::string> environment = ChildEnvironment(environ, env, unset);
+  std::vector<char*> envp;
+  for (auto& entry : environment) envp.push_back(entry.data());
+  envp.push_back(nullptr);
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
     throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
@@ -37,10 +61,9 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
     setpgid(0, 0);  // own process group: the terminal's Ctrl-C goes to the coordinator only
-    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     dup2(pipe_fds[1], STDOUT_FILENO);
     dup2(log_fd, STDERR_FILENO);
-    execv(args[0], args.data());
+    execve(args[0], args.data(), envp.data());
     dprintf(STDERR_FILENO, "exec %s: %s\n", args[0], std::strerror(errno));
     _exit(127);
   }

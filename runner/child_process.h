@@ -11,11 +11,13 @@ namespace qlsweep::runner {
 
 class ChildProcess {
  public:
-  // Starts argv[0] (a path) with argv, the current environment plus `env`, stdout to a pipe and
-  // stderr appended to `stderr_path`. The child dies with its parent (PR_SET_PDEATHSIG), so a
-  // killed coordinator never leaves a trial running. Throws std::runtime_error on failure.
+  // Starts argv[0] (a path) with argv, the current environment without the variables named in
+  // `unset` and plus `env`, stdout to a pipe and stderr appended to `stderr_path`. The child dies
+  // with its parent (PR_SET_PDEATHSIG), so a killed coordinator never leaves a trial running.
+  // Nothing allocates between fork and exec (the environment is built before the fork), so a
+  // multi-threaded parent (an MPI rank) forks safely. Throws std::runtime_error on failure.
   ChildProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-               const std::string& stderr_path);
+               const std::string& stderr_path, const std::vector<std::string>& unset = {});
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -45,6 +47,12 @@ class ChildProcess {
   bool eof_ = false;
   bool reaped_ = false;
 };
+
+// The environment of a child: the NAME=VALUE entries of `base` (null-terminated, like `environ`)
+// except those named in `unset` or set by `env`, then `env`'s entries.
+std::vector<std::string> ChildEnvironment(const char* const* base,
+                                          const std::map<std::string, std::string>& env,
+                                          const std::vector<std::string>& unset);
 
 // Waits up to timeout_ms (-1 = forever) until one of `children` has stdout to read; returns,
 // per child, whether it has (a child at end of file never has). A signal ends the wait early.

@@ -21,6 +21,7 @@
 #include "runner/coordinator.h"
 #include "runner/cuda_check.h"
 #include "runner/db_path.h"
+#include "runner/farm.h"
 #include "runner/gpu_slots.h"
 #include "runner/query_table.h"
 #include "runner/record_checks.h"
@@ -90,6 +91,18 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
                  "build/). Nothing was run.\n");
     return 1;
   }
+  // Under mpirun/srun: rank 0 coordinates, the other ranks serve trials (docs/farm.md).
+  const auto farm = FarmMember::Join();
+  RunOptions options;
+  try {
+    options.gpus = TrialSlots(args.gpus, std::getenv("CUDA_VISIBLE_DEVICES"));
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "qlsweep: --gpus: %s; nothing was run\n", e.what());
+    return kExitInvalid;
+  }
+  if (farm && !farm->coordinator()) {
+    return farm->ServeTrials(common.db_path, NodeDevices(options.gpus));
+  }
   sweeps::ExpandedSweep sweep;
   try {
     sweep = LoadSweepInputs(SplitSweepInputs(args.sweep_file, args.overrides, args.multirun));
@@ -98,15 +111,10 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
     return kExitInvalid;
   }
   PrintSweepNotes(sweep);
-  RunOptions options;
-  try {
-    options.gpus = TrialSlots(args.gpus, std::getenv("CUDA_VISIBLE_DEVICES"));
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "qlsweep: --gpus: %s; nothing was run\n", e.what());
-    return kExitInvalid;
-  }
+  // A farm's trials run on its workers' GPUs, not this rank's: only a plain run is checked here.
   if (const auto need = TrialsNeedingCuda(sweep);
-      !need.empty() && !CudaVisible(std::getenv("CUDA_VISIBLE_DEVICES"), !args.gpus.empty())) {
+      !farm && !need.empty() &&
+      !CudaVisible(std::getenv("CUDA_VISIBLE_DEVICES"), !args.gpus.empty())) {
     std::fprintf(stderr, "qlsweep: %s; nothing was run\n", NoCudaMessage(sweep, need).c_str());
     return kExitInvalid;
   }
@@ -121,6 +129,7 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
   options.trial_timeout_s = args.timeout_s;
   options.quiet = args.quiet;
   options.save_adapters = args.save_adapters;
+  if (farm) options.executor = farm->Executor(options);
   RunSummary summary;
   try {
     summary = RunSweep(sweep, options);

@@ -10,17 +10,13 @@
 #include <fstream>
 #include <memory>
 
-#include "analysis/memory_estimator.h"
-#include "protocol/events.h"
-#include "protocol/result_keys.h"
 #include "protocol/trial_status.h"
 #include "runner/child_process.h"
 #include "runner/progress.h"
-#include "protocol/trial_status.h"
+#include "runner/trial_attempt.h"
 #include "runner/trial_command.h"
 #include "runner/run_lock.h"
 #include "runner/trial_environment.h"
-#include "runner/trial_outcome.h"
 #include "storage/run_index.h"
 #include "sweeps/trial_file.h"
 #include "sweeps/trial_id.h"
@@ -28,27 +24,10 @@
 namespace qlsweep::runner {
 namespace {
 
-// The memory estimator's prediction, stored beside what the trial measured (`table
-// --calibration` compares them). Trials of presets the estimator does not know get none.
-void RecordPrediction(const sweeps::TrialConfig& trial, std::map<std::string, double>* results) {
-  try {
-    const auto e = analysis::EstimateMemory(trial);
-    namespace result = protocol::result;
-    (*results)[std::string(result::kPredictedAllocatedBytes)] =
-        static_cast<double>(e.allocated_bytes);
-    (*results)[std::string(result::kPredictedReservedBytes)] =
-        static_cast<double>(e.reserved_bytes);
-    (*results)[std::string(result::kPredictedTotalBytes)] = static_cast<double>(e.total_bytes);
-  } catch (const std::invalid_argument&) {
-  }
-}
-
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr int kPollMs = 200;
-constexpr auto kKillGrace = std::chrono::seconds(5);  // SIGTERM, then SIGKILL after this
-constexpr int kLaunchFailedExit = 127;  // recorded when the trial process could not start
 
 std::atomic<int> g_stop_signal{0};
 
@@ -75,40 +54,24 @@ class StopSignals {
   struct sigaction old_term_ {};
 };
 
-std::string WriteTrialFile(const sweeps::TrialConfig& trial, const fs::path& dir) {
-  const auto doc = sweeps::TrialDocument(trial);
-  const auto path = dir / (trial.id + ".json");
-  std::ofstream out(path);
-  out << doc.dump(2) << "\n";
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-  return path.string();
-}
-
-// One trial in flight: its process, what it reported so far, and why it is being stopped.
+// One trial in flight: its process, its recorded attempt, and why it is being stopped.
 struct RunningTrial {
-  RunningTrial(const sweeps::TrialConfig* t, int pos, std::vector<size_t> s)
-      : trial(t), position(pos), slots(std::move(s)), outcome(t->id), start(Clock::now()) {}
+  RunningTrial(const sweeps::TrialConfig* t, std::vector<size_t> s)
+      : trial(t), slots(std::move(s)) {}
   const sweeps::TrialConfig* trial;
-  int position;               // k of "k of N"
   std::vector<size_t> slots;  // indices into the GPU slots (several for a sharded trial)
-  std::string h5_path;
+  std::unique_ptr<TrialAttempt> attempt;
   std::unique_ptr<ChildProcess> child;
-  OutcomeBuilder outcome;
-  Clock::time_point start;
   bool timed_out = false, interrupted = false, signalled = false;
   Clock::time_point signalled_at;
 };
 
 class SweepRun {
  public:
-  SweepRun(const RunOptions& options, const fs::path& root, storage::RunIndex& index,
-           Progress& progress, RunSummary& summary)
+  SweepRun(const RunOptions& options, SweepRecords& records)
       : options_(options),
-        root_(root),
-        index_(index),
-        progress_(progress),
-        summary_(summary),
-        coordinator_env_(DetectCoordinatorEnvironment()),
+        root_(records.root),
+        records_(records),
         slots_(options.gpus.empty() ? std::vector<std::string>{""} : options.gpus),
         busy_(slots_.size(), false) {}
 
@@ -173,18 +136,18 @@ class SweepRun {
   void Launch(const sweeps::TrialConfig* trial, int position, std::vector<size_t> slots) {
     const std::string gpu = SlotDevices(slots);
     for (size_t i : slots) busy_[i] = true;
-    progress_.TrialStarted(position, trial->id, trial->name, gpu);
-    index_.MarkRunning(trial->id, coordinator_env_.host, gpu);
-    index_.RecordEnvironment(trial->id, TrialEnvironment(coordinator_env_, gpu, nullptr));
-    auto running = std::make_unique<RunningTrial>(trial, position, std::move(slots));
-    running->h5_path = (root_ / "series" / (trial->id + ".h5")).string();
+    auto running = std::make_unique<RunningTrial>(trial, std::move(slots));
+    running->attempt =
+        std::make_unique<TrialAttempt>(records_, *trial, position, records_.coordinator.host, gpu,
+                                       gpu.empty() ? "" : "gpu " + gpu);
     try {
       TrialCommandInputs in;
       in.self_exe = options_.self_exe;
-      in.config_path = WriteTrialFile(*trial, root_ / "trials");
-      in.h5_path = running->h5_path;
+      in.config_path = WriteTrialFile(sweeps::TrialDocument(*trial), trial->id, root_ / "trials");
+      in.h5_path = running->attempt->h5_path();
       if (options_.save_adapters) in.adapter_dir = (root_ / "adapters" / trial->id).string();
       in.ranks = trial->hardware.gpus;
+      in.host_trials = static_cast<int>(slots_.size());
       in.cuda_visible_devices = gpu;
       if (in.ranks > 1 && !gpu.empty() && running->slots.size() < static_cast<size_t>(in.ranks)) {
         throw std::runtime_error("hardware.gpus is " + std::to_string(in.ranks) +
@@ -192,10 +155,10 @@ class SweepRun {
                                  " GPU(s) (--gpus)");
       }
       const auto cmd = BuildTrialCommand(in);
-      running->child = std::make_unique<ChildProcess>(
-          cmd.argv, cmd.env, (root_ / "logs" / (trial->id + ".log")).string());
+      running->child = std::make_unique<ChildProcess>(cmd.argv, cmd.env,
+                                                      running->attempt->log_path(), cmd.unset);
     } catch (const std::exception& e) {
-      running->outcome.OnLine(e.what());  // recorded as the failure's message
+      running->attempt->OnLine(e.what());  // recorded as the failure's message
     }
     running_.push_back(std::move(running));
   }
@@ -214,20 +177,7 @@ class SweepRun {
       if (!readable[i]) continue;
       lines.clear();
       children[i]->ReadAvailable(&lines);
-      for (const auto& line : lines) OnLine(*owners[i], line);
-    }
-  }
-
-  void OnLine(RunningTrial& trial, const std::string& line) {
-    const auto kind = trial.outcome.OnLine(line);
-    if (kind == protocol::event::kStep) {
-      progress_.Step(trial.position, trial.outcome.last_step(), trial.trial->train.steps);
-    } else if (kind == protocol::event::kProgress) {
-      progress_.Phase(trial.position, nlohmann::json::parse(line, nullptr, false));
-    } else if (kind == protocol::event::kStarted) {
-      index_.RecordEnvironment(
-          trial.trial->id,
-          TrialEnvironment(coordinator_env_, SlotDevices(trial.slots), trial.outcome.started()));
+      for (const auto& line : lines) owners[i]->attempt->OnLine(line);
     }
   }
 
@@ -236,7 +186,7 @@ class SweepRun {
     if (!trial.child || trial.child->at_eof()) return;  // it has ended on its own
     const auto now = Clock::now();
     if (!trial.signalled) {
-      const double elapsed = std::chrono::duration<double>(now - trial.start).count();
+      const double elapsed = trial.attempt->elapsed_s();
       if (g_stop_signal.load() != 0) {
         trial.interrupted = true;
       } else if (options_.trial_timeout_s > 0 && elapsed > options_.trial_timeout_s) {
@@ -253,37 +203,21 @@ class SweepRun {
   }
 
   void Finish(RunningTrial& trial, const ChildProcess::Exit& exit) {
-    const double wall = std::chrono::duration<double>(Clock::now() - trial.start).count();
-    auto outcome =
-        trial.outcome.Finish(exit.code, exit.signal, trial.timed_out, trial.interrupted, wall);
-    outcome.h5_path = trial.h5_path;
-    if (trial.trial->hardware.gpus > 1 && outcome.status == protocol::TrialStatus::kFailed) {
-      // A rank that died without an event: the launcher's log line names it.
-      const auto why = LauncherFailure((root_ / "logs" / (trial.trial->id + ".log")).string());
-      if (!why.empty()) outcome.error = "sharded trial ended: " + why;
-    }
-    RecordPrediction(*trial.trial, &outcome.results);
-    index_.RecordOutcome(outcome);
+    trial.attempt->Finish({exit.code, exit.signal, trial.timed_out, trial.interrupted, ""});
     for (size_t i : trial.slots) busy_[i] = false;
-    ++summary_.ran;
-    summary_.Count(outcome.status);
-    const std::string detail =
-        outcome.status == protocol::TrialStatus::kOom ? "in " + outcome.oom_phase : outcome.error;
-    progress_.TrialFinished(trial.position, outcome.status, outcome.wall_s, detail);
   }
 
   const RunOptions& options_;
   fs::path root_;
-  storage::RunIndex& index_;
-  Progress& progress_;
-  RunSummary& summary_;
-  CoordinatorEnvironment coordinator_env_;
+  SweepRecords& records_;
   std::vector<std::string> slots_;
   std::vector<bool> busy_;
   std::vector<std::unique_ptr<RunningTrial>> running_;
 };
 
 }  // namespace
+
+bool StopRequested() { return g_stop_signal.load() != 0; }
 
 void RunSummary::Count(protocol::TrialStatus status) {
   switch (status) {
@@ -342,7 +276,12 @@ RunSummary RunSweep(const sweeps::ExpandedSweep& sweep, const RunOptions& option
   }
 
   StopSignals stop_signals;
-  SweepRun(options, root, *index, progress, summary).Run(std::move(pending), summary.skipped);
+  SweepRecords records{*index, progress, summary, DetectCoordinatorEnvironment(), root};
+  if (options.executor != nullptr) {  // an MPI farm: its workers run the trials
+    options.executor->Run(std::move(pending), summary.skipped, records);
+  } else {
+    SweepRun(options, records).Run(std::move(pending), summary.skipped);
+  }
   summary.interrupted = g_stop_signal.load() != 0;
   return summary;
 }

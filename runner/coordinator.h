@@ -2,6 +2,7 @@
 // and records every outcome. It never touches CUDA and is the only writer of the SQLite file.
 #pragma once
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,9 @@
 #include "sweeps/load.h"
 
 namespace qlsweep::runner {
+
+struct SweepRecords;
+class TrialExecutor;
 
 struct RunOptions {
   std::string db_path = "runs/runs.db";
@@ -20,6 +24,9 @@ struct RunOptions {
   // One trial runs per entry at once, with CUDA_VISIBLE_DEVICES set to it ("" = left as
   // inherited). Empty = a single slot "" (runner/gpu_slots.h computes the CLI default).
   std::vector<std::string> gpus;
+  // Runs the pending trials instead of this process's GPU slots (an MPI farm's coordinator,
+  // runner/farm_coordinator.h); null: here. `gpus` is then the executor's business.
+  TrialExecutor* executor = nullptr;
 };
 
 struct RunSummary {
@@ -32,6 +39,20 @@ struct RunSummary {
   // Adds one trial that ended with `status` to its count.
   void Count(protocol::TrialStatus status);
 };
+
+// Runs the trials RunSweep planned and records each attempt (runner/trial_attempt.h). Returns
+// when every trial has an outcome, or when StopRequested() and the running ones are recorded.
+class TrialExecutor {
+ public:
+  virtual ~TrialExecutor() = default;
+  // `pending`: the trials to run, in planning order; positions ("k of N") continue after
+  // `first_position`.
+  virtual void Run(std::deque<const sweeps::TrialConfig*> pending, int first_position,
+                   SweepRecords& records) = 0;
+};
+
+// Whether SIGINT or SIGTERM asked the running sweep to stop.
+bool StopRequested();
 
 // Runs every pending trial of `sweep`, up to one per GPU slot at once, from one thread: a poll()
 // loop over the running trials' stdout. SIGINT/SIGTERM stop it: running trials get SIGTERM

@@ -24,7 +24,7 @@ void Progress::EndOpenLine() {
 }
 
 void Progress::TrialStarted(int position, const std::string& id, const std::string& name,
-                            const std::string& gpu) {
+                            const std::string& where) {
   last_position_ = std::max(last_position_, position);
   Trial& trial = running_[position];
   most_running_ = std::max(most_running_, running_.size());
@@ -33,8 +33,8 @@ void Progress::TrialStarted(int position, const std::string& id, const std::stri
   trial.start = trial.last_print = Clock::now();
   if (quiet_) return;
   EndOpenLine();
-  std::fprintf(stderr, "%s: starting%s%s\n", trial.label.c_str(), gpu.empty() ? "" : " on gpu ",
-               gpu.c_str());
+  std::fprintf(stderr, "%s: starting%s%s\n", trial.label.c_str(), where.empty() ? "" : " on ",
+               where.c_str());
 }
 
 void Progress::Step(int position, const nlohmann::json& e, int64_t total_steps) {

@@ -17,9 +17,10 @@ namespace qlsweep::runner {
 class Progress {
  public:
   Progress(int total_trials, bool quiet);
-  // `position` is k of "k of N" and identifies the trial in the calls below.
+  // `position` is k of "k of N" and identifies the trial in the calls below. `where` ("gpu 1",
+  // "rank 2 (node1), gpu 1"; "" for nothing) follows "starting on".
   void TrialStarted(int position, const std::string& id, const std::string& name,
-                    const std::string& gpu);
+                    const std::string& where);
   // A `step` event of a running trial; printed at most once a second per trial (always the last).
   // Its time left counts steps 2..N (runner/eta.h).
   void Step(int position, const nlohmann::json& step_event, int64_t total_steps);

@@ -4,13 +4,12 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string_view>
 #include <utility>
-#include <memory>
 
 #include "protocol/events.h"
-#include "runner/event_fields.h"
-#include "protocol/result_keys.h"
+#include "runner/series_rows.h"
 #include "storage/series_file.h"
 #include "sweeps/config_error.h"
 #include "sweeps/load.h"
@@ -22,7 +21,6 @@ namespace {
 using nlohmann::json;
 namespace ev = protocol::event;
 namespace f = protocol::field;
-namespace r = protocol::result;
 
 // Writes each event as one flushed JSON line, and appends step/eval rows to the series file.
 class TrialSink : public trainer::EventSink {
@@ -35,20 +33,7 @@ class TrialSink : public trainer::EventSink {
     std::fputc('\n', stdout);
     std::fflush(stdout);
     if (!series_) return;
-    const auto kind = event.value(ev::kKey, "");
-    const auto number = [](const json& from, std::string_view key) {
-      return std::pair<std::string, double>(key, NumberOr(from, key));  // NaN stays NaN
-    };
-    if (kind == ev::kStep) {
-      const auto& mem = event[f::kMemory];
-      series_->Append(std::string(storage::kTrainGroup), {number(event, f::kStep), number(event, f::kLoss),
-                                number(event, f::kLr), number(event, f::kGradNorm),
-                                number(event, r::kStepTimeS), number(event, f::kTokens),
-                                number(mem, r::kAllocBytes), number(mem, r::kReservedBytes)});
-    } else if (kind == ev::kEval) {
-      series_->Append(std::string(storage::kEvalGroup), {number(event, f::kStep), number(event, f::kEvalLoss),
-                               number(event, r::kPerplexity), number(event, r::kTokenAccuracy)});
-    }
+    if (auto row = SeriesRowOf(event)) series_->Append(row->group, row->values);
   }
 
  private:

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "runner/launcher_env.h"
+
 namespace qlsweep::runner {
 
 std::string FindMpirun() {
@@ -53,19 +55,19 @@ TrialCommand BuildTrialCommand(const TrialCommandInputs& in) {
     }
     cmd.argv = {mpirun, "-np", std::to_string(in.ranks), "--oversubscribe", "--bind-to", "none"};
     if (::geteuid() == 0) cmd.argv.push_back("--allow-run-as-root");
-    if (std::getenv("OMP_NUM_THREADS") == nullptr) {
-      const auto cores = std::max(1u, std::thread::hardware_concurrency());
-      cmd.env["OMP_NUM_THREADS"] = std::to_string(std::max(1u, cores / in.ranks));
-    }
   }
-  for (const auto& arg :
-       {in.self_exe, std::string("train"), in.config_path, std::string("--h5"), in.h5_path}) {
-    cmd.argv.push_back(arg);
+  const auto sharing = static_cast<unsigned>(std::max(1, in.ranks) * std::max(1, in.host_trials));
+  if (sharing > 1 && std::getenv("OMP_NUM_THREADS") == nullptr) {
+    const auto cores = std::max(1u, std::thread::hardware_concurrency());
+    cmd.env["OMP_NUM_THREADS"] = std::to_string(std::max(1u, cores / sharing));
   }
+  cmd.argv.insert(cmd.argv.end(), {in.self_exe, "train", in.config_path});
+  if (!in.h5_path.empty()) cmd.argv.insert(cmd.argv.end(), {"--h5", in.h5_path});
   if (!in.adapter_dir.empty()) {
     cmd.argv.insert(cmd.argv.end(), {"--save-adapter", in.adapter_dir});
   }
   if (!in.cuda_visible_devices.empty()) cmd.env["CUDA_VISIBLE_DEVICES"] = in.cuda_visible_devices;
+  if (LaunchedAsRank(environ)) cmd.unset = LauncherVariables(environ);
   return cmd;
 }
 

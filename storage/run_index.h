@@ -49,6 +49,14 @@ struct TrialOutcome {
   std::map<std::string, double> results;  // peak memory, tokens/s, losses, ... (docs/records.md)
 };
 
+// Where a running trial of an MPI farm runs: its worker's rank, host and process id (the lease;
+// docs/farm.md). The coordinator renews it with each heartbeat of that worker.
+struct WorkerLease {
+  int rank = 0;
+  std::string host;
+  int pid = 0;
+};
+
 // One trial as listed by `Trials`: `sweep` and `name` are those of the listing's sweep (the first
 // sweep that planned the trial when listing all). Empty strings and 0 stand for NULL columns.
 struct TrialRow {
@@ -114,6 +122,11 @@ class RunIndex {
   // Status `running`, started_at now, host and gpu set, attempts + 1; clears the previous
   // attempt's outcome columns and results. Unknown id: error.
   void MarkRunning(const std::string& id, const std::string& host, const std::string& gpu);
+  // The lease of a running trial: worker_rank, worker_host, worker_pid set and heartbeat_at now
+  // (MarkRunning clears them). Unknown id: error.
+  void RecordLease(const std::string& id, const WorkerLease& lease);
+  // heartbeat_at = now for the trial while it is `running` (a finished trial is left alone).
+  void Heartbeat(const std::string& id);
   // Trials of `sweep` (every sweep if empty) left `running` by a coordinator that died become
   // `killed` with error "coordinator stopped while the trial ran"; returns how many.
   int RecoverStaleRunning(const std::string& sweep);

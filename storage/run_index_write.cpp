@@ -97,7 +97,9 @@ void RunIndex::MarkRunning(const std::string& id, const std::string& host, const
                                "started_at = ") +
                        kNow +
                        ", finished_at = NULL, exit_code = NULL, signal = NULL, error = NULL, "
-                       "oom_phase = NULL, wall_s = NULL, attempts = attempts + 1 WHERE id = ?1");
+                       "oom_phase = NULL, wall_s = NULL, worker_rank = NULL, worker_host = NULL, "
+                       "worker_pid = NULL, heartbeat_at = NULL, attempts = attempts + 1 "
+                       "WHERE id = ?1");
   update.Bind(1, id).BindTextOrNull(2, host).BindTextOrNull(3, gpu);
   update.Bind(4, protocol::TrialStatus::kRunning);
   update.Run();

@@ -9,6 +9,7 @@
 #include "storage/run_index.h"
 #include "storage/schema_v1.h"
 #include "storage/schema_v2.h"
+#include "storage/schema_v3.h"
 #include "storage/sqlite_statement.h"
 
 namespace qlsweep::storage {
@@ -62,14 +63,16 @@ std::string SchemaV1() {
   return Fill(kSchemaV1Template, fills, "schema v1");
 }
 
-std::string SchemaV2() { return Fill(kSchemaV2Template, CommonFills(), "schema v2"); }
+std::string SchemaV3() { return Fill(kSchemaV3Template, CommonFills(), "schema v3"); }
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1,
        "initial schema: sweeps, trials, sweep_trials, params, results, environment, trial_summary",
        SchemaV1()},
-      {2, "trial_summary: gpu_profile, base_eval_loss and quality columns", SchemaV2()},
+      {2, "leases: trials.worker_rank, worker_host, worker_pid, heartbeat_at (the MPI farm)",
+       kSchemaV2Leases},
+      {3, "trial_summary: gpu_profile, base_eval_loss and quality columns", SchemaV3()},
   };
   return migrations;
 }

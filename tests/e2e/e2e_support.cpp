@@ -21,10 +21,24 @@ CommandResult RunQlsweep(const std::string& args) {
   return testing::RunShell(std::string(QLSWEEP_BIN) + " " + args);
 }
 
-BackgroundQlsweep::BackgroundQlsweep(const std::vector<std::string>& args,
-                                     const std::string& log_path) {
+namespace {
+
+// `qlsweep` and then `args`.
+std::vector<std::string> QlsweepArgv(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {QLSWEEP_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+}  // namespace
+
+std::string QlsweepBinary() { return QLSWEEP_BIN; }
+
+BackgroundQlsweep::BackgroundQlsweep(const std::vector<std::string>& args,
+                                     const std::string& log_path)
+    : BackgroundProcess(QlsweepArgv(args), log_path) {}
+
+BackgroundProcess::BackgroundProcess(std::vector<std::string> argv, const std::string& log_path) {
   std::vector<char*> c_argv;
   for (auto& a : argv) c_argv.push_back(a.data());
   c_argv.push_back(nullptr);
@@ -41,14 +55,14 @@ BackgroundQlsweep::BackgroundQlsweep(const std::vector<std::string>& args,
   close(log);
 }
 
-BackgroundQlsweep::~BackgroundQlsweep() {
+BackgroundProcess::~BackgroundProcess() {
   if (!reaped_ && pid_ > 0) {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
 }
 
-int BackgroundQlsweep::Wait(double timeout_s) {
+int BackgroundProcess::Wait(double timeout_s) {
   int status = 0;
   const bool ended = WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, timeout_s);
   if (!ended) return -1;

@@ -26,14 +26,17 @@ using testing::CommandResult;
 // goes to the test log unless redirected in `args`).
 CommandResult RunQlsweep(const std::string& args);
 
-// `qlsweep ARGS...` started in the background (fork/exec, no shell), stdout and stderr appended
-// to `log_path`. The destructor SIGKILLs and reaps it if it still runs.
-class BackgroundQlsweep {
+// The qlsweep binary under test.
+std::string QlsweepBinary();
+
+// `argv` (argv[0] a path) started in the background (fork/exec, no shell), stdout and stderr
+// appended to `log_path`. The destructor SIGKILLs and reaps it if it still runs.
+class BackgroundProcess {
  public:
-  BackgroundQlsweep(const std::vector<std::string>& args, const std::string& log_path);
-  ~BackgroundQlsweep();
-  BackgroundQlsweep(const BackgroundQlsweep&) = delete;
-  BackgroundQlsweep& operator=(const BackgroundQlsweep&) = delete;
+  BackgroundProcess(std::vector<std::string> argv, const std::string& log_path);
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
 
   pid_t pid() const { return pid_; }
   // Waits up to timeout_s for it to end: its exit code, 128 + signal when a signal ended it, or
@@ -43,6 +46,12 @@ class BackgroundQlsweep {
  private:
   pid_t pid_ = -1;
   bool reaped_ = false;
+};
+
+// `qlsweep ARGS...` started in the background, as BackgroundProcess.
+class BackgroundQlsweep : public BackgroundProcess {
+ public:
+  BackgroundQlsweep(const std::vector<std::string>& args, const std::string& log_path);
 };
 
 // Polls `condition` every 10 ms until it holds (true) or timeout_s passes (false).

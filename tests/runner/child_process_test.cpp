@@ -106,5 +106,20 @@ TEST(ChildProcess, StderrGoesToTheLog) {
   std::filesystem::remove(log);
 }
 
+TEST(ChildProcess, EnvironmentDropsUnsetNamesAndAddsItsOwn) {
+  const char* base[] = {"KEEP=1", "OMPI_COMM_WORLD_RANK=3", "CUDA_VISIBLE_DEVICES=0,1",
+                        "EMPTY=", nullptr};
+  EXPECT_EQ(ChildEnvironment(base, {{"CUDA_VISIBLE_DEVICES", "1"}}, {"OMPI_COMM_WORLD_RANK"}),
+            (std::vector<std::string>{"KEEP=1", "EMPTY=", "CUDA_VISIBLE_DEVICES=1"}));
+  EXPECT_TRUE(ChildEnvironment(nullptr, {}, {}).empty());
+
+  setenv("QLSWEEP_TEST_GONE", "still here", 1);
+  auto child = ChildProcess({"/bin/sh", "-c", "echo \"[${QLSWEEP_TEST_GONE-unset}] $PATH_SEEN\""},
+                            {{"PATH_SEEN", "yes"}}, LogPath(), {"QLSWEEP_TEST_GONE"});
+  unsetenv("QLSWEEP_TEST_GONE");
+  EXPECT_EQ(Drain({&child})[0], std::vector<std::string>{"[unset] yes"});
+  EXPECT_EQ(child.Wait().code, 0);
+}
+
 }  // namespace
 }  // namespace qlsweep::runner

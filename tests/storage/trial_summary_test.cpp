@@ -1,4 +1,4 @@
-// Migration 2: trial_summary's gpu_profile, base_eval_loss and quality columns, and the upgrade of
+// Migration 3: trial_summary's gpu_profile, base_eval_loss and quality columns, and the upgrade of
 // a version-1 database.
 #include <sqlite3.h>
 
@@ -23,10 +23,10 @@ uint64_t Fnv1a64(const std::string& text) {
   return hash;
 }
 
-TEST(TrialSummaryV2, MigrationTwoIsTheSqlThatShipped) {
-  ASSERT_GE(Migrations().size(), 2u);
-  EXPECT_EQ(Fnv1a64(Migrations().at(1).sql), 0x714bac8a91787133ull) << Migrations().at(1).sql;
-  EXPECT_EQ(Migrations().at(1).sql, SchemaV2());
+TEST(TrialSummaryV3, MigrationThreeIsTheSqlThatShipped) {
+  ASSERT_GE(Migrations().size(), 3u);
+  EXPECT_EQ(Fnv1a64(Migrations().at(2).sql), 0x714bac8a91787133ull) << Migrations().at(2).sql;
+  EXPECT_EQ(Migrations().at(2).sql, SchemaV3());
 }
 
 // Records a trial of sweep "s" named `name`, finished with `status` and the two eval losses.
@@ -63,7 +63,7 @@ std::vector<Row> Summary(const RunIndex& index) {
   return rows;
 }
 
-TEST(TrialSummaryV2, QualityIsScoredAgainstTheReference) {
+TEST(TrialSummaryV3, QualityIsScoredAgainstTheReference) {
   ScratchDir dir;
   auto index = RunIndex::OpenForWrite(dir.File("runs.db"));
   index->UpsertSweep({"s", "s.yaml", "", "ref", "{}"});
@@ -88,7 +88,7 @@ TEST(TrialSummaryV2, QualityIsScoredAgainstTheReference) {
   for (const auto& row : Summary(*index)) EXPECT_FALSE(row.quality) << row.name;
 }
 
-TEST(TrialSummaryV2, AVersionOneDatabaseIsUpgradedWithItsRows) {
+TEST(TrialSummaryV3, AVersionOneDatabaseIsUpgradedWithItsRows) {
   ScratchDir dir;
   const std::string path = dir.File("v1.db");
   sqlite3* db = nullptr;
@@ -102,7 +102,7 @@ TEST(TrialSummaryV2, AVersionOneDatabaseIsUpgradedWithItsRows) {
   sqlite3_close(db);
 
   auto index = RunIndex::OpenForWrite(path);
-  EXPECT_EQ(index->SchemaVersion(), 2);
+  EXPECT_EQ(index->SchemaVersion(), LatestSchemaVersion());
   const auto rows = Summary(*index);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].name, "one");
