@@ -38,15 +38,19 @@ std::string CommonSettings() {
          "set datafile missing 'NaN'\n";
 }
 
-std::string ScriptForOutputs(const std::string& stem, const std::string& body, bool png) {
+std::string ScriptForOutputs(const std::string& stem, const std::string& body, bool png,
+                             int height) {
+  const std::string size = "size 900," + std::to_string(height);
   std::string script = "# Written by qlsweep report; re-run with: gnuplot " + stem + ".gp\n";
   script +=
-      "set terminal svg size 900,560 dynamic noenhanced font 'sans,13' background '#ffffff'\n";
+      "set terminal svg " + size + " dynamic noenhanced font 'sans,13' background '#ffffff'\n";
   script += "set output " + GnuplotQuote(stem + ".svg") + "\n";
   script += CommonSettings() + body;
   if (png) {
-    script += "set terminal pngcairo size 900,560 noenhanced font 'sans,11' background '#ffffff'\n";
-    script += "set output " + GnuplotQuote(stem + ".png") + "\nreplot\n";
+    script += "set terminal pngcairo " + size + " noenhanced font 'sans,11' background '#ffffff'\n";
+    script += "set output " + GnuplotQuote(stem + ".png") + "\n";
+    const bool multiplot = body.find("set multiplot") != std::string::npos;
+    script += multiplot ? body : "replot\n";
   }
   return script + "unset output\n";
 }

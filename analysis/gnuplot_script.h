@@ -17,10 +17,12 @@ std::string DataFieldQuote(const std::string& text);
 // not "enhanced", so "seq_len" keeps its underscore: the terminals are set `noenhanced`.)
 std::string CommonSettings();
 
-// The whole script for plot `stem`: an SVG (`stem`.svg, 900x560) and, when `png` is set, a PNG
-// of the same size through pngcairo (`stem`.png), both drawn by `body` (set commands, then one
-// plot command).
-std::string ScriptForOutputs(const std::string& stem, const std::string& body, bool png);
+// The whole script for plot `stem`: an SVG (`stem`.svg, 900 x `height`) and, when `png` is set, a
+// PNG of the same size through pngcairo (`stem`.png), both drawn by `body` (set commands, then one
+// plot command, or a `set multiplot` ... `unset multiplot` block, which is drawn again for the PNG
+// since gnuplot cannot replot it).
+std::string ScriptForOutputs(const std::string& stem, const std::string& body, bool png,
+                             int height = 560);
 
 // "set xtics (4, 8, 16)": one tic at each value, for axes with few distinct values.
 std::string XticsAt(const std::vector<double>& values);

@@ -25,8 +25,9 @@ struct TrialSeries {
 std::vector<TrialSeries> ReadTrialSeries(const SweepAnalysis& a, const std::string& fallback_dir,
                                          std::vector<std::string>* problems);
 
-// Training loss as lines and eval loss as points of the same colour, one pair per trial;
-// nullopt when no trial has a point.
+// Training loss as lines and eval loss as points of the same colour, one pair per trial; past six
+// trials, one small panel per trial on a shared scale (gnuplot multiplot) instead. nullopt when no
+// trial has a point.
 std::optional<PlotFile> LossCurvesPlot(const SweepAnalysis& a,
                                        const std::vector<TrialSeries>& series);
 

@@ -2,12 +2,14 @@
 #include "analysis/memory_plots.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <map>
 #include <set>
 
 #include "analysis/gnuplot_script.h"
+#include "analysis/label_layout.h"
 #include "analysis/memory_units.h"
 #include "analysis/trial_values.h"
 #include "protocol/result_keys.h"
@@ -53,64 +55,133 @@ struct ScatterPoint {
   bool on_front;
 };
 
-// A scatter of (total memory, `metric`) for finished trials, the front drawn as a staircase.
+// [low, high] of `values` widened by `below` and `above` shares of their span (a span of 0
+// counts as a tenth of the value, or 1).
+std::pair<double, double> Padded(double low, double high, double below, double above) {
+  double span = high - low;
+  if (span <= 0) span = low != 0 ? std::abs(low) / 10 : 1.0;
+  return {low - below * span, high + above * span};
+}
+
+// The drawing area inside the axes, fixed in screen fractions so that label places can be
+// computed (analysis/label_layout.h): 900 x 560 pixels, the key below it.
+constexpr double kAreaLeft = 0.10, kAreaRight = 0.97, kAreaBottom = 0.19, kAreaTop = 0.90;
+
+// A scatter of (total memory, `metric`) for finished trials, the front drawn as a staircase, each
+// point labelled where its label fits. The memory axis starts at 0 unless the trials share a GPU
+// profile, whose memory is then always drawn (dashed, in the key). `non_negative`: the y axis
+// does not go below 0 (tokens/s).
 std::optional<PlotFile> ScatterPlot(const SweepAnalysis& a, const std::string& stem,
                                     const std::string& what, const std::string& y_label,
                                     const std::function<std::optional<double>(size_t)>& metric,
-                                    const std::function<bool(size_t)>& on_front) {
+                                    const std::function<bool(size_t)>& on_front,
+                                    bool non_negative) {
   std::vector<ScatterPoint> points;
-  double largest = 0;
   for (size_t i = 0; i < a.trials.size(); ++i) {
     const auto total = a.figures[i].total_bytes;
     const auto y = metric(i);
     if (!total || !y) continue;
     points.push_back({*total, *y, ShortLabel(a, i), on_front(i)});
-    largest = std::max(largest, *total);
   }
   if (points.empty()) return std::nullopt;
-  const auto* profile = SharedProfile(a);
-  const bool show_profile =
-      profile != nullptr && static_cast<double>(profile->memory_bytes) <= 1.5 * largest;
-  if (show_profile) largest = std::max(largest, static_cast<double>(profile->memory_bytes));
-  const MemoryUnit unit = UnitFor(largest);
-
-  // By memory; column 4 alternates 0/1 so that labels of neighbours go above / below their point.
   std::stable_sort(points.begin(), points.end(),
                    [](const auto& l, const auto& r) { return l.x < r.x; });
+  const auto* profile = SharedProfile(a);
+  double x_low = points.front().x, x_high = points.back().x;
+  double y_low = points.front().y, y_high = y_low;
+  for (const auto& p : points) y_low = std::min(y_low, p.y), y_high = std::max(y_high, p.y);
+  if (profile != nullptr) {
+    x_low = std::min(x_low, static_cast<double>(profile->memory_bytes));
+    x_high = std::max(x_high, static_cast<double>(profile->memory_bytes));
+  }
+  const MemoryUnit unit = UnitFor(x_high);
+  auto [x_min, x_max] = Padded(x_low / unit.bytes, x_high / unit.bytes, 0.06, 0.10);
+  if (profile == nullptr) x_min = 0;  // from 0, so the differences read true
+  auto [y_min, y_max] = Padded(y_low, y_high, 0.12, 0.15);
+  if (non_negative) y_min = std::max(0.0, y_min);
+
+  std::vector<double> xf, yf;
+  std::vector<std::string> labels;
+  for (const auto& p : points) {
+    xf.push_back((p.x / unit.bytes - x_min) / (x_max - x_min));
+    yf.push_back((p.y - y_min) / (y_max - y_min));
+    labels.push_back(p.label);
+  }
+  LabelCanvas canvas;
+  canvas.marker_px = 17;  // the Pareto front's rings (pt 6 ps 2.2)
+  canvas.width_px = (kAreaRight - kAreaLeft) * 900;
+  canvas.height_px = (kAreaTop - kAreaBottom) * 560;
+  std::vector<double> lines;
+  if (profile != nullptr) {
+    lines.push_back((static_cast<double>(profile->memory_bytes) / unit.bytes - x_min) /
+                    (x_max - x_min));
+  }
+  const auto places = PlaceLabels(xf, yf, labels, canvas, lines);
+
   PlotFile plot{stem, what, "", ""};
+  std::vector<std::string> blocks;  // data blocks, each a plot clause's input
+  std::vector<std::string> clauses;
+  const std::string file = GnuplotQuote(stem + ".dat");
+  const auto add = [&](const std::string& rows, const std::string& how) {
+    if (rows.empty()) return;
+    plot.data += rows + "\n\n";
+    clauses.push_back((clauses.empty() ? file : std::string("''")) + " index " +
+                      std::to_string(blocks.size()) + " " + how);
+    blocks.push_back(rows);
+  };
+  std::string all, front;
+  std::map<std::string, std::string> by_align;
+  int hidden = 0;
   for (size_t i = 0; i < points.size(); ++i) {
     const auto& p = points[i];
-    plot.data += Num(p.x / unit.bytes) + " " + Num(p.y) + " " + DataFieldQuote(p.label) + " " +
-                 std::to_string(i % 2) + "\n";
+    const std::string xy = Num(p.x / unit.bytes) + " " + Num(p.y);
+    all += xy + "\n";
+    if (p.on_front) front += xy + "\n";
+    if (!places[i].shown) {
+      ++hidden;
+      continue;
+    }
+    const double lx = p.x / unit.bytes +
+                      places[i].dx_chars * canvas.char_width_px / canvas.width_px * (x_max - x_min);
+    const double ly =
+        p.y + places[i].dy_chars * canvas.char_height_px / canvas.height_px * (y_max - y_min);
+    by_align[places[i].align] += Num(lx) + " " + Num(ly) + " " + DataFieldQuote(p.label) + "\n";
   }
-  plot.data += "\n\n";
-  for (const auto& p : points) {
-    if (p.on_front) plot.data += Num(p.x / unit.bytes) + " " + Num(p.y) + "\n";
+  add(all, "using 1:2 with points lt 1 ps 1.4 title 'trial'");
+  for (const char* align : {"left", "right", "center"}) {
+    add(by_align[align],
+        std::string("using 1:2:3 with labels ") + align + " font ',9' tc rgb '#505050' notitle");
   }
+  add(front, "using 1:2 with steps lt 2 title 'Pareto front'");
+  add(front, "using 1:2 with points lt 2 pt 6 ps 2.2 notitle");
+
   std::string& b = plot.body;
   b += Title(what, a);
   b += "set xlabel " + GnuplotQuote("peak memory in use (" + unit.name + ")") + "\n";
   b += "set ylabel " + GnuplotQuote(y_label) + "\n";
-  b += "set offsets graph 0.03, graph 0.22, graph 0.08, graph 0.05\n";  // room for the labels
-  // At the foot of the image, leaving the plot's full width to the points and their labels.
-  b += "set bmargin 5\nset key at screen 0.5, screen 0.015 center bottom horizontal\n";
-  if (show_profile) {
+  b += "set xrange [" + Num(x_min) + ":" + Num(x_max) + "]\n";
+  b += "set yrange [" + Num(y_min) + ":" + Num(y_max) + "]\n";
+  b += "set lmargin at screen " + Num(kAreaLeft) + "\nset rmargin at screen " + Num(kAreaRight) +
+       "\nset bmargin at screen " + Num(kAreaBottom) + "\nset tmargin at screen " + Num(kAreaTop) +
+       "\n";
+  b += "set key at screen 0.5, screen 0.01 center bottom horizontal maxrows 1\n";
+  if (hidden > 0) {
+    b += "set label " +
+         GnuplotQuote(std::to_string(hidden) +
+                      " crowded label(s) left out; the tables list every trial") +
+         " at screen " + Num(kAreaLeft) + ", screen 0.915 left font ',9' tc rgb '#505050'\n";
+  }
+  if (profile != nullptr) {
     const std::string x = Num(static_cast<double>(profile->memory_bytes) / unit.bytes);
-    b += "set xrange [*:" + Num(largest / unit.bytes * 1.04) + "]\n";
     b += "set arrow from " + x + ", graph 0 to " + x +
          ", graph 1 nohead dt 2 lw 2 lc rgb '#d62728'\n";
-    b += "set label " + GnuplotQuote(ProfileTitle(*profile)) + " at " + x +
-         ", graph 0.96 right offset char -0.6, 0 tc rgb '#d62728'\n";
+    // The name only: the key is one row under the plot, and the axis gives the memory.
+    clauses.push_back("NaN with lines dt 2 lw 2 lc rgb '#d62728' title " +
+                      GnuplotQuote(profile->name));
   }
-  const std::string file = GnuplotQuote(stem + ".dat");
-  b += "plot " + file + " index 0 using 1:2 with points lt 1 ps 1.4 title 'trial', \\\n";
-  for (const char* side : {"0 ? $2 : NaN):3 with labels offset char 0.8, 0.7",
-                           "1 ? $2 : NaN):3 with labels offset char 0.8, -0.7"}) {
-    b += std::string("     '' index 0 using 1:($4 == ") + side +
-         " left font ',9' tc rgb '#505050' notitle, \\\n";
-  }
-  b += "     '' index 1 using 1:2 with steps lt 2 title 'Pareto front', \\\n";
-  b += "     '' index 1 using 1:2 with points lt 2 pt 6 ps 2.2 notitle\n";
+  b += "plot ";
+  for (size_t i = 0; i < clauses.size(); ++i) b += (i ? ", \\\n     " : "") + clauses[i];
+  b += "\n";
   return plot;
 }
 
@@ -202,13 +273,10 @@ PlotFile MemoryByKeyPlot(const SweepAnalysis& a, const std::string& key) {
   b += Title("Peak memory by " + key, a);
   b += "set xlabel " + GnuplotQuote(key) + "\n";
   b += "set ylabel " + GnuplotQuote("peak memory in use (" + unit.name + ")") + "\n";
-  if (profile != nullptr) {
-    // From zero, so the distance to the budget reads true; the lower part is free for the key.
-    b += "set yrange [0:*]\nset offsets graph 0.04, graph 0.04, graph 0.08, 0\n";
-    b += "set key inside bottom right\n";
-  } else {
-    b += "set offsets graph 0.04, graph 0.04, graph 0.06, graph 0.04\n";
-  }
+  // From zero, so differences and the distance to the budget read true; the lower part of the
+  // plot is then free for the key.
+  b += "set yrange [0:*]\nset offsets graph 0.04, graph 0.04, graph 0.08, 0\n";
+  b += "set key inside bottom right\n";
   const std::vector<double> values(xs.begin(), xs.end());
   if (!values.empty() && values.front() > 0 && values.back() / values.front() >= 8) {
     b += "set logscale x 2\n";
@@ -227,19 +295,19 @@ std::optional<PlotFile> MemoryQualityPlot(const SweepAnalysis& a) {
         a, "memory-vs-quality", "Quality vs peak memory",
         "quality score (1 = reference " + a.yardstick->reference + ")",
         [&a](size_t i) { return a.figures[i].quality; },
-        [&a](size_t i) { return a.figures[i].pareto_quality; });
+        [&a](size_t i) { return a.figures[i].pareto_quality; }, false);
   }
   return ScatterPlot(
       a, "memory-vs-quality", "Eval loss vs peak memory", "eval loss (nats/token, lower is better)",
       [&a](size_t i) { return a.figures[i].eval_loss; },
-      [&a](size_t i) { return a.figures[i].pareto_quality; });
+      [&a](size_t i) { return a.figures[i].pareto_quality; }, false);
 }
 
 std::optional<PlotFile> SpeedMemoryPlot(const SweepAnalysis& a) {
   return ScatterPlot(
       a, "tokens-per-s-vs-memory", "Training speed vs peak memory", "tokens/s",
       [&a](size_t i) { return a.figures[i].tokens_per_s; },
-      [&a](size_t i) { return a.figures[i].pareto_speed; });
+      [&a](size_t i) { return a.figures[i].pareto_speed; }, /*non_negative=*/true);
 }
 
 }  // namespace qlsweep::analysis

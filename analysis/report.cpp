@@ -52,12 +52,15 @@ std::string TableNote(const SweepAnalysis& a, const TradeoffKey& key) {
 std::vector<ReportTable> Tables(const SweepAnalysis& a) {
   std::vector<ReportTable> tables;
   tables.push_back({"All trials", "Every recorded figure of each trial, in planning order.",
-                    "trials", TrialTable(a.trials)});
+                    "trials", TrialTable(a.seed_trials.empty() ? a.trials : a.seed_trials)});
   for (const auto& key : TradeoffKeysFor(a)) {
     const std::string stem = key.layout == TradeoffLayout::kQuality ? "memory-vs-quality"
                              : key.layout == TradeoffLayout::kBatch ? "by-batch"
                                                                     : "by-" + key.key;
-    tables.push_back({TradeoffTitle(key), TableNote(a, key), stem, TradeoffTable(a, key)});
+    auto table = TradeoffTable(a, key);
+    std::string note = TableNote(a, key);
+    for (const auto& noise : NoiseNotes(a, table)) note += "\n\nnoise: " + noise;
+    tables.push_back({TradeoffTitle(key), note, stem, std::move(table)});
   }
   tables.push_back({"Pareto front: memory vs quality",
                     "Finished trials that no other trial beats on both peak memory and eval loss.",
@@ -139,7 +142,8 @@ ReportOutcome WriteReport(const SweepAnalysis& a, const ReportOptions& options) 
   std::vector<ReportPlot> drawn;
   for (const auto& p : plot_files) {
     WriteFile(out, "plots/" + p.stem + ".dat", p.data, &outcome);
-    WriteFile(out, "plots/" + p.stem + ".gp", ScriptForOutputs(p.stem, p.body, png), &outcome);
+    WriteFile(out, "plots/" + p.stem + ".gp", ScriptForOutputs(p.stem, p.body, png, p.height),
+              &outcome);
     if (gnuplot.empty()) continue;
     const std::string error =
         RunGnuplot(gnuplot, (out / "plots").string(), p.stem + ".gp", p.stem + ".log");

@@ -11,6 +11,7 @@ th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; white
 th { background: #f0f0f0; } td:first-child, td:nth-child(2) { text-align: left; }
 figure { margin: 1em 0 2em; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption, .note { color: #555; } .error { color: #a00; white-space: pre-wrap; }
+p.note { white-space: pre-line; }
 )";
 
 std::string HtmlTable(const TextTable& t) {

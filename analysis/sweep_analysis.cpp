@@ -62,6 +62,7 @@ SweepAnalysis AnalyzeSweep(const storage::SweepRecord& sweep,
   a.trials = std::move(trials);
   a.yardstick = FindYardstick(a.trials, sweep.reference, &a.no_quality_reason);
   for (const auto& t : a.trials) a.figures.push_back(FiguresOf(t, sweep, a.yardstick));
+  if (SweepRepeat(sweep) > 1) FoldRepeats(a);
   const auto quality_front = MemoryFront(a.figures, [](const TrialFigures& f) {
     return f.eval_loss ? std::optional<double>(-*f.eval_loss) : std::nullopt;
   });

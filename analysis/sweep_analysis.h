@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "analysis/quality_score.h"
+#include "analysis/repeat_groups.h"
 #include "storage/run_index.h"
 #include "sweeps/gpu_profiles.h"
 
@@ -33,9 +34,14 @@ struct SweepAnalysis {
   std::optional<QualityYardstick> yardstick;
   std::string no_quality_reason;     // why `yardstick` is empty
   std::vector<std::string> varying;  // parameters whose values differ across the trials
+  // With `repeat: K` (K > 1) the trials are configurations (FoldRepeats): their figures are means
+  // over the seeds, and spread[i] is row i's spread. Empty otherwise.
+  std::vector<FigureSpread> spread;
+  std::vector<storage::TrialRow> seed_trials;  // with repeats: every trial, before folding
 };
 
-// Computes every trial's figures and both Pareto fronts. The fronts take the trials that are
+// Computes every trial's figures (folded into configurations when the sweep repeats) and both
+// Pareto fronts. The fronts take the trials that are
 // `done` with a total: memory vs quality ranks them by final_eval_loss (lower is better, the same
 // order as the quality score, so the front exists without a reference), memory vs speed by
 // tokens_per_s.

@@ -93,6 +93,40 @@ Column ParetoColumn(const SweepAnalysis& a) {
   return {"pareto", [&a](size_t i) { return ParetoLabel(a.figures[i]); }};
 }
 
+std::vector<Column> WithSpread(const SweepAnalysis& a, std::vector<Column> columns) {
+  if (a.spread.empty()) return columns;
+  using Spread = std::optional<double> FigureSpread::*;
+  const auto sd_column = [&a](const std::string& header, Spread sd, const char* fmt,
+                              double scale) -> Column {
+    return {header + " sd", [&a, sd, fmt, scale](size_t i) {
+              const auto v = a.spread[i].*sd;
+              return FormatOptional(fmt, v ? std::optional<double>(*v / scale) : std::nullopt);
+            }};
+  };
+  std::vector<Column> out;
+  for (auto& column : columns) {
+    const std::string header = column.header;
+    out.push_back(std::move(column));
+    if (header == "status") {
+      out.push_back({"seeds", [&a](size_t i) {
+                       return std::to_string(a.spread[i].done) + "/" +
+                              std::to_string(a.spread[i].runs);
+                     }});
+    } else if (header == "total GiB" || header == "total MiB") {
+      const double scale = header.ends_with("GiB") ? 1024.0 * 1024.0 * 1024.0 : 1024.0 * 1024.0;
+      out.push_back(sd_column(header, &FigureSpread::total_bytes,
+                              header.ends_with("GiB") ? "%.3f" : "%.1f", scale));
+    } else if (header == "tokens/s") {
+      out.push_back(sd_column(header, &FigureSpread::tokens_per_s, "%.1f", 1));
+    } else if (header == "eval loss") {
+      out.push_back(sd_column(header, &FigureSpread::eval_loss, "%.4f", 1));
+    } else if (header == "quality") {
+      out.push_back(sd_column(header, &FigureSpread::quality, "%.3f", 1));
+    }
+  }
+  return out;
+}
+
 TextTable BuildTable(const std::vector<Column>& columns, const std::vector<size_t>& order) {
   TextTable table;
   for (const auto& c : columns) table.headers.push_back(c.header);

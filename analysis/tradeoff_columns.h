@@ -40,6 +40,11 @@ Column PerplexityColumn(const SweepAnalysis& a);
 Column QualityColumn(const SweepAnalysis& a);
 Column ParetoColumn(const SweepAnalysis& a);  // "pareto": ParetoLabel
 
+// For a sweep with repeats (a.spread not empty): `columns` with "seeds" ("3/3": finished of run)
+// after "status" and a "<header> sd" column (the standard deviation over the seeds) after each of
+// total, tokens/s, eval loss and quality. Without repeats, `columns` unchanged.
+std::vector<Column> WithSpread(const SweepAnalysis& a, std::vector<Column> columns);
+
 // The table of `columns` with one row per trial index of `order`.
 TextTable BuildTable(const std::vector<Column>& columns, const std::vector<size_t>& order);
 

@@ -156,7 +156,7 @@ TextTable TradeoffTable(const SweepAnalysis& a, const TradeoffKey& by) {
   }
   auto columns = LeadingColumns(a, keys);
   for (auto& c : BodyColumns(a, by)) columns.push_back(std::move(c));
-  return BuildTable(columns, order);
+  return BuildTable(WithSpread(a, std::move(columns)), order);
 }
 
 std::vector<TradeoffKey> TradeoffKeysFor(const SweepAnalysis& a) {
@@ -190,7 +190,7 @@ TextTable ParetoTable(const SweepAnalysis& a, bool quality_front) {
   } else {
     columns.push_back(SpeedColumn(a));
   }
-  return BuildTable(columns, members);
+  return BuildTable(WithSpread(a, std::move(columns)), members);
 }
 
 std::string TradeoffTitle(const TradeoffKey& by) {

@@ -14,6 +14,9 @@ inline constexpr std::string_view kEval = "eval";
 inline constexpr std::string_view kOom = "oom";
 inline constexpr std::string_view kDone = "done";
 inline constexpr std::string_view kError = "error";
+// What the trial is busy with before its first step: `phase` load (reading and quantizing the
+// weights) or eval with `base` true (scoring the untuned model on `sequences` rows).
+inline constexpr std::string_view kProgress = "progress";
 }  // namespace event
 
 // Fields of events that are not result keys (result_keys.h has those).

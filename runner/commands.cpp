@@ -19,10 +19,14 @@
 #include "analysis/trial_table.h"
 #include "protocol/trial_status.h"
 #include "runner/coordinator.h"
+#include "runner/cuda_check.h"
 #include "runner/db_path.h"
 #include "runner/farm.h"
 #include "runner/gpu_slots.h"
+#include "runner/query_table.h"
+#include "runner/record_checks.h"
 #include "runner/run_lock.h"
+#include "runner/sweep_inputs.h"
 #include "storage/run_index.h"
 #include "sweeps/config_error.h"
 #include "sweeps/gpu_profiles.h"
@@ -32,18 +36,17 @@
 namespace qlsweep::runner {
 namespace {
 
-sweeps::ExpandedSweep LoadSweepOrDefault(const std::string& file) {
-  return file.empty() ? sweeps::DefaultSweep() : sweeps::LoadSweepFile(file);
-}
-
 std::unique_ptr<storage::RunIndex> OpenIndexForReading(const std::string& db_path) {
   CheckDbPathForReading(db_path);  // InvalidInput: exit 2
   return storage::RunIndex::OpenReadOnly(db_path);
 }
 
-// The named sweep, or else the most recently created one.
+// The named sweep, or else the most recently created one. An unknown name is invalid input.
 std::string ResolveSweepName(const storage::RunIndex& index, const std::string& wanted) {
-  if (!wanted.empty()) return wanted;
+  if (!wanted.empty()) {
+    CheckSweepRecorded(index, wanted);
+    return wanted;
+  }
   auto rows =
       index.Query("SELECT name FROM sweeps ORDER BY created_at DESC, rowid DESC LIMIT 1").rows;
   if (rows.empty() || !rows[0][0]) throw std::runtime_error(index.path() + ": no sweeps recorded");
@@ -72,6 +75,9 @@ int TradeoffCommand(const storage::RunIndex& index, const std::string& sweep, co
   if (!analysis.yardstick && std::find(h.begin(), h.end(), "quality") != h.end()) {
     std::fprintf(stderr, "quality: none (%s)\n", analysis.no_quality_reason.c_str());
   }
+  for (const auto& note : analysis::NoiseNotes(analysis, table)) {
+    std::fprintf(stderr, "noise: %s\n", note.c_str());
+  }
   return 0;
 }
 
@@ -99,9 +105,17 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
   }
   sweeps::ExpandedSweep sweep;
   try {
-    sweep = LoadSweepOrDefault(args.sweep_file);
+    sweep = LoadSweepInputs(SplitSweepInputs(args.sweep_file, args.overrides, args.multirun));
   } catch (const sweeps::ConfigError& e) {
     std::fprintf(stderr, "qlsweep: invalid sweep; nothing was run:\n%s\n", e.what());
+    return kExitInvalid;
+  }
+  PrintSweepNotes(sweep);
+  // A farm's trials run on its workers' GPUs, not this rank's: only a plain run is checked here.
+  if (const auto need = TrialsNeedingCuda(sweep);
+      !farm && !need.empty() &&
+      !CudaVisible(std::getenv("CUDA_VISIBLE_DEVICES"), !args.gpus.empty())) {
+    std::fprintf(stderr, "qlsweep: %s; nothing was run\n", NoCudaMessage(sweep, need).c_str());
     return kExitInvalid;
   }
   try {
@@ -135,13 +149,19 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
   return summary.interrupted ? kExitInterrupted : 0;
 }
 
-int PlanCommand(const std::string& sweep_file) {
+int PlanCommand(const PlanArgs& args, const CommonOptions& common) {
   sweeps::ExpandedSweep sweep;
   try {
-    sweep = LoadSweepOrDefault(sweep_file);
+    sweep = LoadSweepInputs(SplitSweepInputs(args.sweep_file, args.overrides, args.multirun));
   } catch (const sweeps::ConfigError& e) {
     std::fprintf(stderr, "qlsweep: invalid sweep:\n%s\n", e.what());
     return kExitInvalid;
+  }
+  PrintSweepNotes(sweep);
+  if (const auto need = TrialsNeedingCuda(sweep);
+      !need.empty() && !CudaVisible(std::getenv("CUDA_VISIBLE_DEVICES"), false)) {
+    std::fprintf(stderr, "qlsweep: note: %s; `run` would refuse them here\n",
+                 NoCudaMessage(sweep, need).c_str());
   }
   std::vector<storage::TrialRow> rows;
   for (const auto& t : sweep.trials) {
@@ -183,9 +203,13 @@ int PlanCommand(const std::string& sweep_file) {
                                                                 : "does not fit");
     table.rows.push_back(std::move(cells));
   }
-  std::printf("sweep %s: %zu trial(s)%s%s\n", sweep.name.c_str(), sweep.trials.size(),
-              sweep.gpu_profile.empty() ? "" : ", gpu profile ", sweep.gpu_profile.c_str());
-  PrintTable(table, "markdown");
+  // The heading goes where it cannot spoil a CSV or JSON table.
+  std::fprintf(analysis::ParseTableFormat(common.format) == analysis::TableFormat::kMarkdown
+                   ? stdout
+                   : stderr,
+               "sweep %s: %zu trial(s)%s%s\n", sweep.name.c_str(), sweep.trials.size(),
+               sweep.gpu_profile.empty() ? "" : ", gpu profile ", sweep.gpu_profile.c_str());
+  PrintTable(table, common.format);
   return 0;
 }
 
@@ -236,8 +260,10 @@ int RunsCommand(const TableArgs& args, const CommonOptions& common) {
   analysis::TextTable table;
   // literal-ok: column headers
   table.headers = {"trial", "sweep", "name", "status", "attempts", "started", "wall s", "error"};
+  if (!args.sweep.empty()) CheckSweepRecorded(*index, args.sweep);
   std::vector<analysis::ParamCondition> conditions;
   for (const auto& w : args.where) conditions.push_back(analysis::ParseParamCondition(w));
+  analysis::CheckConditionKeys(index->Trials(), conditions);
   std::optional<protocol::TrialStatus> status;
   if (!args.status.empty()) {
     status = protocol::ParseTrialStatus(args.status);
@@ -266,21 +292,14 @@ int QueryCommand(const QueryArgs& args, const CommonOptions& common) {
     std::fprintf(stderr, "qlsweep: %s\n", e.what());
     return kExitInvalid;
   }
-  analysis::TextTable table;
-  table.headers = result.columns;
-  for (const auto& row : result.rows) {
-    std::vector<std::string> cells;
-    for (const auto& cell : row) cells.push_back(cell.value_or("NULL"));
-    table.rows.push_back(std::move(cells));
-  }
-  PrintTable(table, common.format);
+  PrintTable(QueryTable(result, analysis::ParseTableFormat(common.format)), common.format);
   return 0;
 }
 
 int EstimateCommand(const EstimateArgs& args, const CommonOptions& common) {
   sweeps::TrialConfig cfg;
   try {
-    cfg = sweeps::LoadTrialFile(args.config_file);
+    cfg = sweeps::LoadTrialFile(args.config_file, {args.overrides, false});
   } catch (const sweeps::ConfigError& e) {
     std::fprintf(stderr, "qlsweep: invalid config:\n%s\n", e.what());
     return kExitInvalid;
@@ -288,7 +307,7 @@ int EstimateCommand(const EstimateArgs& args, const CommonOptions& common) {
   const std::string gpu = args.gpu.empty() ? cfg.hardware.gpu_profile : args.gpu;
   const sweeps::GpuProfile* profile = gpu.empty() ? nullptr : sweeps::FindGpuProfile(gpu);
   if (!gpu.empty() && profile == nullptr) {
-    std::fprintf(stderr, "qlsweep: --gpu: %s\n", sweeps::GpuProfileError(gpu).c_str());
+    std::fprintf(stderr, "qlsweep: --gpu-profile: %s\n", sweeps::GpuProfileError(gpu).c_str());
     return kExitInvalid;
   }
   std::string text;

@@ -30,7 +30,9 @@ struct QueryArgs {
 inline constexpr size_t kQueryMaxRows = 1000000;
 
 struct RunArgs {
-  std::string sweep_file;  // empty = built-in default sweep
+  std::string sweep_file;              // empty = built-in default sweep
+  std::vector<std::string> overrides;  // KEY=VALUE, applied last (sweeps/overrides.h)
+  bool multirun = false;               // -m: KEY=A,B,C varies KEY
   bool retry_failed = false;
   double timeout_s = 0;  // 0 = none (the option's values are checked to be finite and > 0)
   bool quiet = false;
@@ -51,15 +53,21 @@ struct ReportArgs {
   std::string gnuplot = "gnuplot";
 };
 
+struct PlanArgs {
+  std::string sweep_file;  // empty = built-in default sweep
+  std::vector<std::string> overrides;
+  bool multirun = false;
+};
 struct EstimateArgs {
   std::string config_file;  // trial file (YAML or JSON)
   std::string gpu;          // profile to judge against; empty = the config's hardware.gpu_profile
+  std::vector<std::string> overrides;  // KEY=VALUE, applied to the trial file last
 };
 
 int RunCommand(const RunArgs& args, const CommonOptions& common);
 int EstimateCommand(const EstimateArgs& args, const CommonOptions& common);
 int GpusCommand(const CommonOptions& common);
-int PlanCommand(const std::string& sweep_file);
+int PlanCommand(const PlanArgs& args, const CommonOptions& common);
 int TableCommand(const TableArgs& args, const CommonOptions& common);
 // Exit 0 when everything was written, 1 when the plots could not be drawn (the tables were).
 int ReportCommand(const ReportArgs& args, const CommonOptions& common);

@@ -9,7 +9,9 @@
 
 #include "protocol/trial_status.h"
 #include "runner/commands.h"
+#include "runner/compare_command.h"
 #include "runner/db_path.h"
+#include "runner/examples_command.h"
 #include "runner/version.h"
 #include "sweeps/config_error.h"
 #include "sweeps/schema_doc.h"
@@ -44,6 +46,13 @@ int main(int argc, char** argv) {
       "they reach. A sweep file expands into trials; each trial is a real training run whose\n"
       "memory, speed and quality land in SQLite (runs.db) and HDF5 (one file per trial)."};
   app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 success; 1 failure (e.g. a run index that cannot be written, plots that\n"
+      "could not be drawn); 2 invalid input (arguments, sweep or trial files, an unknown sweep,\n"
+      "key or trial); 75 the database is in use by another run; 130 interrupted. `train`: 0\n"
+      "done, 1 failed, 2 invalid config, 3 out of memory. GPU profiles (gpu_profile,\n"
+      "--gpu-profile) emulate a card's memory; CUDA devices (run --gpus) are where trials run.\n"
+      "docs/runner.md");
   app.set_version_flag("--version", std::string("qlsweep ") + kVersion);
 
   CommonOptions common;
@@ -53,7 +62,22 @@ int main(int argc, char** argv) {
         ->capture_default_str();
   };
   auto add_format = [&](CLI::App* cmd) {
-    cmd->add_option("--format", common.format, "markdown | csv | json")->capture_default_str();
+    cmd->add_option("--format", common.format, "markdown | csv | json")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"markdown", "md", "csv", "json"}));
+  };
+  // KEY=VALUE overrides after the input file (and -m, multirun, where a sweep is read).
+  auto add_overrides = [](CLI::App* cmd, std::vector<std::string>* overrides, bool* multirun) {
+    cmd->add_option(
+        "overrides", *overrides,
+        "KEY=VALUE: set a trial key (lora.r=8, train.steps=20) or, for a sweep, a sweep "
+        "key (name=, gpu_profile=, repeat=), after the file; values are YAML "
+        "(8, nf4, [q,v])");
+    if (multirun != nullptr) {
+      cmd->add_flag("-m,--multirun", *multirun,
+                    "KEY=A,B,C varies KEY over A, B and C (a grid axis, replacing one of that "
+                    "key)");
+    }
   };
 
   RunArgs run;
@@ -62,7 +86,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option(
       "sweep", run.sweep_file,
       "Sweep file (YAML); without one, the built-in default sweep (tiny model, CPU)");
+  add_overrides(run_cmd, &run.overrides, &run.multirun);
   add_db(run_cmd);
+  add_format(run_cmd);
   using qlsweep::protocol::TrialStatus;
   const auto retried_only = [](TrialStatus s) {
     return qlsweep::protocol::RunsAgain(s, true) && !qlsweep::protocol::RunsAgain(s, false);
@@ -76,25 +102,30 @@ int main(int argc, char** argv) {
       ->check(kPositiveSeconds);
   run_cmd->add_flag("--quiet", run.quiet, "No progress lines");
   run_cmd->add_flag(
-      "--save-adapters", run.save_adapters,
+      "--save-adapters,--save-adapter", run.save_adapters,
       "Save each trial's LoRA adapter (PEFT format) to <db dir>/adapters/<trial id>/");
   run_cmd->add_option(
       "--gpus", run.gpus,
       "Comma-separated GPUs (CUDA_VISIBLE_DEVICES entries), one trial on each at once "
       "(default: the entries of CUDA_VISIBLE_DEVICES, else one trial at a time)");
 
-  std::string plan_file;
+  PlanArgs plan;
   auto* plan_cmd =
       app.add_subcommand("plan", "Print the trials a sweep expands into (nothing runs)");
-  plan_cmd->add_option("sweep", plan_file, "Sweep file (YAML); without one, the built-in default");
+  plan_cmd->add_option("sweep", plan.sweep_file,
+                       "Sweep file (YAML); without one, the built-in default");
+  add_overrides(plan_cmd, &plan.overrides, &plan.multirun);
+  add_format(plan_cmd);
 
 #if QLSWEEP_HAS_TRAINER  // a build without torch has no trainer, hence no `train`
   std::string trial_file, h5_path, adapter_dir;
+  std::vector<std::string> train_overrides;
   auto* train_cmd = app.add_subcommand(
       "train", "Run one trial in this process; events as JSON lines on stdout (what `run` spawns)");
   train_cmd->add_option("trial", trial_file, "Trial file (YAML or JSON; keys below)")->required();
+  add_overrides(train_cmd, &train_overrides, nullptr);
   train_cmd->add_option("--h5", h5_path, "Write the step and eval series to this HDF5 file");
-  train_cmd->add_option("--save-adapter", adapter_dir,
+  train_cmd->add_option("--save-adapter,--save-adapters", adapter_dir,
                         "Save the trained LoRA adapter here (adapter_model.safetensors + "
                         "adapter_config.json, as HF PEFT writes them)");
   train_cmd->footer("Trial keys (dotted paths; every key is optional):\n" +
@@ -146,7 +177,8 @@ int main(int argc, char** argv) {
   add_format(runs_cmd);
   runs_cmd->add_option("--sweep", runs.sweep, "Only trials of this sweep");
   runs_cmd->add_option("--where", runs.where,
-                       "Only trials whose parameter satisfies KEY OP VALUE, e.g. 'lora.r>=16' "
+                       "Only trials whose parameter or result satisfies KEY OP VALUE, e.g. "
+                       "'lora.r>=16', 'final_eval_loss<3.2' "
                        "(repeatable; OP: = != < <= > >=)");
   runs_cmd->add_option("--status", runs.status,
                        "Only trials with this status (" + qlsweep::protocol::StatusNames() + ")");
@@ -171,12 +203,34 @@ int main(int argc, char** argv) {
       "estimate",
       "Print a trial config's analytic memory budget and whether it fits a GPU profile");
   estimate_cmd->add_option("config", estimate.config_file, "Trial file (YAML or JSON)")->required();
-  estimate_cmd->add_option("--gpu", estimate.gpu,
+  add_overrides(estimate_cmd, &estimate.overrides, nullptr);
+  estimate_cmd->add_option("--gpu-profile,--gpu", estimate.gpu,
                            "GPU profile to judge against (default: the config's "
-                           "hardware.gpu_profile); see `qlsweep gpus`");
+                           "hardware.gpu_profile); see `qlsweep gpus`. --gpu: the same");
   add_format(estimate_cmd);
   auto* gpus_cmd = app.add_subcommand("gpus", "List the built-in GPU profiles");
   add_format(gpus_cmd);
+
+  CompareArgs compare;
+  auto* compare_cmd = app.add_subcommand(
+      "compare", "Configs and results of recorded trials side by side (what differs)");
+  compare_cmd->add_option("trials", compare.trials, "Trial ids, id prefixes or trial names")
+      ->required();
+  compare_cmd->add_flag("--all", compare.all,
+                        "Every parameter and result, not only the differing "
+                        "parameters and the main results");
+  add_db(compare_cmd);
+  add_format(compare_cmd);
+
+  std::vector<std::string> examples_args;
+  bool examples_force = false;
+  auto* examples_cmd = app.add_subcommand(
+      "examples", "List the shipped example sweeps, print one, or copy one to edit");
+  examples_cmd->add_option("action", examples_args,
+                           "ls (default) | show NAME | cp NAME [DEST] (DEST: file or folder; "
+                           "default ./NAME.yaml)");
+  examples_cmd->add_flag("--force", examples_force, "cp: overwrite DEST");
+  add_format(examples_cmd);
 
   try {
     app.parse(argc, argv);
@@ -187,9 +241,9 @@ int main(int argc, char** argv) {
   }
   try {
     if (*run_cmd) return RunCommand(run, common);
-    if (*plan_cmd) return PlanCommand(plan_file);
+    if (*plan_cmd) return PlanCommand(plan, common);
 #if QLSWEEP_HAS_TRAINER
-    if (*train_cmd) return TrainCommand(trial_file, h5_path, adapter_dir);
+    if (*train_cmd) return TrainCommand(trial_file, h5_path, adapter_dir, train_overrides);
 #endif
     if (*table_cmd) return TableCommand(table, common);
     if (*report_cmd) return ReportCommand(report, common);
@@ -197,13 +251,15 @@ int main(int argc, char** argv) {
     if (*query_cmd) return QueryCommand(query, common);
     if (*estimate_cmd) return EstimateCommand(estimate, common);
     if (*gpus_cmd) return GpusCommand(common);
+    if (*compare_cmd) return CompareCommand(compare, common.db_path, common.format);
+    if (*examples_cmd) return ExamplesCommand(examples_args, examples_force, common.format);
   } catch (const InvalidInput& e) {  // a bad --db
     std::fprintf(stderr, "qlsweep: %s\n", e.what());
     return kExitInvalid;
   } catch (const qlsweep::sweeps::ConfigError& e) {
     std::fprintf(stderr, "qlsweep: invalid config:\n%s\n", e.what());
     return kExitInvalid;
-  } catch (const std::invalid_argument& e) {  // a bad --format, --where, ...
+  } catch (const std::invalid_argument& e) {  // a bad --format, --where, an unknown sweep, ...
     std::fprintf(stderr, "qlsweep: %s\n", e.what());
     return kExitInvalid;
   } catch (const std::exception& e) {

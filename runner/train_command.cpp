@@ -62,10 +62,10 @@ void EmitError(const std::string& message) {
 }  // namespace
 
 int TrainCommand(const std::string& trial_path, const std::string& h5_path,
-                 const std::string& adapter_dir) {
+                 const std::string& adapter_dir, const std::vector<std::string>& overrides) {
   sweeps::TrialConfig trial;
   try {
-    trial = sweeps::LoadTrialFile(trial_path);
+    trial = sweeps::LoadTrialFile(trial_path, {overrides, false});
   } catch (const sweeps::ConfigError& e) {
     EmitError(e.what());
     return protocol::kExitConfig;

@@ -37,6 +37,8 @@ std::string TrialAttempt::OnLine(const std::string& line) {
   const auto kind = outcome_.OnLine(line);
   if (kind == protocol::event::kStep) {
     records_.progress.Step(position_, outcome_.last_step(), trial_.train.steps);
+  } else if (kind == protocol::event::kProgress) {
+    records_.progress.Phase(position_, nlohmann::json::parse(line, nullptr, false));
   } else if (kind == protocol::event::kStarted) {
     records_.index.RecordEnvironment(trial_.id, TrialEnvironment(where_, gpu_, outcome_.started()));
   }

@@ -3,34 +3,11 @@
 
 #include <unistd.h>
 
-#include <array>
-#include <cctype>
-#include <cstdio>
-
 #include "protocol/events.h"
+#include "runner/build_revision.h"
 #include "runner/version.h"
 
 namespace qlsweep::runner {
-namespace {
-
-// HEAD of the git checkout around the working directory, or "" (no git, not a checkout, ...).
-std::string GitRevision() {
-  FILE* pipe = popen("git rev-parse HEAD 2>/dev/null", "r");
-  if (!pipe) return "";
-  std::array<char, 128> buf{};
-  std::string out;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  if (pclose(pipe) != 0) return "";
-  while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
-  if (out.size() != 40) return "";
-  for (char c : out) {
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return "";
-  }
-  return out;
-}
-
-}  // namespace
 
 CoordinatorEnvironment DetectCoordinatorEnvironment() {
   CoordinatorEnvironment env;
@@ -38,7 +15,8 @@ CoordinatorEnvironment DetectCoordinatorEnvironment() {
   gethostname(name, sizeof(name) - 1);
   env.host = name;
   env.version = kVersion;
-  env.git_revision = GitRevision();
+  env.git_revision = kBuildGitRevision;
+  env.git_dirty = kBuildGitDirty;
   return env;
 }
 
@@ -48,6 +26,7 @@ std::map<std::string, std::string> TrialEnvironment(const CoordinatorEnvironment
   std::map<std::string, std::string> env = {{"host", coordinator.host},
                                             {"qlsweep_version", coordinator.version}};
   if (!coordinator.git_revision.empty()) env["git_revision"] = coordinator.git_revision;
+  if (coordinator.git_dirty) env["git_dirty"] = "true";
   if (!gpu_slot.empty()) env["gpu_slot"] = gpu_slot;
   if (started.is_object()) {
     for (std::string_view field : {protocol::field::kDevice, protocol::field::kDtype}) {

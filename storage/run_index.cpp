@@ -142,7 +142,10 @@ QueryResult RunIndex::Query(const std::string& sql, const QueryLimits& limits) c
                          "]");
       }
       auto& row = result.rows.emplace_back();
+      auto& numeric = result.numeric.emplace_back();
       for (int c = 0; c < columns; ++c) {
+        const int type = sqlite3_column_type(raw, c);  // before the text conversion below
+        numeric.push_back(type == SQLITE_INTEGER || type == SQLITE_FLOAT);
         const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(raw, c));
         if (text == nullptr) {
           row.emplace_back(std::nullopt);

@@ -91,6 +91,7 @@ struct QueryLimits {
 struct QueryResult {
   std::vector<std::string> columns;
   std::vector<std::vector<std::optional<std::string>>> rows;
+  std::vector<std::vector<bool>> numeric;  // numeric[r][c]: the cell is an INTEGER or a REAL
 };
 
 // Thread-compatible: one RunIndex per thread. Every method throws StorageError on failure, and

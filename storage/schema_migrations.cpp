@@ -9,6 +9,7 @@
 #include "storage/run_index.h"
 #include "storage/schema_v1.h"
 #include "storage/schema_v2.h"
+#include "storage/schema_v3.h"
 #include "storage/sqlite_statement.h"
 
 namespace qlsweep::storage {
@@ -16,24 +17,10 @@ namespace {
 
 std::string Quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
 
-}  // namespace
-
-std::string SchemaV1() {
-  namespace result = protocol::result;
-  std::string statuses;
-  for (protocol::TrialStatus s : protocol::kAllTrialStatuses) {
-    statuses += (statuses.empty() ? "" : ", ") + Quoted(protocol::ToString(s));
-  }
-  const std::pair<std::string_view, std::string> fills[] = {
-      {"@STATUSES@", statuses},
-      {"@PLANNED@", Quoted(protocol::ToString(protocol::TrialStatus::kPlanned))},
-      {"@kPeakReservedBytes@", Quoted(result::kPeakReservedBytes)},
-      {"@kDevicePeakBytes@", Quoted(result::kDevicePeakBytes)},
-      {"@kTokensPerS@", Quoted(result::kTokensPerS)},
-      {"@kFinalEvalLoss@", Quoted(result::kFinalEvalLoss)},
-      {"@kPerplexity@", Quoted(result::kPerplexity)},
-  };
-  std::string sql = kSchemaV1Template;
+// Fills @TOKEN@ placeholders of a migration template; none may be left.
+std::string Fill(std::string sql,
+                 const std::vector<std::pair<std::string_view, std::string>>& fills,
+                 const std::string& what) {
   for (const auto& [token, value] : fills) {
     for (size_t at = sql.find(token); at != std::string::npos; at = sql.find(token, at)) {
       sql.replace(at, token.size(), value);
@@ -41,10 +28,42 @@ std::string SchemaV1() {
     }
   }
   if (sql.find('@') != std::string::npos) {
-    throw std::logic_error("schema v1: a placeholder is left unfilled");
+    throw std::logic_error(what + ": a placeholder is left unfilled");
   }
   return sql;
 }
+
+using Fills = std::vector<std::pair<std::string_view, std::string>>;
+
+// Placeholders of both versions: the status of finished trials and every result key the views
+// read, quoted; a template may leave some of them unused.
+Fills CommonFills() {
+  namespace result = protocol::result;
+  return {
+      {"@PLANNED@", Quoted(protocol::ToString(protocol::TrialStatus::kPlanned))},
+      {"@DONE@", Quoted(protocol::ToString(protocol::TrialStatus::kDone))},
+      {"@kPeakReservedBytes@", Quoted(result::kPeakReservedBytes)},
+      {"@kDevicePeakBytes@", Quoted(result::kDevicePeakBytes)},
+      {"@kTokensPerS@", Quoted(result::kTokensPerS)},
+      {"@kFinalEvalLoss@", Quoted(result::kFinalEvalLoss)},
+      {"@kPerplexity@", Quoted(result::kPerplexity)},
+      {"@kBaseEvalLoss@", Quoted(result::kBaseEvalLoss)},
+  };
+}
+
+}  // namespace
+
+std::string SchemaV1() {
+  std::string statuses;
+  for (protocol::TrialStatus s : protocol::kAllTrialStatuses) {
+    statuses += (statuses.empty() ? "" : ", ") + Quoted(protocol::ToString(s));
+  }
+  Fills fills = CommonFills();
+  fills.emplace_back("@STATUSES@", statuses);
+  return Fill(kSchemaV1Template, fills, "schema v1");
+}
+
+std::string SchemaV3() { return Fill(kSchemaV3Template, CommonFills(), "schema v3"); }
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
@@ -53,6 +72,7 @@ const std::vector<Migration>& Migrations() {
        SchemaV1()},
       {2, "leases: trials.worker_rank, worker_host, worker_pid, heartbeat_at (the MPI farm)",
        kSchemaV2Leases},
+      {3, "trial_summary: gpu_profile, base_eval_loss and quality columns", SchemaV3()},
   };
   return migrations;
 }

@@ -18,6 +18,10 @@ struct Migration {
 // keys filled in.
 std::string SchemaV1();
 
+// The SQL of migration 3: kSchemaV3Template (schema_v3.h), filled in the same way. (Migration
+// 2 is kSchemaV2Leases, schema_v2.h, plain SQL.)
+std::string SchemaV3();
+
 // All migrations, oldest first. Append only: never edit a migration that has shipped.
 const std::vector<Migration>& Migrations();
 

@@ -34,8 +34,8 @@ grid:
   return text;
 }
 
-ExpandedSweep DefaultSweep() {
-  ExpandedSweep sweep = LoadSweepText(DefaultSweepYaml(), "<built-in default sweep>");
+ExpandedSweep DefaultSweep(const CommandLineOverrides& overrides) {
+  ExpandedSweep sweep = LoadSweepText(DefaultSweepYaml(), "<built-in default sweep>", overrides);
   sweep.file = "";
   return sweep;
 }

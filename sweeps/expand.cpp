@@ -1,6 +1,7 @@
 // Sweep expansion: base x points x axes, minus excludes, plus includes -> resolved, named trials.
 #include "sweeps/expand.h"
 
+#include <limits>
 #include <map>
 #include <optional>
 
@@ -10,6 +11,8 @@
 
 namespace qlsweep::sweeps {
 namespace {
+
+constexpr const char* kSeedKey = "train.seed";
 
 // A resolved trial before merging, with where it came from.
 struct Candidate {
@@ -46,6 +49,7 @@ class Expander {
   Expansion Run() {
     const size_t issues_before = issues_.size();
     CheckPointsAgainstAxes();
+    CheckRepeat();
     if (!CheckSize()) return {};
     std::vector<Candidate> generated = Generate();
     std::vector<size_t> hits(spec_.excludes.size(), 0);
@@ -70,17 +74,20 @@ class Expander {
     }
     const bool clean = issues_.size() == issues_before;
     for (size_t r = 0; r < spec_.excludes.size() && clean; ++r) {
-      if (hits[r] == 0) {
+      if (hits[r] == 0 && spec_.lenient) {
+        out_.notes.push_back("the exclude entry at line " + std::to_string(spec_.excludes[r].line) +
+                             " matches no trial after the overrides; ignored");
+      } else if (hits[r] == 0) {
         Issue(spec_.excludes[r].line, "exclude", "this entry matches no trial; check its values");
       }
     }
-    Expansion out;
-    Merge(std::move(kept), out);
-    if (out.trials.empty() && clean && !spec_.excludes.empty()) {
+    Merge(std::move(kept), out_);
+    if (out_.trials.empty() && clean && !spec_.excludes.empty()) {
       Issue(spec_.excludes.front().line, "exclude", "every trial is excluded; nothing would run");
     }
-    out.reference = ResolveReference(out);
-    return out;
+    out_.reference = ResolveReference(out_);
+    if (spec_.repeat > 1) Repeat();
+    return std::move(out_);
   }
 
  private:
@@ -104,8 +111,46 @@ class Expander {
     }
   }
 
+  void CheckRepeat() {
+    if (spec_.repeat <= 1) return;
+    for (const auto& axis : spec_.axes) {
+      for (const auto& key : axis.keys) {
+        if (key == kSeedKey) {
+          Issue(axis.line, key,
+                "varied here while `repeat: " + std::to_string(spec_.repeat) +
+                    "` varies it too; keep one of them");
+        }
+      }
+    }
+  }
+
+  // Every trial K times, seeds s..s+K-1; then merged again (an include may equal a repeat).
+  void Repeat() {
+    std::vector<Candidate> repeated;
+    std::string reference;
+    for (const auto& trial : out_.trials) {
+      const int64_t seed = trial.train.seed;
+      for (int k = 0; k < spec_.repeat; ++k) {
+        if (seed + k > std::numeric_limits<int>::max()) {
+          Issue(spec_.repeat_line, "repeat",
+                "trial '" + trial.name + "': its seeds would pass the largest train.seed");
+          return;
+        }
+        nlohmann::json resolved = trial.resolved;
+        resolved["train"]["seed"] = seed + k;
+        const std::string name = trial.name + "," + kSeedKey + "=" + std::to_string(seed + k);
+        if (k == 0 && trial.name == out_.reference) reference = name;
+        repeated.push_back(Candidate{TrialFromResolved(resolved, name), 0});
+      }
+    }
+    out_.trials.clear();
+    Merge(std::move(repeated), out_);
+    out_.reference = reference;
+  }
+
   bool CheckSize() {
-    size_t total = std::max<size_t>(1, spec_.points.size());
+    size_t total =
+        std::max<size_t>(1, spec_.points.size()) * static_cast<size_t>(std::max(1, spec_.repeat));
     for (const auto& axis : spec_.axes) {
       total *= axis.positions.size();
       if (total > kMaxTrials) {
@@ -189,7 +234,7 @@ class Expander {
     }
   }
 
-  std::string ResolveReference(const Expansion& out) {
+  std::string ResolveReference(Expansion& out) {
     if (spec_.reference.empty()) return "";
     for (const auto& trial : out.trials) {
       if (trial.name == spec_.reference) return spec_.reference;
@@ -197,6 +242,12 @@ class Expander {
     if (auto it = merged_into_.find(spec_.reference); it != merged_into_.end()) return it->second;
     for (const auto& name : failed_names_) {
       if (name == spec_.reference) return spec_.reference;  // that trial has its own issue
+    }
+    if (spec_.lenient) {
+      out.notes.push_back("reference '" + spec_.reference +
+                          "' names no trial after the overrides: no quality scores (set one with "
+                          "reference=NAME)");
+      return "";
     }
     if (auto it = excluded_by_.find(spec_.reference); it != excluded_by_.end()) {
       Issue(spec_.reference_line, "reference",
@@ -226,6 +277,7 @@ class Expander {
   std::vector<std::string> failed_names_;           // trials with issues of their own
   std::map<std::string, int> excluded_by_;          // excluded trial name -> exclude line
   std::map<std::string, std::string> merged_into_;  // merged-away name -> surviving name
+  Expansion out_;
 };
 
 }  // namespace

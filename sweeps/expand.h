@@ -13,14 +13,17 @@ namespace qlsweep::sweeps {
 // Most trials one sweep may expand to; a bigger product is reported instead of expanded.
 inline constexpr size_t kMaxTrials = 100000;
 
-// The expanded trials and the reference trial's (final) name.
+// The expanded trials, the reference trial's (final) name, and notes for the user.
 struct Expansion {
   std::vector<TrialConfig> trials;
   std::string reference;
+  std::vector<std::string> notes;  // what a lenient spec dropped instead of reporting it
 };
 
 // Expands `spec` (see docs/sweep-file.md for the semantics). Every invalid trial, an exclude
-// entry that matches nothing, an unknown reference and clashing names become issues.
+// entry that matches nothing, an unknown reference and clashing names become issues (notes when
+// spec.lenient). With `repeat: K` every trial becomes K trials named `<name>,train.seed=<s>`, s
+// from its own train.seed to that + K - 1; the reference names the first of its K.
 Expansion ExpandSweep(const SweepSpec& spec, const std::string& file,
                       std::vector<ConfigIssue>& issues);
 

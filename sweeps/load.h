@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sweeps/config_error.h"
+#include "sweeps/overrides.h"
 #include "sweeps/trial_config.h"
 
 namespace qlsweep::sweeps {
@@ -19,30 +20,36 @@ struct ExpandedSweep {
   std::string reference;            // name of the reference trial for quality scores; empty = none
   nlohmann::json spec;              // the sweep file as JSON, for the record
   std::vector<TrialConfig> trials;  // unique by id; duplicates from overlapping axes are merged
+  int repeat = 1;                   // `repeat:`: each configuration runs with this many seeds
+  std::vector<std::string> notes;   // what command-line overrides dropped (for the user)
 };
 
 // Reads and validates a single trial file (YAML or JSON). Throws ConfigError.
 // A trial file holds trial keys (nested sections and/or dotted keys, see docs/trial-config.md)
 // plus two optional top-level keys: `name:` (sets TrialConfig::name; default: the id) and `id:`
 // (when present it must equal the id of the config, which catches hand edits of written trials).
-TrialConfig LoadTrialFile(const std::string& path);
+// `overrides` (KEY=VALUE, checked like the file) are applied last.
+TrialConfig LoadTrialFile(const std::string& path, const CommandLineOverrides& overrides = {});
 
 // LoadTrialFile on text in memory; `file` labels errors.
-TrialConfig LoadTrialText(const std::string& yaml_text, const std::string& file);
+TrialConfig LoadTrialText(const std::string& yaml_text, const std::string& file,
+                          const CommandLineOverrides& overrides = {});
 
 // Resolves a trial from an in-memory document (defaults applied, validated, id computed).
 // `file` only labels errors. Throws ConfigError.
 TrialConfig ResolveTrial(const nlohmann::json& doc, const std::string& file = "");
 
 // Reads, expands and validates a whole sweep file. Throws ConfigError listing every invalid trial
-// and key (file, line, key), so nothing runs while any trial is invalid.
-ExpandedSweep LoadSweepFile(const std::string& path);
+// and key (file, line, key), so nothing runs while any trial is invalid. `overrides` (KEY=VALUE
+// and -m axes, sweeps/overrides.h) are applied last; their problems are reported with the file's.
+ExpandedSweep LoadSweepFile(const std::string& path, const CommandLineOverrides& overrides = {});
 
 // LoadSweepFile on text in memory; `file` labels errors and fills ExpandedSweep::file.
-ExpandedSweep LoadSweepText(const std::string& yaml_text, const std::string& file);
+ExpandedSweep LoadSweepText(const std::string& yaml_text, const std::string& file,
+                            const CommandLineOverrides& overrides = {});
 
 // The built-in default sweep (a small sweep over lora.r on the tiny preset, CPU-friendly).
-ExpandedSweep DefaultSweep();
+ExpandedSweep DefaultSweep(const CommandLineOverrides& overrides = {});
 
 // The YAML text DefaultSweep() is read from, to write out as a starting point for users.
 const std::string& DefaultSweepYaml();

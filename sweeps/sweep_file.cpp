@@ -2,16 +2,20 @@
 #include "sweeps/expand.h"
 #include "sweeps/issue_list.h"
 #include "sweeps/load.h"
+#include "sweeps/overrides.h"
 #include "sweeps/sweep_spec.h"
 #include "sweeps/yaml_doc.h"
 
 namespace qlsweep::sweeps {
 namespace {
 
-ExpandedSweep ExpandParsed(const std::optional<ParsedDoc>& doc, const std::string& file,
-                           std::vector<ConfigIssue> issues) {
+ExpandedSweep ExpandParsed(std::optional<ParsedDoc> doc, const std::string& file,
+                           std::vector<ConfigIssue> issues, const CommandLineOverrides& cli) {
+  const auto overrides = ParseOverrides(cli, /*sweep_keys=*/true, issues);
   if (!doc) ThrowIfAny(std::move(issues));
+  ApplySweepKeyOverrides(overrides, *doc);
   SweepSpec spec = ParseSweepSpec(*doc, file, issues);
+  ApplyOverrides(overrides, spec);
   Expansion expansion = ExpandSweep(spec, file, issues);
   ThrowIfAny(std::move(issues));
   ExpandedSweep out;
@@ -21,21 +25,24 @@ ExpandedSweep ExpandParsed(const std::optional<ParsedDoc>& doc, const std::strin
   out.reference = expansion.reference;
   out.spec = std::move(spec.spec);
   out.trials = std::move(expansion.trials);
+  out.repeat = spec.repeat;
+  out.notes = std::move(expansion.notes);
   return out;
 }
 
 }  // namespace
 
-ExpandedSweep LoadSweepFile(const std::string& path) {
+ExpandedSweep LoadSweepFile(const std::string& path, const CommandLineOverrides& overrides) {
   std::vector<ConfigIssue> issues;
   auto doc = ParseYamlFile(path, issues);
-  return ExpandParsed(doc, path, std::move(issues));
+  return ExpandParsed(std::move(doc), path, std::move(issues), overrides);
 }
 
-ExpandedSweep LoadSweepText(const std::string& yaml_text, const std::string& file) {
+ExpandedSweep LoadSweepText(const std::string& yaml_text, const std::string& file,
+                            const CommandLineOverrides& overrides) {
   std::vector<ConfigIssue> issues;
   auto doc = ParseYamlText(yaml_text, file, issues);
-  return ExpandParsed(doc, file, std::move(issues));
+  return ExpandParsed(std::move(doc), file, std::move(issues), overrides);
 }
 
 }  // namespace qlsweep::sweeps

@@ -16,9 +16,9 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-const std::vector<std::string> kSweepKeys = {"name",    "description", "gpu_profile", "reference",
-                                             "base",    "grid",        "zip",         "points",
-                                             "include", "exclude"};
+const std::vector<std::string> kSweepKeys = {"name",   "description", "gpu_profile", "reference",
+                                             "repeat", "base",        "grid",        "zip",
+                                             "points", "include",     "exclude"};
 
 class SpecParser {
  public:
@@ -53,6 +53,7 @@ class SpecParser {
     }
     spec.reference = OptionalString("reference");
     spec.reference_line = Line("/reference");
+    ParseRepeat(spec);
     if (doc_.json.contains("base")) {
       spec.base = FlattenTrialDoc(doc_.json.at("base"), doc_.lines, "/base", file_, issues_);
     }
@@ -83,6 +84,20 @@ class SpecParser {
       return;
     }
     spec.name = name.get<std::string>();
+  }
+
+  void ParseRepeat(SweepSpec& spec) {
+    if (!doc_.json.contains("repeat")) return;
+    const ojson& value = doc_.json.at("repeat");
+    spec.repeat_line = Line("/repeat");
+    if (!value.is_number_integer() || value.get<int64_t>() < 1 ||
+        value.get<int64_t>() > kMaxRepeat) {
+      Issue(spec.repeat_line, "repeat",
+            "must be an integer in [1, " + std::to_string(kMaxRepeat) +
+                "] (seeds per trial), got " + DescribeValue(ToSorted(value)));
+      return;
+    }
+    spec.repeat = value.get<int>();
   }
 
   std::string OptionalString(const std::string& key) {

@@ -33,6 +33,9 @@ struct ExcludeRule {
   std::vector<std::pair<std::string, std::vector<nlohmann::json>>> keys;  // canonical values
 };
 
+// Most seeds `repeat:` may ask for.
+inline constexpr int kMaxRepeat = 1000;
+
 // Everything a sweep file says, in file order.
 struct SweepSpec {
   std::string name;
@@ -46,6 +49,11 @@ struct SweepSpec {
   std::vector<NamedSet> points;
   std::vector<NamedSet> includes;
   std::vector<ExcludeRule> excludes;
+  int repeat = 1;  // `repeat: K`: every trial K times with train.seed, seed + 1, ... seed + K - 1
+  int repeat_line = 0;
+  // Set by command-line overrides (sweeps/overrides.h): an exclude entry that matches nothing is
+  // dropped and a reference that names no trial is cleared (with a note), instead of an error.
+  bool lenient = false;
   nlohmann::json spec;  // the whole file as JSON
 };
 

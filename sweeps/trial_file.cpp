@@ -4,6 +4,7 @@
 #include "sweeps/assignments.h"
 #include "sweeps/issue_list.h"
 #include "sweeps/load.h"
+#include "sweeps/overrides.h"
 #include "sweeps/resolve.h"
 #include "sweeps/value_text.h"
 #include "sweeps/yaml_doc.h"
@@ -13,7 +14,8 @@ namespace {
 
 // Resolves a parsed trial document; throws ConfigError with every issue (including `issues`).
 TrialConfig ResolveParsed(const ParsedDoc& doc, const std::string& file,
-                          std::vector<ConfigIssue> issues) {
+                          std::vector<ConfigIssue> issues, const CommandLineOverrides& cli = {}) {
+  const auto overrides = ParseOverrides(cli, /*sweep_keys=*/false, issues);
   const auto& json = doc.json;
   Assignments assignments = FlattenTrialDoc(json, doc.lines, "", file, issues, {"name", "id"});
   std::string name, id;
@@ -28,6 +30,8 @@ TrialConfig ResolveParsed(const ParsedDoc& doc, const std::string& file,
     }
     (std::string(key) == "name" ? name : id) = json.at(key).get<std::string>();
   }
+  ApplyOverrides(overrides, assignments, &name, issues);
+  if (!overrides.empty()) id.clear();  // the written id is of the file before the overrides
   std::optional<TrialConfig> trial = ResolveAssignments(assignments, file, "", issues);
   if (trial && !id.empty() && id != trial->id) {
     issues.push_back(ConfigIssue{file, LineAt(doc.lines, "/id"), "id",
@@ -41,18 +45,19 @@ TrialConfig ResolveParsed(const ParsedDoc& doc, const std::string& file,
 
 }  // namespace
 
-TrialConfig LoadTrialFile(const std::string& path) {
+TrialConfig LoadTrialFile(const std::string& path, const CommandLineOverrides& overrides) {
   std::vector<ConfigIssue> issues;
   std::optional<ParsedDoc> doc = ParseYamlFile(path, issues);
   if (!doc) ThrowIfAny(std::move(issues));
-  return ResolveParsed(*doc, path, std::move(issues));
+  return ResolveParsed(*doc, path, std::move(issues), overrides);
 }
 
-TrialConfig LoadTrialText(const std::string& yaml_text, const std::string& file) {
+TrialConfig LoadTrialText(const std::string& yaml_text, const std::string& file,
+                          const CommandLineOverrides& overrides) {
   std::vector<ConfigIssue> issues;
   std::optional<ParsedDoc> doc = ParseYamlText(yaml_text, file, issues);
   if (!doc) ThrowIfAny(std::move(issues));
-  return ResolveParsed(*doc, file, std::move(issues));
+  return ResolveParsed(*doc, file, std::move(issues), overrides);
 }
 
 TrialConfig ResolveTrial(const nlohmann::json& doc, const std::string& file) {

@@ -60,7 +60,7 @@ TEST(AnalysisEstimateTable, CsvAndJsonCarryTheSameRows) {
   const auto json = nlohmann::json::parse(EstimateReport(cfg, &Laptop(), TableFormat::kJson));
   ASSERT_EQ(json.size(), t.rows.size());
   EXPECT_EQ(json.back()["component"], "margin");
-  EXPECT_EQ(json.back()["bytes"], t.rows.back()[1]);
+  EXPECT_EQ(json.back()["bytes"].get<double>(), *CellNumber(t.rows.back()[1]));
   const std::string csv = EstimateReport(cfg, &Laptop(), TableFormat::kCsv);
   EXPECT_EQ(csv.rfind("component,bytes,GiB,note\n", 0), 0u);
   EXPECT_EQ(static_cast<size_t>(std::count(csv.begin(), csv.end(), '\n')), t.rows.size() + 1);

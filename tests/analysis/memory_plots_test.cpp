@@ -7,6 +7,7 @@
 
 #include "analysis/gnuplot_script.h"
 #include "analysis/loss_plot.h"
+#include "protocol/trial_status.h"
 #include "tests/analysis/sweep_fixture.h"
 #include "tests/support/scratch.h"
 
@@ -57,22 +58,66 @@ TEST_F(MemoryPlotsTest, MemoryBySeqLenHasTheProfileLineAndTheOomTrials) {
   EXPECT_TRUE(Has(plot.body, "set yrange [0:*]"));
 }
 
+TEST_F(MemoryPlotsTest, MemoryStartsAtZeroWithoutAProfileToo) {
+  storage::SweepRecord sweep{"noprofile", "", "", "", "{}"};
+  std::vector<storage::TrialRow> trials;
+  for (int r : {4, 8}) {
+    storage::TrialRow t;
+    t.id = t.name = "r" + std::to_string(r);
+    t.status = protocol::TrialStatus::kDone;
+    t.params = {{"lora.r", std::to_string(r)}};
+    t.results = {{"device_peak_bytes", (400.0 + r) * 1024 * 1024}};
+    trials.push_back(t);
+  }
+  const auto plot = MemoryByKeyPlot(AnalyzeSweep(sweep, trials), "lora.r");
+  EXPECT_TRUE(Has(plot.body, "set yrange [0:*]"));
+  EXPECT_FALSE(Has(plot.body, "dt 2"));  // no profile, no line
+}
+
 TEST_F(MemoryPlotsTest, QualityPlotUsesTheScoreAndDrawsTheFront) {
   const auto a = LoadSweepAnalysis(*index_, "rank-4050");
   const auto plot = MemoryQualityPlot(a);
   ASSERT_TRUE(plot.has_value());
   EXPECT_TRUE(Has(plot->body, "quality score (1 = reference lora.r=64)"));
-  const auto blocks = Blocks(plot->data + "\n\n");
-  ASSERT_EQ(blocks.size(), 2u) << plot->data;
-  EXPECT_EQ(std::count(blocks[0].begin(), blocks[0].end(), '\n'), 5);  // the finished trials
-  EXPECT_TRUE(Has(blocks[0], "5.24023 0.5 \"r=4\" 0\n5.29688 0.625 \"r=8\" 1\n"));
-  EXPECT_EQ(blocks[1], "5.24023 0.5\n5.29688 0.625\n5.50977 0.75\n5.98047 1\n");  // by memory
+  const auto blocks = Blocks(plot->data);
+  ASSERT_GE(blocks.size(), 4u) << plot->data;  // points, labels (by alignment), front twice
+  EXPECT_EQ(blocks[0], "5.24023 0.5\n5.29688 0.625\n5.50977 0.75\n5.75 0.7\n5.98047 1\n");
+  for (const char* label : {"\"r=4\"", "\"r=8\"", "\"r=16\"", "\"r=32\"", "\"r=64\""}) {
+    EXPECT_TRUE(Has(plot->data, label)) << label;  // five points, room for every label
+  }
+  EXPECT_EQ(blocks.back(), "5.24023 0.5\n5.29688 0.625\n5.50977 0.75\n5.98047 1\n");  // front
   EXPECT_TRUE(Has(plot->body, "with steps"));
-  EXPECT_TRUE(Has(plot->body, "'rtx4050-laptop-6gb: 6,141 MiB'"));  // near the points: drawn
+  // The profile: always drawn (a dashed line, named in the key), the memory axis not from 0.
+  EXPECT_TRUE(Has(plot->body, "set arrow from 5.99707, graph 0 to 5.99707, graph 1"));
+  EXPECT_TRUE(Has(plot->body, "title 'rtx4050-laptop-6gb'"));
+  EXPECT_FALSE(Has(plot->body, "set xrange [0:"));
+  EXPECT_FALSE(Has(plot->body, "left out"));
 
   const auto speed = SpeedMemoryPlot(a);
   ASSERT_TRUE(speed.has_value());
-  EXPECT_TRUE(Has(speed->data, "\n\n\n5.24023 2659\n5.29688 2946\n"));
+  EXPECT_EQ(speed->data.rfind("5.24023 2659\n5.29688 2946\n", 0), 0u) << speed->data;
+}
+
+// Without a profile the memory axis starts at 0, and tokens/s never goes below 0; crowded
+// labels are left out with a note.
+TEST_F(MemoryPlotsTest, ScatterAxesAndCrowdedLabels) {
+  storage::SweepRecord sweep{"crowd", "", "", "", "{}"};
+  std::vector<storage::TrialRow> trials;
+  for (int i = 0; i < 12; ++i) {
+    storage::TrialRow t;
+    t.id = t.name = "t" + std::to_string(i);
+    t.status = protocol::TrialStatus::kDone;
+    t.params = {{"lora.r", std::to_string(i + 1)}};
+    t.results = {{"device_peak_bytes", (400 + i * 0.1) * 1024 * 1024},
+                 {"tokens_per_s", i % 2 == 0 ? 50.0 : 5000.0}};
+    trials.push_back(t);
+  }
+  const auto plot = SpeedMemoryPlot(AnalyzeSweep(sweep, trials));
+  ASSERT_TRUE(plot.has_value());
+  EXPECT_TRUE(Has(plot->body, "set xrange [0:")) << plot->body;
+  EXPECT_TRUE(Has(plot->body, "set yrange [0:")) << plot->body;
+  EXPECT_TRUE(Has(plot->body, "crowded label(s) left out")) << plot->body;
+  EXPECT_FALSE(Has(plot->body, "set arrow"));
 }
 
 TEST_F(MemoryPlotsTest, WithoutAReferenceTheQualityPlotShowsEvalLoss) {
@@ -93,7 +138,29 @@ TEST_F(MemoryPlotsTest, LossCurvesFromTheSeriesFiles) {
   ASSERT_TRUE(plot.has_value());
   EXPECT_EQ(Blocks(plot->data).size(), 10u);  // train and eval of each
   EXPECT_TRUE(Has(plot->body, "title 'r=4'"));
+  EXPECT_FALSE(Has(plot->body, "multiplot"));
   EXPECT_FALSE(LossCurvesPlot(a, {}).has_value());
+}
+
+// Past six trials, one panel each on a shared scale: 8 trials in 3 rows of 3.
+TEST_F(MemoryPlotsTest, ManyLossCurvesAreSmallMultiples) {
+  const auto a = LoadSweepAnalysis(*index_, "rank-4050");
+  auto series = ReadTrialSeries(a, "", nullptr);
+  ASSERT_EQ(series.size(), 5u);
+  for (size_t i = 0; i < 3; ++i) series.push_back(series[i]);
+  const auto plot = LossCurvesPlot(a, series);
+  ASSERT_TRUE(plot.has_value());
+  EXPECT_TRUE(Has(plot->body, "set multiplot layout 3,3"));
+  EXPECT_TRUE(Has(plot->body, "unset multiplot"));
+  EXPECT_TRUE(Has(plot->body, "set yrange [1.58:2.02]")) << plot->body;  // all losses
+  EXPECT_EQ(plot->height, 70 + 3 * 200);
+  size_t panels = 0;
+  for (size_t at = 0; (at = plot->body.find("\nplot ", at)) != std::string::npos; ++at) ++panels;
+  EXPECT_EQ(panels, 8u);
+  // Drawn again for the PNG: gnuplot cannot replot a multiplot.
+  const auto script = ScriptForOutputs(plot->stem, plot->body, true, plot->height);
+  EXPECT_TRUE(Has(script, "size 900,670"));
+  EXPECT_FALSE(Has(script, "replot"));
 }
 
 TEST(GnuplotScript, SvgThenPngOfTheSameBody) {

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -105,6 +106,17 @@ std::vector<storage::TrialRow> TrialsNow(const std::string& db_path, const std::
   } catch (const storage::StorageError&) {
     return {};  // the writer is still creating the schema
   }
+}
+
+std::string ReadText(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool Has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
 }
 
 int CountStatus(const std::vector<storage::TrialRow>& rows, protocol::TrialStatus status) {

@@ -66,6 +66,12 @@ std::vector<storage::TrialRow> TrialsNow(const std::string& db_path, const std::
 // Counts trials of `rows` with status `status`.
 int CountStatus(const std::vector<storage::TrialRow>& rows, protocol::TrialStatus status);
 
+// The whole file as text ("" when it cannot be read).
+std::string ReadText(const std::filesystem::path& path);
+
+// True when `part` occurs in `text`.
+bool Has(const std::string& text, const std::string& part);
+
 // A fresh directory per test for the run index and its files (kept when the test fails).
 class E2eTest : public ::testing::Test {
  protected:

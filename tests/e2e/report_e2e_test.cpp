@@ -13,20 +13,12 @@
 
 namespace {
 
+using qlsweep::e2e::Has;
+using qlsweep::e2e::ReadText;
+
 namespace fs = std::filesystem;
 using qlsweep::e2e::E2eTest;
 using qlsweep::e2e::RunQlsweep;
-
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 class ReportEndToEnd : public E2eTest {
  protected:

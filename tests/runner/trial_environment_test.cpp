@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "tests/support/process.h"
+
 namespace qlsweep::runner {
 namespace {
 
@@ -28,6 +32,23 @@ TEST(DetectCoordinatorEnvironment, HasHostAndVersion) {
   EXPECT_FALSE(env.version.empty());
   // git_revision is a full hash or empty (no git, or not in a checkout).
   EXPECT_TRUE(env.git_revision.empty() || env.git_revision.size() == 40) << env.git_revision;
+}
+
+// The revision is the build's, whatever folder the coordinator runs in: from /, which is no
+// checkout, it is still a commit of the source tree (HEAD when the binary was built).
+TEST(DetectCoordinatorEnvironment, GitRevisionIsTheBuildsNotTheWorkingFolders) {
+  const auto head = testing::RunShell("git -C " QLSWEEP_SOURCE_DIR " rev-parse HEAD 2>/dev/null");
+  if (head.exit_code != 0) GTEST_SKIP() << "the source tree is not a git checkout";
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path("/");
+  const auto env = DetectCoordinatorEnvironment();
+  std::filesystem::current_path(cwd);
+  ASSERT_EQ(env.git_revision.size(), 40u) << env.git_revision;
+  EXPECT_EQ(testing::RunShell("git -C " QLSWEEP_SOURCE_DIR " cat-file -e " + env.git_revision +
+                              "^{commit}")
+                .exit_code,
+            0)
+      << env.git_revision;
 }
 
 }  // namespace

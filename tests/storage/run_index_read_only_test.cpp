@@ -121,7 +121,7 @@ TEST_F(RunIndexReadOnlyTest, AttachDetachAndStateChangingPragmasAreRefusedAtPrep
   EXPECT_EQ(index->Query("PRAGMA table_info(trials)").rows.at(0).at(1), "id");
   EXPECT_EQ(index->Query("PRAGMA quick_check").rows.at(0).at(0), "ok");
   EXPECT_EQ(index->Query("pragma User_Version").rows.at(0).at(0),
-            std::to_string(LatestSchemaVersion()));
+            std::to_string(LatestSchemaVersion()));  // reading it is allowed; setting it is not
   EXPECT_EQ(index->SchemaVersion(), LatestSchemaVersion());
   EXPECT_THROW(index->Query("SELECT randomblob(300000000)"), QueryError);  // SQLITE_LIMIT_LENGTH
 }

@@ -98,6 +98,11 @@ TEST(PeftAdapter, SavedFilesHavePeftsNamesShapesAndConfig) {
   }
   EXPECT_EQ(mine["target_modules"].get<std::set<std::string>>(),
             theirs["target_modules"].get<std::set<std::string>>());
+  // Every key is one PEFT 0.21 writes itself (it warns about any other), with its JSON type.
+  for (const auto& [key, value] : mine.items()) {
+    ASSERT_TRUE(theirs.contains(key)) << key << ": not a field of PEFT's LoraConfig";
+    EXPECT_EQ(value.type(), theirs[key].type()) << key;
+  }
 
   // And it loads back into a fresh model with the same outputs.
   auto again = TinyModel(FixtureLora());

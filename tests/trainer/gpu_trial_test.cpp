@@ -22,7 +22,10 @@ TEST(GpuTrial, TinyTrialTrainsOnCudaInBf16) {
       "optim": {"name": "adamw", "lr": 0.01}, "hardware": {"device": "cuda"}})"));
   RecordingSink sink;
   ASSERT_EQ(RunTrial(cfg, sink), kExitDone) << sink.events.back().dump();
-  const auto& started = sink.events.front();
+  // Progress (loading) comes first, then the started event.
+  EXPECT_EQ(sink.events.front()["event"], "progress");
+  const auto& started = sink.events.at(1);
+  ASSERT_EQ(started["event"], "started");
   EXPECT_EQ(started["dtype"], "BFloat16");
   const auto& done = sink.events.back();
   ASSERT_EQ(done["event"], "done");

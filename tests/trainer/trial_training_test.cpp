@@ -43,6 +43,20 @@ RecordingSink RunOk(const sweeps::TrialConfig& cfg, const TrialOutputs& outputs 
   return sink;
 }
 
+// Progress events announce the slow parts before the first step: loading, then the base eval.
+TEST(TrialTraining, ProgressEventsComeBeforeLoadingAndTheBaseEval) {
+  const auto sink = RunOk(TinyTrial(R"({"train": {"steps": 1, "warmup_steps": 0}})"));
+  std::vector<std::string> kinds;
+  for (const auto& e : sink.events) kinds.push_back(e["event"]);
+  ASSERT_GE(kinds.size(), 4u);
+  EXPECT_EQ(std::vector<std::string>(kinds.begin(), kinds.begin() + 4),
+            (std::vector<std::string>{"progress", "started", "progress", "eval"}));
+  EXPECT_EQ(sink.events[0]["phase"], "load");
+  EXPECT_EQ(sink.events[2]["phase"], "eval");
+  EXPECT_EQ(sink.events[2]["base"], true);
+  EXPECT_EQ(sink.events[2]["sequences"], sink.events[3]["sequences"]);
+}
+
 TEST(TrialTraining, SameSeedGivesTheSameLossesAndAnotherSeedDoesNot) {
   const auto a = RunOk(TinyTrial());
   const auto b = RunOk(TinyTrial());

@@ -1,6 +1,7 @@
 // Adapter save/load in HF PEFT's on-disk layout, so adapters move between qlsweep and PEFT.
 #include "trainer/io/adapter_io.h"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -114,11 +115,15 @@ void SaveAdapter(const NamedProjections& projections, const LoraSpec& lora, cons
     tensors.emplace_back(kPrefix + path + ".lora_B.weight", proj->lora_b());
   }
   WriteSafetensors((folder / kWeights).string(), tensors, {{"format", "pt"}});
+  // Only fields of PEFT 0.21's LoraConfig: PEFT warns about any other key ("Unexpected keyword
+  // arguments"); lora_alpha is an int there, so a whole alpha is written as one.
+  const bool whole_alpha = lora.alpha == std::floor(lora.alpha) && std::fabs(lora.alpha) < 1e9;
+  const json alpha = whole_alpha ? json(static_cast<int64_t>(lora.alpha)) : json(lora.alpha);
   const json config = {{"peft_type", "LORA"},
                        {"task_type", "CAUSAL_LM"},
                        {"base_model_name_or_path", base_model},
                        {"r", lora.r},
-                       {"lora_alpha", lora.alpha},
+                       {"lora_alpha", alpha},
                        {"lora_dropout", lora.dropout},
                        {"target_modules", ModuleNames(lora)},
                        {"bias", "none"},
@@ -129,8 +134,7 @@ void SaveAdapter(const NamedProjections& projections, const LoraSpec& lora, cons
                        {"use_dora", false},
                        {"modules_to_save", nullptr},
                        {"rank_pattern", json::object()},
-                       {"alpha_pattern", json::object()},
-                       {"library", "qlsweep"}};
+                       {"alpha_pattern", json::object()}};
   WriteTextFile(folder / kConfig, config.dump(2) + "\n");
 }
 

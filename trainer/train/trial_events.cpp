@@ -52,6 +52,17 @@ json StartedEvent(const sweeps::TrialConfig& cfg, TrialState& s) {
           {f::kMemory, MemoryJson(s.memory->Sample())}};
 }
 
+json LoadProgressEvent() {
+  return {{ev::kKey, ev::kProgress}, {f::kPhase, protocol::phase::kLoad}};
+}
+
+json BaseEvalProgressEvent(int64_t sequences) {
+  return {{ev::kKey, ev::kProgress},
+          {f::kPhase, protocol::phase::kEval},
+          {f::kBase, true},
+          {f::kSequences, sequences}};
+}
+
 json EvalEvent(int64_t step, const EvalResult& r, bool base) {
   return {{ev::kKey, ev::kEval},           {f::kStep, step},
           {f::kEvalLoss, r.loss},          {k::kPerplexity, std::exp(r.loss)},

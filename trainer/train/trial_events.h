@@ -32,6 +32,10 @@ struct SpeedMeter {
 };
 
 nlohmann::json MemoryJson(const MemorySample& m);
+// Before the slow parts ahead of step 1: loading the model (phase load), scoring the base model
+// (phase eval, base, the number of sequences).
+nlohmann::json LoadProgressEvent();
+nlohmann::json BaseEvalProgressEvent(int64_t sequences);
 nlohmann::json StartedEvent(const sweeps::TrialConfig& cfg, TrialState& s);
 nlohmann::json EvalEvent(int64_t step, const EvalResult& r, bool base);
 nlohmann::json StepEvent(int64_t step, const StepResult& r, double lr, int64_t tokens,

@@ -1,6 +1,7 @@
 // The training recipe: set up, evaluate the base model, train, evaluate, save (see trial_runner.h).
 #include "trainer/train/trial_runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <new>
 #include <stdexcept>
@@ -27,6 +28,7 @@ bool EvalDue(const sweeps::TrialConfig& cfg, int64_t step) {
 int Train(const sweeps::TrialConfig& cfg, const TrialOutputs& outputs, EventSink& sink,
           Phase& phase) {
   const auto start = Clock::now();
+  sink.Emit(LoadProgressEvent());
   TrialState s = SetupTrial(cfg, phase);
   sink.Emit(StartedEvent(cfg, s));
   const auto evaluate = [&] {
@@ -36,6 +38,7 @@ int Train(const sweeps::TrialConfig& cfg, const TrialOutputs& outputs, EventSink
 
   TrialSummary t;
   phase.name = phases::kEval;
+  sink.Emit(BaseEvalProgressEvent(std::min<int64_t>(cfg.eval.sequences, s.data->EvalRows())));
   t.base = EvaluateBase(s.model, *s.data, cfg.eval.sequences, cfg.train.micro_batch, s.device,
                         EvalShards(s));
   TightenGpuProfileCap(s.budget, s.device);
