@@ -4,13 +4,18 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <vector>
 
+#include "storage/child_call.h"
 #include "storage/run_index.h"
 
 namespace qlsweep::storage {
 namespace {
+
+// A variable-length string attribute of a sound file reads in well under a millisecond.
+constexpr std::chrono::milliseconds kVariableStringDeadline{10000};
 
 // Metadata read attempts of a SWMR reader; the back-off doubles from 1 us, so 10 take < 1 ms.
 constexpr unsigned kSwmrReadAttempts = 10;
@@ -112,12 +117,18 @@ std::string ReadStringAttribute(hid_t location, const std::string& name, const s
   const htri_t variable = H5Tis_variable_str(file_type.get());
   Check(variable < 0 ? -1 : 0, path, what);
   if (variable > 0) {
+    // The text lives in the file's global heap, and libhdf5 (1.10) can loop forever decoding a
+    // damaged heap (fuzz/corpus/series/vlen_attribute_hang): read it in a child with a deadline.
     Check(H5Tset_size(memory_type.get(), H5T_VARIABLE), path, what);
-    char* text = nullptr;
-    Check(H5Aread(attribute.get(), memory_type.get(), &text), path, what);
-    std::string value = text != nullptr ? text : "";
-    H5free_memory(text);
-    return value;
+    return CallInChild(
+        [&] {
+          char* text = nullptr;
+          Check(H5Aread(attribute.get(), memory_type.get(), &text), path, what);
+          std::string value = text != nullptr ? text : "";
+          H5free_memory(text);
+          return value;
+        },
+        kVariableStringDeadline, "series file " + path + ": reading attribute '" + name + "'");
   }
   const size_t size = H5Tget_size(file_type.get());
   Check(H5Tset_size(memory_type.get(), size), path, what);

@@ -138,6 +138,29 @@ TEST_P(SeriesFileDamageTest, FlippedBytesEndInAnErrorOrInDataQuickly) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(120));
 }
 
+// The fuzzer's input on which libhdf5 1.10 loops forever decoding the global heap of the
+// variable-length 'config' attribute: the read ends in an error once the child reader's deadline
+// (10 s) passes, and the datasets of the same file are read to an error or to data.
+TEST(SeriesFileDamage, GlobalHeapLoopEndsInAnErrorAtTheDeadline) {
+  const std::string path =
+      std::string(QLSWEEP_SOURCE_DIR) + "/fuzz/corpus/series/vlen_attribute_hang";
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    ReadRootAttribute(path, "config");
+    ADD_FAILURE() << "read a damaged attribute";
+  } catch (const StorageError& e) {
+    EXPECT_NE(std::string(e.what()).find("did not finish within"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  for (const char* dataset : {"train/loss", "eval/eval_loss"}) {
+    try {
+      ReadSeries(path, dataset);
+    } catch (const StorageError&) {
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Writer, SeriesFileDamageTest, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "Killed" : "Closed"; });
 

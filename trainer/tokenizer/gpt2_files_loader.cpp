@@ -22,8 +22,9 @@ Tokenizer Tokenizer::FromGpt2Files(const std::filesystem::path& encoder_json,
   spec.vocab.assign(encoder.size(), std::string());
   std::vector<bool> filled(encoder.size(), false);
   for (auto it = encoder.begin(); it != encoder.end(); ++it) {
-    const int64_t id = it.value().get<int64_t>();
-    if (id < 0 || id >= static_cast<int64_t>(encoder.size()) || filled[id]) {
+    const int64_t id = RequireInt(it.value(), "'" + it.key() + "'", encoder_json, 0,
+                                  static_cast<int64_t>(encoder.size()) - 1);
+    if (filled[id]) {
       throw std::runtime_error(encoder_json.string() + ": id " + std::to_string(id) + " of '" +
                                it.key() + "' is repeated or outside 0.." +
                                std::to_string(encoder.size() - 1));
@@ -48,7 +49,7 @@ Tokenizer Tokenizer::FromGpt2Files(const std::filesystem::path& encoder_json,
 
   constexpr std::string_view kEndOfText = "<|endoftext|>";
   if (auto it = encoder.find(kEndOfText); it != encoder.end()) {
-    const int32_t id = it.value().get<int32_t>();
+    const auto id = static_cast<int32_t>(it.value().get<int64_t>());  // checked above
     spec.added_tokens.push_back({id, std::string(kEndOfText), true});
     spec.bos_id = spec.eos_id = id;
   }

@@ -13,6 +13,9 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
+// Token ids are int32 in the model's embedding; vocabularies stay far below this.
+constexpr int64_t kMaxTokenId = (int64_t{1} << 31) - 1;
+
 constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";  // U+2581 '▁'
 
 [[noreturn]] void Unsupported(const fs::path& file, const std::string& what) {
@@ -103,7 +106,8 @@ void ReadPostProcessor(const json& root, TokenizerSpec& spec, const fs::path& fi
       }
       const std::string name = item.at("SpecialToken").at("id").get<std::string>();
       const auto& ids = step.at("special_tokens").at(name).at("ids");
-      const int32_t id = ids.at(0).get<int32_t>();
+      const auto id = static_cast<int32_t>(RequireInt(
+          ids.at(0), "post_processor.special_tokens." + name + ".ids[0]", file, 0, kMaxTokenId));
       if (seen_text) {
         spec.add_eos = true;
         spec.eos_id = id;
@@ -144,9 +148,8 @@ void ReadTokenizerConfig(const fs::path& file, TokenizerSpec& spec) {
   if (spec.eos_id == kNoToken) spec.eos_id = id_of("eos_token");
 }
 
-}  // namespace
-
-Tokenizer Tokenizer::FromHfJson(const fs::path& file) {
+// The spec that tokenizer.json `file` describes; may throw nlohmann's exceptions (see below).
+TokenizerSpec ReadHfSpec(const fs::path& file) {
   const json root = ReadJsonFile(file);
   TokenizerSpec spec;
   spec.source = file.string();
@@ -170,7 +173,8 @@ Tokenizer Tokenizer::FromHfJson(const fs::path& file) {
   }
   std::vector<std::pair<int64_t, std::string>> entries;
   for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    entries.emplace_back(it.value().get<int64_t>(), it.key());
+    entries.emplace_back(
+        RequireInt(it.value(), "model.vocab['" + it.key() + "']", file, 0, kMaxTokenId), it.key());
   }
   const json added = root.value("added_tokens", json::array());
   for (const json& t : added) {
@@ -180,7 +184,8 @@ Tokenizer Tokenizer::FromHfJson(const fs::path& file) {
                     std::string("added token flag '") + flag + "' on " + t.value("content", ""));
       }
     }
-    AddedToken token{RequireKey(t, "id", "added_tokens[]", file).get<int32_t>(),
+    AddedToken token{static_cast<int32_t>(RequireInt(RequireKey(t, "id", "added_tokens[]", file),
+                                                     "added_tokens[].id", file, 0, kMaxTokenId)),
                      RequireKey(t, "content", "added_tokens[]", file).get<std::string>(),
                      t.value("special", false)};
     entries.emplace_back(token.id, token.content);
@@ -188,6 +193,18 @@ Tokenizer Tokenizer::FromHfJson(const fs::path& file) {
   }
   int64_t max_id = -1;
   for (const auto& [id, token] : entries) max_id = std::max(max_id, id);
+  // Dense ids are 0..entries-1 at most: a larger id leaves a gap below it (and must not size the
+  // id table: 1e9 would allocate gigabytes).
+  if (max_id >= static_cast<int64_t>(entries.size())) {
+    std::vector<bool> seen(entries.size(), false);
+    for (const auto& [id, token] : entries) {
+      if (id < static_cast<int64_t>(seen.size())) seen[id] = true;
+    }
+    throw std::runtime_error(
+        file.string() + ": no token has id " +
+        std::to_string(std::find(seen.begin(), seen.end(), false) - seen.begin()) +
+        " (ids must be dense; the largest is " + std::to_string(max_id) + ")");
+  }
   spec.vocab.assign(max_id + 1, std::string());
   std::vector<bool> filled(max_id + 1, false);
   for (const auto& [id, token] : entries) {
@@ -228,7 +245,8 @@ Tokenizer Tokenizer::FromHfJson(const fs::path& file) {
       throw std::runtime_error(file.string() + ": model.unk_token '" + unk +
                                "' is not in model.vocab");
     }
-    spec.unk_id = it.value().get<int32_t>();
+    spec.unk_id = static_cast<int32_t>(
+        RequireInt(it.value(), "model.vocab['" + unk + "']", file, 0, kMaxTokenId));
   }
 
   bool replaces_spaces = false;
@@ -244,8 +262,15 @@ Tokenizer Tokenizer::FromHfJson(const fs::path& file) {
                 "pre_tokenizer, or no pre_tokenizer and a Replace \" \" -> \"▁\" normalizer)");
   }
   ReadPostProcessor(root, spec, file);
-  ReadTokenizerConfig(file.parent_path() / "tokenizer_config.json", spec);
-  return Tokenizer(std::move(spec));
+  const fs::path config = file.parent_path() / "tokenizer_config.json";
+  WithFileContext(config, [&] { ReadTokenizerConfig(config, spec); });
+  return spec;
+}
+
+}  // namespace
+
+Tokenizer Tokenizer::FromHfJson(const fs::path& file) {
+  return Tokenizer(WithFileContext(file, [&] { return ReadHfSpec(file); }));
 }
 
 }  // namespace qlsweep::trainer

@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/support/expect_error.h"
 #include "tests/trainer/tokenizer/reference_cases.h"
@@ -125,6 +128,37 @@ TEST(TokenizerErrors, GgufVocabChecks) {
   v.pre = "no-such-pre";
   v.merges = {"a a"};
   EXPECT_THROW(Tokenizer::FromVocab(v), std::invalid_argument);
+}
+
+// Numbers where ids belong: a float (4.5e38 was undefined behaviour in the int conversion, found
+// by fuzz/tokenizer_json), a fraction, a negative or a string id each name the file and the key.
+TEST(TokenizerErrors, IdsThatAreNotWholeNumbersNameFileAndKey) {
+  const std::string model = R"(, "model": {"type": "BPE", "merges": [], "vocab": {"a": 0, "b": )";
+  for (const auto& [name, id] : std::vector<std::pair<std::string, std::string>>{
+           {"huge_float", "4.5e38"}, {"fraction", "1.5"}, {"negative", "-1"}, {"text", "\"1\""}}) {
+    const fs::path file = WriteTokenizerJson("id_" + name, "{" + kPre + model + id + "}}}");
+    const std::string error = LoadError(file);
+    EXPECT_TRUE(Contains(error, file.string())) << name;
+    EXPECT_TRUE(Contains(error, "'model.vocab['b']' must be a whole number in 0..")) << name;
+  }
+}
+
+// Ids past the vocabulary's size leave gaps and must not size the id table (1e9 entries).
+TEST(TokenizerErrors, AnIdFarPastTheVocabularyIsAGap) {
+  const fs::path file = WriteTokenizerJson(
+      "id_far", "{" + kPre + R"(, "model": {"type": "BPE", "merges": [], "vocab": {"a": 0, "b": )" +
+                    "1000000000}}}");
+  EXPECT_TRUE(Contains(LoadError(file),
+                       "no token has id 1 (ids must be dense; the largest is 1000000000)"));
+}
+
+// A value of the wrong JSON type anywhere names the file, not only the library's words.
+TEST(TokenizerErrors, WrongJsonTypesNameTheFile) {
+  const fs::path file = WriteTokenizerJson(
+      "wrong_type", "{" + kPre + R"(, "model": {"type": "BPE", "dropout": "high", "vocab": {}}})");
+  const std::string error = LoadError(file);
+  EXPECT_TRUE(Contains(error, file.string() + ": unexpected JSON value: "));
+  EXPECT_TRUE(Contains(error, "type must be number"));
 }
 
 }  // namespace
