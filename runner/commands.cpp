@@ -12,6 +12,7 @@
 #include "analysis/estimate_table.h"
 #include "analysis/memory_estimator.h"
 #include "analysis/report.h"
+#include "analysis/speed_projection.h"
 #include "analysis/sweep_analysis.h"
 #include "analysis/text_table.h"
 #include "analysis/tradeoff_tables.h"
@@ -310,9 +311,23 @@ int EstimateCommand(const EstimateArgs& args, const CommonOptions& common) {
     std::fprintf(stderr, "qlsweep: --gpu-profile: %s\n", sweeps::GpuProfileError(gpu).c_str());
     return kExitInvalid;
   }
+  if (args.speed && profile == nullptr) {
+    std::fprintf(stderr,
+                 "qlsweep: --speed needs a GPU profile (--gpu-profile or the config's "
+                 "hardware.gpu_profile)\n");
+    return kExitInvalid;
+  }
   std::string text;
   try {
-    text = analysis::EstimateReport(cfg, profile, analysis::ParseTableFormat(common.format));
+    const analysis::TableFormat format = analysis::ParseTableFormat(common.format);
+    if (args.speed && format != analysis::TableFormat::kMarkdown) {
+      text = analysis::SpeedReport(cfg, *profile, args.samples, args.epochs, format);
+    } else {
+      text = analysis::EstimateReport(cfg, profile, format);
+      if (profile != nullptr && format == analysis::TableFormat::kMarkdown) {
+        text += analysis::SpeedReport(cfg, *profile, args.samples, args.epochs, format);
+      }
+    }
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "qlsweep: %s: %s\n", args.config_file.c_str(), e.what());
     return kExitInvalid;

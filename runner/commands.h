@@ -62,6 +62,9 @@ struct EstimateArgs {
   std::string config_file;  // trial file (YAML or JSON)
   std::string gpu;          // profile to judge against; empty = the config's hardware.gpu_profile
   std::vector<std::string> overrides;  // KEY=VALUE, applied to the trial file last
+  int64_t samples = 10000;             // sequences per epoch, for the speed projection
+  int epochs = 3;                      // epochs of the speed projection's total
+  bool speed = false;                  // csv/json: the speed table instead of the memory table
 };
 
 int RunCommand(const RunArgs& args, const CommonOptions& common);

@@ -201,12 +201,24 @@ int main(int argc, char** argv) {
   EstimateArgs estimate;
   auto* estimate_cmd = app.add_subcommand(
       "estimate",
-      "Print a trial config's analytic memory budget and whether it fits a GPU profile");
+      "Print a trial config's analytic memory budget, whether it fits a GPU profile, and its "
+      "training speed projected onto that profile (docs/speed-projection.md)");
   estimate_cmd->add_option("config", estimate.config_file, "Trial file (YAML or JSON)")->required();
   add_overrides(estimate_cmd, &estimate.overrides, nullptr);
   estimate_cmd->add_option("--gpu-profile,--gpu", estimate.gpu,
                            "GPU profile to judge against (default: the config's "
                            "hardware.gpu_profile); see `qlsweep gpus`. --gpu: the same");
+  estimate_cmd
+      ->add_option("--samples", estimate.samples,
+                   "Sequences per epoch for the speed projection's epoch time (default 10000)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  estimate_cmd
+      ->add_option("--epochs", estimate.epochs,
+                   "Epochs for the speed projection's total time (default 3)")
+      ->check(CLI::Range(1, 1000000));
+  estimate_cmd->add_flag("--speed", estimate.speed,
+                         "With --format csv or json: the speed projection table instead of the "
+                         "memory table (markdown prints both)");
   add_format(estimate_cmd);
   auto* gpus_cmd = app.add_subcommand("gpus", "List the built-in GPU profiles");
   add_format(gpus_cmd);

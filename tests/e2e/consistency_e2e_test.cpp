@@ -51,12 +51,41 @@ TEST_F(ConsistencyEndToEnd, GpuProfileFlagAndItsOldSpelling) {
   EXPECT_TRUE(Has(unknown.out, "--gpu-profile: unknown GPU profile 'rtx4050'")) << unknown.out;
 }
 
+// estimate with a profile projects the speed (docs/speed-projection.md); --speed with csv/json
+// gives that table alone; bad --samples / --epochs and --speed without a profile exit 2.
+TEST_F(ConsistencyEndToEnd, EstimateProjectsSpeedOntoTheProfile) {
+  const std::string trial = " " QLSWEEP_SOURCE_DIR "/bench/trials/llama2-7b-qlora16.yaml";
+  const auto text = RunQlsweep("estimate" + trial +
+                               " --gpu-profile rtx4050-laptop-6gb --samples "
+                               "5000 --epochs 2 train.grad_accum=16");
+  ASSERT_EQ(text.exit_code, 0) << text.out;
+  EXPECT_TRUE(Has(text.out, "Speed projection on rtx4050-laptop-6gb")) << text.out;
+  EXPECT_TRUE(Has(text.out, "5000 sequences of 2048 tokens")) << text.out;
+  EXPECT_TRUE(Has(text.out, "| time for 2 epochs")) << text.out;
+  EXPECT_TRUE(Has(text.out, "micro-batch 1 x accumulation 16")) << text.out;
+  const auto csv = RunQlsweep("estimate" + trial +
+                              " --gpu-profile rtx4050-laptop-6gb --speed "
+                              "--format csv");
+  ASSERT_EQ(csv.exit_code, 0) << csv.out;
+  EXPECT_EQ(csv.out.rfind("quantity,value,note\n", 0), 0u) << csv.out;
+  EXPECT_FALSE(Has(csv.out, "base weights")) << csv.out;
+  for (const char* bad :
+       {" --gpu-profile rtx4050-laptop-6gb --samples 0",
+        " --gpu-profile rtx4050-laptop-6gb --epochs -1", " --speed --format csv"}) {
+    const auto result = RunQlsweep("estimate" + trial + bad + " 2>&1");
+    EXPECT_EQ(result.exit_code, 2) << bad << "\n" << result.out;
+  }
+  const auto no_bf16 = RunQlsweep("estimate" + trial + " --gpu-profile t4-16gb");
+  ASSERT_EQ(no_bf16.exit_code, 0) << no_bf16.out;
+  EXPECT_TRUE(Has(no_bf16.out, "none: GPU profile t4-16gb has no bf16 tensor path")) << no_bf16.out;
+}
+
 TEST_F(ConsistencyEndToEnd, DbThatIsAFolderIsRefusedClearly) {
   for (const char* command : {"table", "runs", "report", "compare a b", "run"}) {
     const auto result = RunQlsweep(std::string(command) + " --db " + dir_.string() + " 2>&1");
     EXPECT_EQ(result.exit_code, 2) << command << "\n" << result.out;
-    EXPECT_TRUE(Has(result.out, "--db " + dir_.string() +
-                                    ": is a directory; --db names the SQLite run index"))
+    EXPECT_TRUE(Has(result.out,
+                    "--db " + dir_.string() + ": is a directory; --db names the SQLite run index"))
         << command << "\n"
         << result.out;
   }
