@@ -69,8 +69,9 @@ class MpiFarmMember : public FarmMember {
     options.devices = devices;
     options.self_exe = std::filesystem::read_symlink("/proc/self/exe").string();
     options.local_rank = session_->local_rank();
-    // The ranks of this node share its cores (rank 0, if here, runs no trial: a slight excess).
-    options.local_workers = std::max(1, session_->local_size());
+    // The ranks of this node that run trials share its cores; rank 0, if here, runs none.
+    options.local_workers =
+        std::max(1, session_->local_size() - (session_->node_has_rank0() ? 1 : 0));
     options.settings = settings_;
     const auto end = runner::ServeTrials(*channel_, options);
     finalize_ = end.finalize;

@@ -63,6 +63,10 @@ MpiSession::MpiSession(int* argc, char*** argv, int required_thread_level) {
   int node_rank = 0;
   MPI_Comm_rank(node, &node_rank);
   MPI_Comm_size(node, &local_size_);
+  int lowest_world_rank = rank_;
+  Check(MPI_Allreduce(&rank_, &lowest_world_rank, 1, MPI_INT, MPI_MIN, node),
+        "MPI_Allreduce (node)");
+  node_has_rank0_ = lowest_world_rank == 0;
   MPI_Comm_free(&node);
   local_rank_ = node_rank;
   if (auto open_mpi = IntFromEnvironment("OMPI_COMM_WORLD_LOCAL_RANK")) {

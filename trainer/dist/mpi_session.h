@@ -28,6 +28,8 @@ class MpiSession {
   // MPI_Comm_split_type(MPI_COMM_TYPE_SHARED). The CUDA device of a one-GPU-per-rank trial.
   int local_rank() const { return local_rank_; }
   int local_size() const { return local_size_; }  // ranks on this node (split_type)
+  // Whether world rank 0 (a farm's coordinator, which runs no trial) is one of this node's ranks.
+  bool node_has_rank0() const { return node_has_rank0_; }
   bool initialized_here() const { return initialized_here_; }
 
   // Whether a launcher started this process as a rank: Open MPI's mpirun/mpiexec
@@ -44,6 +46,7 @@ class MpiSession {
   int size_ = 1;
   int local_rank_ = 0;
   int local_size_ = 1;
+  bool node_has_rank0_ = true;
 };
 
 }  // namespace qlsweep::dist

@@ -126,6 +126,7 @@ TEST(MpiSessionUnderMpiexec, SeesTheLaunchAndTheNode) {
   // One node: every rank is local, and mpiexec fills ranks in order.
   EXPECT_EQ(session.local_size(), size);
   EXPECT_EQ(session.local_rank(), rank);
+  EXPECT_TRUE(session.node_has_rank0());
   EXPECT_EQ(MpiSession::LocalRankFromEnvironment(), rank);
 }
 
