@@ -28,6 +28,8 @@ PEER_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFF
             "UNSLOTH_DISABLE_STATISTICS": "1", "PYTHONUNBUFFERED": "1",
             "TOKENIZERS_PARALLELISM": "false"}
 MIN_JOB_S = 45  # a job is not started with less time left than this
+TOKENIZER_DIRS = [os.path.join(REPO, ".peers", "tokenizer"),
+                  os.path.join(REPO, "..", "shared", "data", "tokenizers", "llama2")]
 H200_TFLOPS = 790  # dense bf16 measured on an H200 (docs/speed-projection.md)
 
 
@@ -87,7 +89,8 @@ def parse_args(argv, env=os.environ):
                                                     os.path.join(REPO, "build/runner/qlsweep")))
     p.add_argument("--qlsweep-set", type=key_value, action="append", default=[],
                    metavar="KEY=VALUE", help="extra qlsweep trial override (repeatable)")
-    p.add_argument("--tokenizer-dir", default=os.path.join(REPO, ".peers/tokenizer"))
+    p.add_argument("--tokenizer-dir", help="tokenizer.json + tokenizer_config.json for the model "
+                   "folder (default .peers/tokenizer, else ../shared/data/tokenizers/llama2)")
     p.add_argument("--python", default=sys.executable, help="for the model writer and the peers")
     p.add_argument("--seed", type=int, default=0, help="weights and tokens")
     p.add_argument("--peak-tflops", type=float, help=f"for qlsweep's MFU (default {H200_TFLOPS}; "
@@ -103,8 +106,14 @@ def parse_args(argv, env=os.environ):
         a.seqs = [64, 128] if a.dry_run else [512, 1024, 2048, 4096, 8192]
     if a.peak_tflops is None:
         a.peak_tflops = 0 if a.dry_run else H200_TFLOPS
+    if a.tokenizer_dir is None:
+        found = [d for d in TOKENIZER_DIRS if os.path.isfile(os.path.join(d, "tokenizer.json"))]
+        a.tokenizer_dir = found[0] if found else ""
     if a.out is None:
         a.out = os.path.join(env.get("OUT", os.path.join(a.work, "out")), "peers")
+    a.work, a.out = os.path.abspath(a.work), os.path.abspath(a.out)  # jobs run in a.work
+    if os.sep in a.qlsweep_bin:
+        a.qlsweep_bin = os.path.abspath(a.qlsweep_bin)
     return a
 
 
@@ -223,6 +232,9 @@ def summary(row):
 def prepare(a, rep, deadline):
     """Writes the model folder and token files; returns an error text or ''."""
     model_dir = os.path.join(a.work, f"model-{a.shape}")
+    if not a.tokenizer_dir:
+        rep.log("no tokenizer files (run bench/peers/fetch_wheels.sh): the folder gets none, "
+                "and Unsloth, which loads them, will fail")
     argv = [a.python, os.path.join(HERE, "peers_model.py"), "--shape", a.shape, "--max-seq",
             str(max(a.seqs)), "--seed", str(a.seed), "--tokenizer-dir", a.tokenizer_dir,
             "--out", model_dir]
@@ -274,7 +286,7 @@ def main(argv):
         rep.log(f"{program} seq {','.join(map(str, seqs))}: starting (limit {limit:.0f} s)")
         err = os.path.join(a.work, f"job-{i:02d}-{program}.err")
         rows, wall = peers_jobs.run_job(program, seqs, argv_, env, limit, reader, err, a.warmup,
-                                        a.timed, log=rep.log)
+                                        a.timed, log=rep.log, cwd=a.work)
         rep.attach(f"{program} seq {','.join(map(str, seqs))} ({wall:.0f} s)", err)
         for r in rows:
             rep.log(f"{program} seq {r['seq']}: {summary(r)} ({wall:.0f} s)")
@@ -283,7 +295,18 @@ def main(argv):
     rep.write_table()
     rep.log(f"finished in {time.time() - start:.0f} s; {a.out}/table.md")
     print("\n" + text, flush=True)
-    return 0
+    return dry_run_status(rep.rows) if a.dry_run else 0
+
+
+def dry_run_status(rows):
+    """A dry run passes when qlsweep trained at every length and every peer either ran or said
+    it needs a GPU."""
+    bad = [r for r in rows if (r["status"] != "done" if r["program"] == "qlsweep"
+                               else r["status"] not in ("done", "skipped"))]
+    for r in bad:
+        print(f"dry run: {r['program']} seq {r['seq']}: {r['status']}: {r['reason']}",
+              file=sys.stderr)
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

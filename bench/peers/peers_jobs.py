@@ -113,15 +113,17 @@ def tail_lines(path, n):
         return []
 
 
-def run_job(program, seqs, argv, env, timeout_s, reader, stderr_path, warmup, timed, log=print):
-    """Runs `argv` and returns ([row per seq], wall seconds). Memory of row = max(segment peak,
-    load peak): the peak over a fresh process at that length, loading included."""
+def run_job(program, seqs, argv, env, timeout_s, reader, stderr_path, warmup, timed, log=print,
+            cwd=None):
+    """Runs `argv` (in `cwd`: Unsloth writes its compile cache there) and returns ([row per
+    seq], wall seconds). Memory of row = max(segment peak, load peak): the peak over a fresh
+    process at that length, loading included."""
     parser = QlsweepParser(seqs[0]) if program == QLSWEEP else WorkerParser(program)
     start = time.time()
     with open(stderr_path, "w") as err:
         try:
             proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, env=env, text=True,
-                                    start_new_session=True)
+                                    start_new_session=True, cwd=cwd)
         except OSError as e:
             return [new_row(program, s, FAILED, f"cannot start {argv[0]}: {e}") for s in seqs], 0.0
         sampler = peers_memory.Sampler(reader, proc.pid).start()

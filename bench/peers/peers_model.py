@@ -50,8 +50,8 @@ def draw(name, dims, gen, device):
     return t.to(torch.bfloat16).cpu()
 
 
-def stamp_of(shape, seed, max_seq):
-    return {"shape": shape, "seed": seed, "max_seq": max_seq, "format": 1}
+def stamp_of(shape, seed, max_seq, tokenizer):
+    return {"shape": shape, "seed": seed, "max_seq": max_seq, "tokenizer": tokenizer, "format": 1}
 
 
 def write_model(out, shape, seed, max_seq, tokenizer_dir, log=print):
@@ -59,7 +59,7 @@ def write_model(out, shape, seed, max_seq, tokenizer_dir, log=print):
     import torch
     start = time.time()
     stamp_path = os.path.join(out, ".complete")
-    stamp = stamp_of(shape, seed, max_seq)
+    stamp = stamp_of(shape, seed, max_seq, bool(tokenizer_dir))
     if os.path.exists(stamp_path):
         with open(stamp_path) as f:
             if json.load(f) == stamp:
@@ -95,7 +95,7 @@ def write_model(out, shape, seed, max_seq, tokenizer_dir, log=print):
     with open(os.path.join(out, "generation_config.json"), "w") as f:
         c = peers_shapes.SHAPES[shape]
         json.dump({"bos_token_id": c["bos_token_id"], "eos_token_id": c["eos_token_id"]}, f)
-    for name in ("tokenizer.json", "tokenizer_config.json"):
+    for name in ("tokenizer.json", "tokenizer_config.json") if tokenizer_dir else ():
         shutil.copy(os.path.join(tokenizer_dir, name), os.path.join(out, name))
     with open(stamp_path, "w") as f:
         json.dump(stamp, f)
@@ -110,10 +110,11 @@ def main(argv):
     p.add_argument("--shape", choices=sorted(peers_shapes.SHAPES), required=True)
     p.add_argument("--max-seq", type=int, required=True)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--tokenizer-dir", required=True, help="holds tokenizer.json, tokenizer_config.json")
+    p.add_argument("--tokenizer-dir", default="",
+                   help="copies its tokenizer.json, tokenizer_config.json (empty: none)")
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
-    for name in ("tokenizer.json", "tokenizer_config.json"):
+    for name in ("tokenizer.json", "tokenizer_config.json") if a.tokenizer_dir else ():
         if not os.path.isfile(os.path.join(a.tokenizer_dir, name)):
             print(f"peers_model: {a.tokenizer_dir}: no {name} (run bench/peers/fetch_wheels.sh)",
                   file=sys.stderr)

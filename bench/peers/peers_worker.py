@@ -81,7 +81,8 @@ def load_hf(folder, recipe):
     model = AutoModelForCausalLM.from_pretrained(folder, quantization_config=quant,
                                                  dtype=torch.bfloat16, device_map={"": 0})
     model.config.use_cache = False
-    if recipe:
+    if recipe:  # PEFT's QLoRA guide: checkpointing on, then prepare_model_for_kbit_training
+        model.gradient_checkpointing_enable()
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=True)
     else:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
