@@ -164,7 +164,7 @@ def header(a, reader, rows, model_s):
         for k in ("unsloth", "transformers", "peft", "bitsandbytes", "torch"):
             if k in r["extra"]:
                 versions[k] = r["extra"][k]
-    sources = sorted({s for r in rows for s in r["mem_source"].split(",") if s})
+    sources = sorted({r["mem_source"] for r in rows if r["mem_source"]})
     params = peers_shapes.param_count(a.shape)
     dry = ["DRY RUN on the CPU: qlsweep in fp32, memory = resident set; the numbers say nothing "
            "about speed."] if a.dry_run else []
@@ -172,7 +172,7 @@ def header(a, reader, rows, model_s):
         f"Side-by-side QLoRA, {a.shape} shape ({params / 1e9:.2f}B parameters, random weights, "
         f"seed {a.seed}), {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
         f"qlsweep {revision()}.",
-        f"Device: {reader.describe()}.",
+        f"Device: {reader.describe()}. Model folder ready in {model_s:.0f} s.",
         "Peers: " + (", ".join(f"{k} {v}" for k, v in sorted(versions.items())) or "none ran") + ".",
         "Every program: NF4 + double quant, LoRA r=16 alpha 32 on q,k,v,o,gate,up,down, "
         f"micro-batch 1, gradient checkpointing, bf16, paged 8-bit AdamW; {a.warmup} warm-up + "

@@ -168,10 +168,10 @@ def run_job(program, seqs, argv, env, timeout_s, reader, stderr_path, warmup, ti
             old_extra = row["extra"] if row else {}
             row = new_row(program, seq, status, reason)
             row["extra"].update(old_extra)
-        segment, load, sources = sampler.peak_of(seq)
+        segment, load, source = sampler.peak_of(seq)
         row["segment_peak_bytes"], row["load_peak_bytes"] = segment, load
         row["peak_bytes"] = max(segment, load) if (segment or load) else None
-        row["mem_source"] = sources
+        row["mem_source"] = source
         if row["status"] == DONE:
             row["tok_s"] = tokens_per_s(seq, row["step_s"], warmup, timed)
             if row["tok_s"] is None:

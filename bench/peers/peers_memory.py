@@ -80,15 +80,13 @@ def open_reader():
 
 class Sampler:
     """Polls `reader` for `pid` every INTERVAL_S until stop(); keeps the peak of the load (before
-    the first mark) and of each marked segment."""
+    the first mark) and of each marked segment, each with the source of its peak reading."""
 
     def __init__(self, reader, pid, interval=INTERVAL_S):
         self.reader, self.pid, self.interval = reader, pid, interval
         self.lock = threading.Lock()
         self.segment = None  # None = loading
-        self.load_peak = 0
-        self.peaks = {}  # segment key -> peak bytes
-        self.sources = set()
+        self.peaks = {None: (0, "")}  # segment key (None: the load) -> (peak bytes, its source)
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -103,18 +101,15 @@ class Sampler:
         except Exception:  # the process ended between the listing and the reading
             return
         with self.lock:
-            self.sources.add(source)
-            if self.segment is None:
-                self.load_peak = max(self.load_peak, value)
-            else:
-                self.peaks[self.segment] = max(self.peaks.get(self.segment, 0), value)
+            if value > self.peaks[self.segment][0]:
+                self.peaks[self.segment] = (value, source)
 
     def mark(self, key):
         """From now on readings belong to segment `key`."""
         self.sample()  # close the previous segment with a last reading
         with self.lock:
             self.segment = key
-            self.peaks.setdefault(key, 0)
+            self.peaks.setdefault(key, (0, ""))
         self.sample()
 
     def stop(self):
@@ -128,7 +123,9 @@ class Sampler:
             time.sleep(self.interval)
 
     def peak_of(self, key):
-        """(segment peak, load peak, sources) of `key`; a run's number is max(segment, load):
-        the peak a fresh process at that length would have had, loading included."""
+        """(segment peak, load peak, source of the larger): a run's number is the larger, the
+        peak a fresh process at that length would have had, loading included."""
         with self.lock:
-            return self.peaks.get(key, 0), self.load_peak, ",".join(sorted(self.sources))
+            segment, seg_source = self.peaks.get(key, (0, ""))
+            load, load_source = self.peaks[None]
+        return segment, load, seg_source if segment >= load else load_source

@@ -113,21 +113,22 @@ class FakeReader:
         self.values = list(values)
 
     def read(self, pid):
-        return self.values.pop(0), "fake"
+        return self.values.pop(0)
 
 
 class MemoryTest(unittest.TestCase):
-    def test_load_and_segment_peaks(self):
-        s = peers_memory.Sampler(FakeReader([5, 9, 4, 3, 7, 6, 2, 8]), pid=1)
+    def test_load_and_segment_peaks_with_the_source_of_the_larger(self):
+        s = peers_memory.Sampler(FakeReader([(5, "a"), (9, "b"), (4, "a"), (3, "a"), (7, "a"),
+                                             (6, "a"), (2, "a"), (12, "c")]), pid=1)
         s.sample()
         s.sample()  # load: 5, 9
         s.mark(512)  # 4 closes the load, 3 opens 512
         s.sample()  # 7
         s.mark(1024)  # 6 closes 512, 2 opens 1024
-        s.sample()  # 8
-        self.assertEqual(s.peak_of(512), (7, 9, "fake"))
-        self.assertEqual(s.peak_of(1024), (8, 9, "fake"))
-        self.assertEqual(s.peak_of(4096), (0, 9, "fake"))
+        s.sample()  # 12
+        self.assertEqual(s.peak_of(512), (7, 9, "b"))
+        self.assertEqual(s.peak_of(1024), (12, 9, "c"))
+        self.assertEqual(s.peak_of(4096), (0, 9, "b"))
 
     def test_nvml_fallbacks(self):
         p = lambda pid, used: SimpleNamespace(pid=pid, usedGpuMemory=used)  # noqa: E731
@@ -136,6 +137,29 @@ class MemoryTest(unittest.TestCase):
                          (105, "nvml-all-processes"))
         self.assertEqual(peers_memory.pick([p(8, None)], 8, 999), (999, "nvml-device-delta"))
         self.assertEqual(peers_memory.pick([], 8, -3), (0, "nvml-device-delta"))
+
+
+class NvmlReaderTest(unittest.TestCase):
+    def test_reads_through_pynvml(self):
+        """nvidia-ml-py's names (pynvml.py 13.615): a fake module stands in for the driver."""
+        used = [1000]
+        procs = []
+        fake = SimpleNamespace(
+            nvmlInit=lambda: None, nvmlDeviceGetHandleByIndex=lambda i: "gpu0",
+            nvmlDeviceGetMemoryInfo=lambda h: SimpleNamespace(used=used[0], total=8 * 2**30),
+            nvmlDeviceGetName=lambda h: b"NVIDIA H200", nvmlSystemGetDriverVersion=lambda: "580.1",
+            nvmlDeviceGetComputeRunningProcesses=lambda h: procs)
+        sys.modules["pynvml"] = fake
+        try:
+            reader = peers_memory.open_reader()
+        finally:
+            del sys.modules["pynvml"]
+        self.assertIsInstance(reader, peers_memory.NvmlReader)
+        self.assertEqual(reader.describe(), "NVIDIA H200, 8192 MiB, driver 580.1")
+        used[0] = 1500  # nothing listed yet: the device's use less the baseline
+        self.assertEqual(reader.read(42), (500, "nvml-device-delta"))
+        procs.append(SimpleNamespace(pid=42, usedGpuMemory=700))
+        self.assertEqual(reader.read(42), (700, "nvml-process"))
 
 
 def script(text):
