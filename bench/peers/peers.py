@@ -81,6 +81,8 @@ def parse_args(argv, env=os.environ):
                    help="one process per peer and length (default: one per peer, model loaded once)")
     p.add_argument("--timeout-s", type=float, default=0,
                    help="per process (default: qlsweep 240 s; a peer 240 s + 45 s per length)")
+    p.add_argument("--stall-s", type=float, default=180,
+                   help="stop a process that printed no event for this long (default 180)")
     p.add_argument("--budget-s", type=float, default=480,
                    help="the whole benchmark; later processes are skipped or cut (default 480)")
     p.add_argument("--work", default="/tmp/qlsweep-peers", help="model folder, tokens, logs")
@@ -286,7 +288,7 @@ def main(argv):
         rep.log(f"{program} seq {','.join(map(str, seqs))}: starting (limit {limit:.0f} s)")
         err = os.path.join(a.work, f"job-{i:02d}-{program}.err")
         rows, wall = peers_jobs.run_job(program, seqs, argv_, env, limit, reader, err, a.warmup,
-                                        a.timed, log=rep.log, cwd=a.work)
+                                        a.timed, log=rep.log, cwd=a.work, stall_s=a.stall_s)
         rep.attach(f"{program} seq {','.join(map(str, seqs))} ({wall:.0f} s)", err)
         for r in rows:
             rep.log(f"{program} seq {r['seq']}: {summary(r)} ({wall:.0f} s)")

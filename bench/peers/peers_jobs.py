@@ -94,8 +94,11 @@ class WorkerParser:
 
 
 def exit_reason(rc, timed_out, timeout_s, stderr_tail):
-    """(status, reason) of a process that left rows unwritten."""
+    """(status, reason) of a process that left rows unwritten; `timed_out` is '' or why it was
+    stopped ('limit': its time ran out; 'stall': it printed no event for too long)."""
     last = stderr_tail[-1] if stderr_tail else ""
+    if timed_out == "stall":
+        return TIMEOUT, f"stalled: no event for {timeout_s:.0f} s: {last}"
     if timed_out:
         return TIMEOUT, f"timeout after {timeout_s:.0f} s"
     if rc == QLSWEEP_OOM_EXIT:
@@ -114,10 +117,11 @@ def tail_lines(path, n):
 
 
 def run_job(program, seqs, argv, env, timeout_s, reader, stderr_path, warmup, timed, log=print,
-            cwd=None):
+            cwd=None, stall_s=None):
     """Runs `argv` (in `cwd`: Unsloth writes its compile cache there) and returns ([row per
-    seq], wall seconds). Memory of row = max(segment peak, load peak): the peak over a fresh
-    process at that length, loading included."""
+    seq], wall seconds). The process is stopped after `timeout_s`, or after `stall_s` without a
+    JSON line (a hang costs that, not the whole budget). Memory of row = max(segment peak, load
+    peak): the peak over a fresh process at that length, loading included."""
     parser = QlsweepParser(seqs[0]) if program == QLSWEEP else WorkerParser(program)
     start = time.time()
     with open(stderr_path, "w") as err:
@@ -135,15 +139,15 @@ def run_job(program, seqs, argv, env, timeout_s, reader, stderr_path, warmup, ti
             lines.put(None)
 
         threading.Thread(target=pump, daemon=True).start()
-        timed_out = False
+        timed_out, last_event = "", time.time()
         while True:
-            left = timeout_s - (time.time() - start)
-            if left <= 0:
-                timed_out = True
+            now = time.time()
+            if now - start >= timeout_s or (stall_s and now - last_event >= stall_s):
+                timed_out = "limit" if now - start >= timeout_s else "stall"
                 os.killpg(proc.pid, signal.SIGKILL)
                 break
             try:
-                line = lines.get(timeout=min(left, 0.5))
+                line = lines.get(timeout=0.5)
             except queue.Empty:
                 continue
             if line is None:
@@ -151,6 +155,7 @@ def run_job(program, seqs, argv, env, timeout_s, reader, stderr_path, warmup, ti
             line = line.strip()
             if not line.startswith("{"):
                 continue
+            last_event = time.time()
             try:
                 parser.feed(json.loads(line), sampler)
             except (ValueError, KeyError, TypeError) as e:
@@ -164,7 +169,8 @@ def run_job(program, seqs, argv, env, timeout_s, reader, stderr_path, warmup, ti
         row = found.get(seq)
         if row is None or (program == QLSWEEP and row["status"] == FAILED and
                            row["reason"] == "no done event"):
-            status, reason = exit_reason(rc, timed_out, timeout_s, tail_lines(stderr_path, 5))
+            status, reason = exit_reason(rc, timed_out, stall_s if timed_out == "stall" else
+                                         timeout_s, tail_lines(stderr_path, 5))
             old_extra = row["extra"] if row else {}
             row = new_row(program, seq, status, reason)
             row["extra"].update(old_extra)

@@ -168,11 +168,11 @@ def script(text):
 
 
 class JobsTest(unittest.TestCase):
-    def run_job(self, program, seqs, argv, timeout=30):
+    def run_job(self, program, seqs, argv, timeout=30, stall=None):
         with tempfile.TemporaryDirectory() as d:
             return peers_jobs.run_job(program, seqs, argv, dict(os.environ), timeout,
                                       peers_memory.ProcReader(), os.path.join(d, "err"), 1, 2,
-                                      log=lambda *_: None)[0]
+                                      log=lambda *_: None, stall_s=stall)[0]
 
     def test_worker_lines_become_rows_and_missing_lengths_say_why(self):
         rows = self.run_job("hf-lean", [512, 1024, 2048], script("""
@@ -220,6 +220,19 @@ class JobsTest(unittest.TestCase):
     def test_timeout_kills_the_process(self):
         rows = self.run_job("unsloth", [512], script("import time; time.sleep(60)"), timeout=1)
         self.assertEqual((rows[0]["status"], rows[0]["reason"]), ("timeout", "timeout after 1 s"))
+
+    def test_a_silent_process_is_stopped_as_stalled(self):
+        rows = self.run_job("unsloth", [512, 1024], script("""
+            import json, sys, time
+            print(json.dumps({"event": "seq_start", "seq": 512}), flush=True)
+            print(json.dumps({"event": "result", "seq": 512, "status": "done",
+                              "step_s": [1, 1, 1]}), flush=True)
+            print("compiling", file=sys.stderr, flush=True)
+            time.sleep(60)
+            """), timeout=30, stall=1.5)
+        self.assertEqual(rows[0]["status"], "done")
+        self.assertEqual((rows[1]["status"], rows[1]["reason"]),
+                         ("timeout", "stalled: no event for 2 s: compiling"))
 
     def test_a_program_that_cannot_start(self):
         rows = self.run_job("qlsweep", [512], ["/nonexistent/qlsweep", "train"])
