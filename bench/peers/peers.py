@@ -121,8 +121,9 @@ def parse_args(argv, env=os.environ):
 
 def qlsweep_argv(a, model_dir, tokens, seq):
     trial = os.path.join(HERE, "qlsweep-trial.yaml")
+    steps = a.warmup + a.timed
     over = [f"model.weights={model_dir}", f"data.path={tokens}", f"data.seq_len={seq}",
-            f"train.steps={a.warmup + a.timed}"]
+            f"train.steps={steps}", f"train.warmup_steps={min(2, steps)}"]  # lr warm-up <= steps
     if a.dry_run:
         over += ["hardware.device=cpu", "hardware.dtype=fp32"]
     return [a.qlsweep_bin, "train", trial] + over + a.qlsweep_set
