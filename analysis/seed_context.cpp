@@ -45,6 +45,12 @@ std::string SeedContext::WhyMissing(SeedPart part) const {
   return "sweep " + SeedPartSweep(part, in.quick) + " has no recorded trials";
 }
 
+std::string SeedContext::NoTrial(SeedPart part, const std::string& name) const {
+  const std::string missing = WhyMissing(part);
+  return missing.empty() ? "no trial '" + name + "' in sweep " + SeedPartSweep(part, in.quick)
+                         : missing;
+}
+
 std::string SeedContext::Not7bOnGpu(const storage::TrialRow* t) const {
   if (t == nullptr) return "no trial";
   if (Param(*t, "model.preset") != "llama2-7b") {

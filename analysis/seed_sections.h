@@ -24,6 +24,8 @@ class SeedContext {
   const storage::TrialRow* Trial(SeedPart part, const std::string& name) const;
   // Why `part` has no trials ("" when it has some).
   std::string WhyMissing(SeedPart part) const;
+  // Why configuration `name` of `part` has no trial: the part's reason, else "no trial ...".
+  std::string NoTrial(SeedPart part, const std::string& name) const;
   // Why a claim about Llama-2-7B on a GPU cannot be checked from `t` ("" when it can).
   std::string Not7bOnGpu(const storage::TrialRow* t) const;
   // Why a quality claim cannot be checked from `t` (random weights, CPU; "" when it can).

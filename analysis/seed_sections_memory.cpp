@@ -130,16 +130,17 @@ SeedSection BudgetSection(const SeedContext& c) {
   const auto m_with = Measured(with), m_without = Measured(without);
   for (const auto& row : seed::kBudget) {
     const std::string name(row.component);
-    const auto judge = [&](const storage::TrialRow* t, const Budget& m, double gb) {
+    const auto judge = [&](const storage::TrialRow* t, const char* trial, const Budget& m,
+                           double gb) {
       if (name == "gradients" && t != nullptr && t->status == protocol::TrialStatus::kDone) {
         return CannotCheck("measured inside the activations row");
       }
-      if (t == nullptr) return CannotCheck(c.WhyMissing(SeedPart::kBudget));
+      if (t == nullptr) return CannotCheck(c.NoTrial(SeedPart::kBudget, trial));
       return SeedContext::Unless(c.Not7bOnGpu(t), JudgeMemory(gb, Row(m, row.component)));
     };
     const double without_gb = row.without_gb.value_or(row.with_gb);
-    const auto v_with = judge(with, m_with, row.with_gb);
-    const auto v_without = judge(without, m_without, without_gb);
+    const auto v_with = judge(with, "optimised", m_with, row.with_gb);
+    const auto v_without = judge(without, "unoptimised", m_without, without_gb);
     AddClaim(s, name + " with the optimisations: " + NumberCell("%.2f", row.with_gb) + " GB",
              v_with);
     AddClaim(s, name + " without: " + NumberCell("%.2f", without_gb) + " GB", v_without);
@@ -154,7 +155,7 @@ SeedSection BudgetSection(const SeedContext& c) {
                           GiBCell(m_with.context), "-"});
   FitMeasurement fit = FitOf(c, with, nullptr);
   AddClaim(s, "the recipe's 5.5 GB fits the " + c.in.profile.name,
-           with == nullptr ? CannotCheck(c.WhyMissing(SeedPart::kBudget))
+           with == nullptr ? CannotCheck(c.NoTrial(SeedPart::kBudget, "optimised"))
                            : SeedContext::Unless(c.Not7bOnGpu(with), JudgeFits(true, fit)));
   return s;
 }
