@@ -19,6 +19,15 @@ std::string DiffCell(const std::optional<Sampled>& a, const std::optional<Sample
   return NumberCell("%+.4f", a->mean - b->mean);
 }
 
+// Whether the trainer scaled the trial's fp16 loss: its results name a loss scale (a trainer with
+// dynamic loss scaling records the final scale; one without records none).
+bool LossScaled(const storage::TrialRow& t) {
+  for (const auto& [key, value] : t.results) {
+    if (key.find("loss_scale") != std::string::npos) return true;  // literal-ok: a name part
+  }
+  return false;
+}
+
 }  // namespace
 
 SeedSection OtherClaimsSection(const SeedContext& c) {
@@ -34,6 +43,8 @@ SeedSection OtherClaimsSection(const SeedContext& c) {
   std::string real = c.WhyMissing(SeedPart::kClaims);
   if (real.empty()) real = c.NotRealModel(baseline);
   const auto nf4_base = base_loss("baseline"), bf16_base = base_loss("base-16bit");
+  const auto* fp16 = c.Trial(SeedPart::kClaims, "fp16");
+  const bool fp16_scaled = fp16 != nullptr && LossScaled(*fp16);
   s.notes = {
       "SmolLM2-135M-Instruct on Debian's fortunes, each claim's configuration against the "
       "baseline (the seed's recipe: NF4 + double quant, LoRA r=16, paged 8-bit AdamW, bf16, "
@@ -51,6 +62,9 @@ SeedSection OtherClaimsSection(const SeedContext& c) {
       "losses should agree within the noise.",
       "fp16: the trainer has no loss scaling, so fp16 runs without it; the seed compares bf16 "
       "with fp16 with loss scaling."};
+  if (fp16_scaled) {
+    s.notes.back() = "fp16: the trainer scales fp16 losses dynamically (GradScaler's rule).";
+  }
   s.table.headers = {"claim",         "configuration", "eval loss", "compared with",
                      "its eval loss", "difference",    "verdict"};
   const auto add = [&](const std::string& claim, const std::string& name, const std::string& other,
@@ -73,10 +87,10 @@ SeedSection OtherClaimsSection(const SeedContext& c) {
   add("the 8-bit optimizer has no measurable impact", "baseline", "adamw-32bit",
       SeedContext::Unless(
           real, JudgeNoDifference("8-bit", loss("baseline"), "32-bit", loss("adamw-32bit"))));
-  const auto* fp16 = c.Trial(SeedPart::kClaims, "fp16");
   add("bf16 is more stable than fp16 (with loss scaling)", "baseline", "fp16",
-      SeedContext::Unless(real, JudgeBf16MoreStable(loss("baseline"), loss("fp16"),
-                                                    fp16 != nullptr ? OutcomeCell(fp16) : "")));
+      SeedContext::Unless(
+          real, JudgeBf16MoreStable(loss("baseline"), loss("fp16"),
+                                    fp16 != nullptr ? OutcomeCell(fp16) : "", fp16_scaled)));
   std::string why;
   const auto kept =
       bf16_base && loss("base-16bit")

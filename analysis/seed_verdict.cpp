@@ -135,22 +135,26 @@ ClaimVerdict JudgeQualityRange(double lo, double hi, const std::optional<Sampled
 }
 
 ClaimVerdict JudgeBf16MoreStable(const std::optional<Sampled>& bf16,
-                                 const std::optional<Sampled>& fp16,
-                                 const std::string& fp16_error) {
+                                 const std::optional<Sampled>& fp16, const std::string& fp16_error,
+                                 bool fp16_loss_scaled) {
   if (!bf16) return CannotCheck("no finished bf16 trial");
+  const std::string error = fp16_error.empty() ? "no error recorded" : fp16_error;
   if (!fp16) {
-    return CannotCheck("fp16 without loss scaling did not finish (" +
-                       (fp16_error.empty() ? std::string("no error recorded") : fp16_error) +
+    if (fp16_loss_scaled)
+      return Make(true, "fp16 with loss scaling did not finish (" + error + ")");
+    return CannotCheck("fp16 without loss scaling did not finish (" + error +
                        "); the trainer has no loss scaling, so the seed's fp16 was not run");
   }
   const auto same = JudgeNoDifference("fp16", fp16, "bf16", bf16);
   if (same.verdict == SeedVerdict::kCannotCheck) return same;
+  const std::string scaled =
+      fp16_loss_scaled ? "fp16 with loss scaling" : "fp16 without loss scaling";
   if (same.verdict == SeedVerdict::kHolds) {
-    return Make(false,
-                "fp16 even without loss scaling reaches bf16's eval loss (" + same.reason + ")");
+    return Make(false, scaled + " reaches bf16's eval loss (" + same.reason + ")");
   }
   if (fp16->mean < bf16->mean) return Make(false, "fp16 is better (" + same.reason + ")");
-  return CannotCheck("fp16 without loss scaling is worse (" + same.reason +
+  if (fp16_loss_scaled) return Make(true, scaled + " is worse (" + same.reason + ")");
+  return CannotCheck(scaled + " is worse (" + same.reason +
                      "); the seed's fp16 has loss scaling, which the trainer lacks");
 }
 

@@ -89,11 +89,14 @@ ClaimVerdict JudgeNoDifference(const std::string& a_label, const std::optional<S
 // when mean +- 2 SE overlaps the range; cannot be checked without two seeds.
 ClaimVerdict JudgeQualityRange(double lo, double hi, const std::optional<Sampled>& quality);
 
-// "bf16 is more stable than fp16 (with loss scaling)". The trainer has no loss scaling, so fp16
-// runs without it: fp16 as good as bf16 within noise = does not hold (even unscaled fp16 is
-// stable); fp16 failed or worse = cannot be checked (the seed's fp16 has loss scaling).
+// "bf16 is more stable than fp16 (with loss scaling)". With `fp16_loss_scaled` (the trainer
+// scales fp16 losses): holds when fp16 did not finish or is worse beyond the noise, does not
+// hold otherwise. Without it, fp16 ran unscaled: as good as bf16 within noise = does not hold
+// (even unscaled fp16 is stable); fp16 failed or worse = cannot be checked (the seed's fp16 has
+// loss scaling).
 ClaimVerdict JudgeBf16MoreStable(const std::optional<Sampled>& bf16,
-                                 const std::optional<Sampled>& fp16, const std::string& fp16_error);
+                                 const std::optional<Sampled>& fp16, const std::string& fp16_error,
+                                 bool fp16_loss_scaled);
 
 // "Needs T tokens/s" against the card's compute bound (peak bf16 FLOP/s / (6 x parameters)):
 // above it = does not hold; otherwise cannot be checked (no roofline projection yet).

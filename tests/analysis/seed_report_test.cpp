@@ -178,6 +178,25 @@ TEST(SeedReport, OtherClaimsCompareEachConfigurationWithTheBaseline) {
   EXPECT_TRUE(labelled);
 }
 
+TEST(SeedReport, Fp16IsJudgedAsTheSeedStatesItOnceTheTrainerScalesItsLoss) {
+  for (const bool scaled : {false, true}) {
+    auto in = Inputs();
+    for (int s = 0; s < 3; ++s) {
+      in.trials[SeedPart::kClaims].push_back(Smol("baseline", s, 512, 4.13, 3.44 + 0.01 * s));
+      auto fp16 = Smol("fp16", s, 512, 4.13, 3.60 + 0.01 * s);  // worse beyond the noise
+      if (scaled) fp16.results["final_loss_scale"] = 32768;     // what a scaling trainer records
+      in.trials[SeedPart::kClaims].push_back(fp16);
+    }
+    const auto report = BuildSeedReport(in);
+    const auto& s = Section(report, "The seed's other claims");
+    for (const auto& c : s.claims) {
+      if (!c.claim.starts_with("bf16")) continue;
+      EXPECT_EQ(c.verdict.verdict, scaled ? SeedVerdict::kHolds : SeedVerdict::kCannotCheck)
+          << c.verdict.reason;
+    }
+  }
+}
+
 TEST(SeedReport, EveryPageHasEverySectionAndTheUndefinedColumnsNote) {
   const auto report = BuildSeedReport(Inputs());
   ASSERT_EQ(report.sections.size(), 8u);

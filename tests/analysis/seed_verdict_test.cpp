@@ -115,14 +115,21 @@ TEST(SeedVerdict, QualityRangesOverlapWithinTheNoise) {
 
 TEST(SeedVerdict, Bf16AgainstFp16WithoutLossScaling) {
   const auto bf16 = S(3.44, 0.01, 3);
-  EXPECT_EQ(JudgeBf16MoreStable(bf16, S(3.45, 0.01, 3), "").verdict, SeedVerdict::kDoesNotHold);
-  const auto worse = JudgeBf16MoreStable(bf16, S(3.60, 0.01, 3), "");
+  EXPECT_EQ(JudgeBf16MoreStable(bf16, S(3.45, 0.01, 3), "", false).verdict,
+            SeedVerdict::kDoesNotHold);
+  const auto worse = JudgeBf16MoreStable(bf16, S(3.60, 0.01, 3), "", false);
   EXPECT_EQ(worse.verdict, SeedVerdict::kCannotCheck);
   EXPECT_NE(worse.reason.find("loss scaling"), std::string::npos) << worse.reason;
-  EXPECT_EQ(JudgeBf16MoreStable(bf16, S(3.30, 0.01, 3), "").verdict, SeedVerdict::kDoesNotHold);
-  const auto failed = JudgeBf16MoreStable(bf16, std::nullopt, "failed: loss is nan");
+  EXPECT_EQ(JudgeBf16MoreStable(bf16, S(3.30, 0.01, 3), "", false).verdict,
+            SeedVerdict::kDoesNotHold);
+  const auto failed = JudgeBf16MoreStable(bf16, std::nullopt, "failed: loss is nan", false);
   EXPECT_EQ(failed.verdict, SeedVerdict::kCannotCheck);
   EXPECT_NE(failed.reason.find("loss is nan"), std::string::npos) << failed.reason;
+  // With loss scaling the claim is the seed's: worse or failed fp16 = holds.
+  EXPECT_EQ(JudgeBf16MoreStable(bf16, S(3.60, 0.01, 3), "", true).verdict, SeedVerdict::kHolds);
+  EXPECT_EQ(JudgeBf16MoreStable(bf16, std::nullopt, "failed", true).verdict, SeedVerdict::kHolds);
+  EXPECT_EQ(JudgeBf16MoreStable(bf16, S(3.45, 0.01, 3), "", true).verdict,
+            SeedVerdict::kDoesNotHold);
 }
 
 TEST(SeedVerdict, ComputeBoundRulesOutOnlyWhatTheCardCannotDo) {
