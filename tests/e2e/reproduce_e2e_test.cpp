@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cstdlib>
+
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -114,9 +116,15 @@ TEST_F(ReproduceEndToEnd, RefusesWhatItCannotRun) {
   EXPECT_EQ(profile.exit_code, 2);
   EXPECT_TRUE(Has(profile.out, "did you mean")) << profile.out;
   // The GPU set on a machine that shows no GPU: refused before anything runs.
+  const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+  const std::string saved = visible != nullptr ? visible : "";
   setenv("CUDA_VISIBLE_DEVICES", "", 1);
   auto gpu = RunQlsweep("reproduce seed-report --db " + db_ + " 2>&1");
-  unsetenv("CUDA_VISIBLE_DEVICES");
+  if (visible != nullptr) {
+    setenv("CUDA_VISIBLE_DEVICES", saved.c_str(), 1);
+  } else {
+    unsetenv("CUDA_VISIBLE_DEVICES");
+  }
   EXPECT_EQ(gpu.exit_code, 2);
   EXPECT_TRUE(Has(gpu.out, "--quick")) << gpu.out;
   EXPECT_FALSE(fs::exists(db_));
