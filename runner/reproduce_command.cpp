@@ -26,54 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using analysis::SeedPart;
 
-// One part's sweep, loaded, or why it is not run.
-struct PartSweep {
-  SeedPart part;
-  std::optional<sweeps::ExpandedSweep> sweep;
-  std::string skipped;
-};
-
-bool UsesRealModel(const sweeps::ExpandedSweep& sweep) {
-  return !sweep.trials.empty() && !sweep.trials.front().model.weights.empty();
-}
-
-// Loads every part of the set with gpu_profile=PROFILE (and --model / --data for the parts on
-// real weights). Throws sweeps::ConfigError.
-std::vector<PartSweep> LoadParts(const ReproduceArgs& args) {
-  std::vector<PartSweep> parts;
-  for (SeedPart part : analysis::kSeedParts) {
-    PartSweep p{part, std::nullopt, ""};
-    const auto text = SeedSweepText(part, args.quick);
-    if (!text) {
-      p.skipped = "not shipped in this build";
-    } else if (part == SeedPart::kFullFt && !FullFineTuningAvailable()) {
-      p.skipped = "this build's trial schema has no train.method: full";
-    } else {
-      sweeps::CommandLineOverrides overrides{{"gpu_profile=" + args.gpu_profile}, false};
-      const std::string file = SeedSweepFile(part, args.quick);
-      auto sweep = sweeps::LoadSweepText(std::string(*text), file, overrides);
-      if (UsesRealModel(sweep) && (!args.model.empty() || !args.data.empty())) {
-        if (!args.model.empty()) overrides.args.push_back("model.weights=" + args.model);
-        if (!args.data.empty()) overrides.args.push_back("data.path=" + args.data);
-        sweep = sweeps::LoadSweepText(std::string(*text), file, overrides);
-      }
-      if (UsesRealModel(sweep)) {
-        const auto& t = sweep.trials.front();
-        for (const auto& path : {t.model.weights, t.data.path}) {
-          if (!fs::is_regular_file(path)) {
-            p.skipped = path +
-                        " not found (scripts/setup fetches the model and the text; "
-                        "--model / --data name other files)";
-          }
-        }
-      }
-      if (p.skipped.empty()) p.sweep = std::move(sweep);
-    }
-    parts.push_back(std::move(p));
-  }
-  return parts;
-}
-
 // "NVIDIA H200" from nvidia-smi when it is there, else a description.
 std::string Hardware(bool quick) {
   if (quick) return "the CPU (--quick)";
@@ -126,9 +78,9 @@ int ReproduceCommand(const ReproduceArgs& args, const CommonOptions& common) {
                  "cannot run trials. Nothing was run.\n");
     return kExitFailure;
   }
-  std::vector<PartSweep> parts;
+  std::vector<LoadedPart> parts;
   try {
-    parts = LoadParts(args);
+    parts = LoadSeedParts(args.quick, args.gpu_profile, args.model, args.data);
   } catch (const sweeps::ConfigError& e) {
     std::fprintf(stderr, "qlsweep: invalid seed-report sweep; nothing was run:\n%s\n", e.what());
     return kExitInvalid;

@@ -111,5 +111,28 @@ TEST(SeedReportSweeps, SharedConfigurationsOfTheGpuSetAreOneTrial) {
   EXPECT_EQ(unique.size(), 32u);
 }
 
+TEST(SeedReportSweeps, PartsTakeTheProfileForHeldTrialsAndSkipAMissingModel) {
+  const auto parts = LoadSeedParts(false, "rtx3060-12gb", "/nonexistent/smollm2.gguf", "");
+  ASSERT_EQ(parts.size(), analysis::kSeedParts.size());
+  for (const auto& p : parts) {
+    if (p.part == SeedPart::kQuality || p.part == SeedPart::kClaims ||
+        p.part == SeedPart::kFullFt) {
+      EXPECT_FALSE(p.sweep) << p.skipped;
+      if (p.part != SeedPart::kFullFt || FullFineTuningAvailable()) {
+        EXPECT_NE(p.skipped.find("/nonexistent/smollm2.gguf not found"), std::string::npos)
+            << p.skipped;
+      }
+      continue;
+    }
+    ASSERT_TRUE(p.sweep) << p.skipped;
+    EXPECT_EQ(p.sweep->gpu_profile, "rtx3060-12gb");
+    for (const auto& t : p.sweep->trials) {
+      // Held trials take the profile; the others are measured on the whole GPU.
+      EXPECT_EQ(t.hardware.gpu_profile, t.name.starts_with("held-") ? "rtx3060-12gb" : "")
+          << p.sweep->name << ": " << t.name;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace qlsweep::runner
