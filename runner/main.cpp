@@ -269,7 +269,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   reproduce_cmd->footer(
       "Runs data/seed-report/gpu/*.yaml (--quick: data/seed-report/quick/*.yaml) through the "
-      "coordinator\ninto --db; re-running skips finished trials. About 25 minutes on one H200. "
+      "coordinator\ninto --db; re-running skips finished trials. About 24 minutes on one H200 "
+      "(estimated). "
       "Verdicts:\nholds / does not hold / cannot be checked here, with the reason. "
       "docs/seed-report.md");
 

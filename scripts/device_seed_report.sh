@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `qlsweep reproduce seed-report` on the GPU machine, through scripts/device (which sets
 # $QLSWEEP_BIN and $QLSWEEP_BUILD_DIR). A call carries at most 64 MiB and runs at most 10 minutes,
-# and the report needs about 25 minutes of GPU time, so (docs/seed-report.md):
+# and the report needs about 24 minutes of GPU time (estimated), so (docs/seed-report.md):
 #   scripts/split_for_device.sh                                  (here: .carry/ parts + text)
 #   scripts/device 'scripts/device_seed_report.sh stash'         (carry .carry/smollm2.part1)
 #   scripts/device 'scripts/device_seed_report.sh run'           (carry .carry/smollm2.part2 and
