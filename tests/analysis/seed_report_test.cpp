@@ -197,6 +197,31 @@ TEST(SeedReport, Fp16IsJudgedAsTheSeedStatesItOnceTheTrainerScalesItsLoss) {
   }
 }
 
+TEST(SeedReport, BatchTimesAreRelativeTo1x32AndSpeedIsPerOptimizerStep) {
+  auto in = Inputs();
+  const auto batch = [](const std::string& name, int mb, int accum, double tps) {
+    auto t = Gpu7b(name, 2048,
+                   {{std::string(result::kTokensPerS), tps},
+                    {std::string(result::kDevicePeakBytes), 6.3 * kGiB}});
+    t.params["train.micro_batch"] = std::to_string(mb);
+    t.params["train.grad_accum"] = std::to_string(accum);
+    return t;
+  };
+  in.trials[SeedPart::kBatch] = {batch("b1x32", 1, 32, 3000), batch("b2x8", 2, 8, 4660)};
+  in.trials[SeedPart::kSpeed] = {batch("r16-seq2048", 1, 16, 7665)};
+  const auto report = BuildSeedReport(in);
+  const auto& b = Section(report, "Micro-batch");
+  EXPECT_EQ(b.table.rows[3][4], "64%");   // 3000 / 4660 of 1x32's time per sample
+  EXPECT_EQ(b.table.rows[3][6], "7.03");  // 2 x 8 x 2048 tokens at 4660 tokens/s
+  EXPECT_NE(b.claims[3].verdict.reason.find("time: does not hold"), std::string::npos)
+      << b.claims[3].verdict.reason;
+  const auto& s = Section(report, "Training speed");
+  EXPECT_EQ(s.table.rows[0][2], "0.234");  // 7665 / (16 x 2048) steps/s on the GPU used
+  EXPECT_EQ(s.table.rows[0][4], "44.5");   // 10,000 x 2048 / 7665 / 60 minutes per epoch
+  EXPECT_EQ(s.claims[0].verdict.verdict, SeedVerdict::kDoesNotHold);  // 26,214 > 601 tokens/s
+  EXPECT_EQ(s.claims[2].verdict.verdict, SeedVerdict::kCannotCheck);  // no held trial
+}
+
 TEST(SeedReport, EveryPageHasEverySectionAndTheUndefinedColumnsNote) {
   const auto report = BuildSeedReport(Inputs());
   ASSERT_EQ(report.sections.size(), 8u);
