@@ -14,6 +14,8 @@ figcaption, .note { color: #555; } .error { color: #a00; white-space: pre-wrap; 
 p.note { white-space: pre-line; }
 )";
 
+}  // namespace
+
 std::string HtmlTable(const TextTable& t) {
   std::string out = "<table>\n<tr>";
   for (const auto& h : t.headers) out += "<th>" + HtmlEscape(h) + "</th>";
@@ -25,8 +27,6 @@ std::string HtmlTable(const TextTable& t) {
   }
   return out + "</table>\n";
 }
-
-}  // namespace
 
 std::string HtmlEscape(const std::string& text) {
   std::string out;

@@ -29,6 +29,9 @@ std::string ReportHtml(const SweepAnalysis& a, const std::vector<std::string>& s
                        const std::vector<ReportPlot>& plots, const std::string& plot_error,
                        const std::vector<ReportTable>& tables);
 
+// A <table> of the cells, escaped.
+std::string HtmlTable(const TextTable& table);
+
 // & < > " escaped.
 std::string HtmlEscape(const std::string& text);
 

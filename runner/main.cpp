@@ -12,6 +12,7 @@
 #include "runner/compare_command.h"
 #include "runner/db_path.h"
 #include "runner/examples_command.h"
+#include "runner/reproduce_command.h"
 #include "runner/version.h"
 #include "sweeps/config_error.h"
 #include "sweeps/schema_doc.h"
@@ -244,6 +245,47 @@ int main(int argc, char** argv) {
   examples_cmd->add_flag("--force", examples_force, "cp: overwrite DEST");
   add_format(examples_cmd);
 
+  ReproduceArgs reproduce;
+  auto* reproduce_cmd = app.add_subcommand(
+      "reproduce",
+      "Run the seed report's sweeps (resuming) and write it with the seed's numbers beside ours "
+      "and a verdict per claim");
+  reproduce_cmd->add_option("report", reproduce.what, "Which report: seed-report")
+      ->required()
+      ->check(CLI::IsMember({"seed-report"}));
+  reproduce_cmd
+      ->add_option("--gpu-profile", reproduce.gpu_profile,
+                   "The card the claims are judged against (`qlsweep gpus`)")
+      ->capture_default_str();
+  add_db(reproduce_cmd);
+  reproduce_cmd->add_option("--out", reproduce.out_dir,
+                            "Output folder: report.md, index.html, sweeps/<sweep>/ (default: "
+                            "seed-report/ beside the run index; --quick: seed-report-quick/)");
+  reproduce_cmd->add_flag("--quick", reproduce.quick,
+                          "The tiny model on the CPU, a few steps: the same sections and verdict "
+                          "logic in about a minute (CI); its claims cannot be checked");
+  reproduce_cmd->add_option("--model", reproduce.model,
+                            "SmolLM2-135M-Instruct GGUF (default: "
+                            "/opt/qlsweep/models/SmolLM2-135M-Instruct.Q4_1.gguf)");
+  reproduce_cmd->add_option("--data", reproduce.data,
+                            "fortunes JSONL (default: /opt/qlsweep/data/fortunes.jsonl)");
+  reproduce_cmd->add_option("--gpus", reproduce.gpus, "As `run --gpus`: one trial per GPU at once");
+  reproduce_cmd
+      ->add_option("--timeout", reproduce.timeout_s,
+                   "Per-trial time limit in seconds (finite, above 0; default: none)")
+      ->check(kPositiveSeconds);
+  reproduce_cmd->add_flag("--retry-failed", reproduce.retry_failed,
+                          "Also re-run trials recorded as failed, oom or timeout");
+  reproduce_cmd->add_flag("--quiet", reproduce.quiet, "No progress lines");
+  reproduce_cmd->add_option("--gnuplot", reproduce.gnuplot, "gnuplot program or path")
+      ->capture_default_str();
+  reproduce_cmd->footer(
+      "Runs data/seed-report/gpu/*.yaml (--quick: data/seed-report/quick/*.yaml) through the "
+      "coordinator\ninto --db; re-running skips finished trials. About 24 minutes on one H200 "
+      "(estimated). "
+      "Verdicts:\nholds / does not hold / cannot be checked here, with the reason. "
+      "docs/seed-report.md");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -264,6 +306,7 @@ int main(int argc, char** argv) {
     if (*estimate_cmd) return EstimateCommand(estimate, common);
     if (*gpus_cmd) return GpusCommand(common);
     if (*compare_cmd) return CompareCommand(compare, common.db_path, common.format);
+    if (*reproduce_cmd) return ReproduceCommand(reproduce, common);
     if (*examples_cmd) return ExamplesCommand(examples_args, examples_force, common.format);
   } catch (const InvalidInput& e) {  // a bad --db
     std::fprintf(stderr, "qlsweep: %s\n", e.what());
