@@ -163,7 +163,7 @@ ClaimVerdict JudgeComputeBound(double claimed_tokens_per_s, double bound_tokens_
                            " tokens/s; the card's peak bf16 throughput allows at most " +
                            Fixed("%.0f", bound_tokens_per_s);
   if (claimed_tokens_per_s > bound_tokens_per_s) return Make(false, text);
-  return CannotCheck(text + ", so it is possible; no roofline projection yet");
+  return CannotCheck(text + ", so it is possible; only a measurement on the card can tell");
 }
 
 ClaimVerdict Combine(const std::vector<std::pair<std::string, ClaimVerdict>>& parts) {

@@ -99,7 +99,8 @@ ClaimVerdict JudgeBf16MoreStable(const std::optional<Sampled>& bf16,
                                  bool fp16_loss_scaled);
 
 // "Needs T tokens/s" against the card's compute bound (peak bf16 FLOP/s / (6 x parameters)):
-// above it = does not hold; otherwise cannot be checked (no roofline projection yet).
+// above it = does not hold; otherwise cannot be checked (only a measurement on the card can say;
+// the speed projection beside it is a roofline, not a measurement).
 ClaimVerdict JudgeComputeBound(double claimed_tokens_per_s, double bound_tokens_per_s);
 
 // One verdict for several figures of one claim (a table row): does not hold when any part does

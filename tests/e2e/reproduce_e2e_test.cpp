@@ -82,7 +82,7 @@ TEST_F(ReproduceEndToEnd, QuickRunsEverySectionAndResumes) {
   EXPECT_TRUE(Has(md, "ran the tiny model (--quick)")) << md;
   EXPECT_TRUE(Has(md, "quality needs a real model and text"));
   EXPECT_TRUE(Has(md, "not defined anywhere in the seed report"));
-  EXPECT_TRUE(Has(md, "no roofline projection yet"));
+  EXPECT_TRUE(Has(md, "min/epoch (fast end"));  // the speed projection (docs/speed-projection.md)
   EXPECT_TRUE(Has(md, "Losses on a re-quantized base"));
   // The full fine-tuning reference runs once the trial schema has train.method.
   const bool full_ft = Has(RunQlsweep("train --help").out, "train.method");
