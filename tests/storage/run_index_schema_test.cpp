@@ -43,7 +43,8 @@ TEST(RunIndexSchemaTest, FreshDatabaseIsAtTheLatestVersion) {
   std::vector<std::string> names;
   for (const auto& row : tables.rows) names.push_back(*row[0]);
   EXPECT_EQ(names, (std::vector<std::string>{"environment", "params", "results", "sweep_trials",
-                                             "sweeps", "trial_summary", "trials"}));
+                                             "sweeps", "trial_notes", "trial_summary",
+                                             "trial_tags", "trials"}));
 }
 
 TEST(RunIndexSchemaTest, OpeningTwiceIsIdempotentAndKeepsData) {
