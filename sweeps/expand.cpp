@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 
+#include "sweeps/host_memory.h"
 #include "sweeps/resolve.h"
 #include "sweeps/suggest.h"
 #include "sweeps/value_text.h"
@@ -87,6 +88,8 @@ class Expander {
     }
     out_.reference = ResolveReference(out_);
     if (spec_.repeat > 1) Repeat();
+    if (spec_.search.kind == SearchKind::kFit && clean) CheckFitLimit();
+    out_.notes.insert(out_.notes.begin(), spec_.notes.begin(), spec_.notes.end());
     return std::move(out_);
   }
 
@@ -122,6 +125,16 @@ class Expander {
         }
       }
     }
+  }
+
+  // A fit search needs a memory to fit into: a GPU profile, or a CPU trial's host limit.
+  void CheckFitLimit() {
+    if (out_.trials.empty()) return;
+    const auto& trial = out_.trials.front();
+    if (!trial.hardware.gpu_profile.empty() || HostMemoryMib(trial) > 0) return;
+    Issue(spec_.search.line, "search",
+          "a fit search needs a memory to fit into: `gpu_profile:` (a CUDA card's memory) or "
+          "hardware.host_memory_mib in `base:` (a CPU trial's memory)");
   }
 
   // Every trial K times, seeds s..s+K-1; then merged again (an include may equal a repeat).
