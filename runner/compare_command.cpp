@@ -1,6 +1,7 @@
 // Trial comparison: resolve ids, prefixes or names; lay out config differences and results.
 #include "runner/compare_command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -16,7 +17,8 @@ namespace {
 
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
-// The trial `wanted` names: its id, a unique prefix of ids (4+ characters), or its name.
+}  // namespace
+
 const storage::TrialRow& FindTrial(const std::vector<storage::TrialRow>& all,
                                    const std::string& wanted, const std::string& db_path) {
   std::vector<const storage::TrialRow*> hits;
@@ -41,6 +43,14 @@ const storage::TrialRow& FindTrial(const std::vector<storage::TrialRow>& all,
   for (const auto* t : hits) list += (list.empty() ? "" : ", ") + t->id + " (" + t->name + ")";
   throw std::invalid_argument(db_path + ": '" + wanted + "' names several trials: " + list +
                               "; give an id");
+}
+
+namespace {
+
+std::string JoinWords(const std::vector<std::string>& words, const std::string& separator) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : separator) + w;
+  return out;
 }
 
 bool IsMainResult(const std::string& key) { return key.find('.') == std::string::npos; }
@@ -76,6 +86,13 @@ analysis::TextTable CompareTable(const std::vector<storage::TrialRow>& trials, b
   add("name", [](const auto& t) { return t.name; });
   add("sweep", [](const auto& t) { return t.sweep; });
   add("status", [](const auto& t) { return analysis::StatusLabel(t); });
+  const bool any_tags = std::any_of(trials.begin(), trials.end(), [](const auto& t) {
+    return !t.tags.empty() || !t.notes.empty();
+  });
+  if (any_tags) {  // `qlsweep tag` / `qlsweep note`
+    add("tags", [](const auto& t) { return JoinWords(t.tags, ", "); });
+    add("notes", [](const auto& t) { return JoinWords(t.notes, "; "); });
+  }
   std::set<std::string> params, results;
   for (const auto& t : trials) {
     for (const auto& [key, value] : t.params) params.insert(key);

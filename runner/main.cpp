@@ -12,6 +12,7 @@
 #include "runner/compare_command.h"
 #include "runner/db_path.h"
 #include "runner/examples_command.h"
+#include "runner/tag_command.h"
 #include "runner/version.h"
 #include "sweeps/config_error.h"
 #include "sweeps/schema_doc.h"
@@ -180,6 +181,9 @@ int main(int argc, char** argv) {
                        "Only trials whose parameter or result satisfies KEY OP VALUE, e.g. "
                        "'lora.r>=16', 'final_eval_loss<3.2' "
                        "(repeatable; OP: = != < <= > >=)");
+  runs_cmd->add_option("--tag", runs.tags,
+                       "Only trials tagged TAG (`qlsweep tag`; repeatable: every tag must be "
+                       "there)");
   runs_cmd->add_option("--status", runs.status,
                        "Only trials with this status (" + qlsweep::protocol::StatusNames() + ")");
 
@@ -222,6 +226,24 @@ int main(int argc, char** argv) {
   add_db(compare_cmd);
   add_format(compare_cmd);
 
+  TagArgs tag;
+  auto* tag_cmd = app.add_subcommand(
+      "tag", "Tag a recorded trial (shown by runs and compare; runs --tag filters by it)");
+  tag_cmd->add_option("trial", tag.trial, "Trial id, id prefix or trial name")->required();
+  tag_cmd->add_option("tags", tag.tags, "Tags: letters, digits and _ . : + -")->required();
+  tag_cmd->add_flag("--remove", tag.remove, "Take these tags off instead");
+  tag_cmd->footer(
+      "Tags and notes live in the run index (trial_tags, trial_notes) and may be written while\n"
+      "a `run` records trials. docs/records.md");
+  add_db(tag_cmd);
+
+  NoteArgs note;
+  auto* note_cmd = app.add_subcommand(
+      "note", "Add a note (free text) to a recorded trial; earlier notes are kept");
+  note_cmd->add_option("trial", note.trial, "Trial id, id prefix or trial name")->required();
+  note_cmd->add_option("text", note.text, "The note (quote it)")->required();
+  add_db(note_cmd);
+
   std::vector<std::string> examples_args;
   bool examples_force = false;
   auto* examples_cmd = app.add_subcommand(
@@ -252,6 +274,8 @@ int main(int argc, char** argv) {
     if (*estimate_cmd) return EstimateCommand(estimate, common);
     if (*gpus_cmd) return GpusCommand(common);
     if (*compare_cmd) return CompareCommand(compare, common.db_path, common.format);
+    if (*tag_cmd) return TagCommand(tag, common.db_path);
+    if (*note_cmd) return NoteCommand(note, common.db_path);
     if (*examples_cmd) return ExamplesCommand(examples_args, examples_force, common.format);
   } catch (const InvalidInput& e) {  // a bad --db
     std::fprintf(stderr, "qlsweep: %s\n", e.what());
