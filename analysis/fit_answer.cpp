@@ -53,7 +53,7 @@ std::optional<FitAnswer> FitAnswerOf(const storage::SweepRecord& sweep,
   answer.key = search.value("key", "");
   const int64_t low = search.value("low", int64_t{0});
   const int64_t high = search.value("high", int64_t{0});
-  const int64_t step = search.value("step", int64_t{1});
+  const int64_t step = search.value("step", int64_t{1});  // literal-ok: a key of `search:`
   const storage::TrialRow* fitting = nullptr;
   const storage::TrialRow* failing = nullptr;
   for (const auto& t : trials) {
@@ -109,8 +109,8 @@ std::optional<FitAnswer> FitAnswerOf(const storage::SweepRecord& sweep,
   } else {
     answer.text = longest + answer.key + " that" + fits_what + ": " + std::to_string(*answer.fits) +
                   (answer.margin_bytes ? " (" + Mib(*answer.margin_bytes) + ")"
-                   : peak && host     ? " (resident peak " + Mib(*peak).substr(1) + ")"
-                                      : "") +
+                   : peak && host      ? " (resident peak " + Mib(*peak).substr(1) + ")"
+                                       : "") +
                   (answer.fails ? "; " + failed : ", the top of the searched range");
   }
   answer.text += "; " + std::to_string(answer.probes) + " probe(s)";

@@ -12,15 +12,15 @@
 namespace qlsweep::analysis {
 
 struct FitAnswer {
-  std::string key;                         // the pushed trial key, e.g. data.seq_len
-  std::string budget;                      // "rtx4050-laptop-6gb (6.00 GiB)", "900 MiB host memory"
-  std::optional<int64_t> fits;             // the largest probed value that fitted (done)
-  std::optional<double> margin_bytes;      // GPU: the profile's memory - that trial's device peak
-  std::optional<int64_t> fails;            // the smallest probed value above it that did not (oom)
-  std::string fails_phase;                 // where that one ran out of memory
-  int probes = 0;                          // recorded probes: done or oom
-  bool complete = false;                   // no unprobed value lies between fits and fails
-  std::string text;                        // the answer as `run` and `table` print it
+  std::string key;                     // the pushed trial key, e.g. data.seq_len
+  std::string budget;                  // "rtx4050-laptop-6gb (6.00 GiB)", "900 MiB host memory"
+  std::optional<int64_t> fits;         // the largest probed value that fitted (done)
+  std::optional<double> margin_bytes;  // GPU: the profile's memory - that trial's device peak
+  std::optional<int64_t> fails;        // the smallest probed value above it that did not (oom)
+  std::string fails_phase;             // where that one ran out of memory
+  int probes = 0;                      // recorded probes: done or oom
+  bool complete = false;               // no unprobed value lies between fits and fails
+  std::string text;                    // the answer as `run` and `table` print it
 };
 
 // The answer of `sweep` when it is a fit search (its spec_json has `search: {kind: fit}`), from

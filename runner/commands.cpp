@@ -308,9 +308,9 @@ int ReportCommand(const ReportArgs& args, const CommonOptions& common) {
 int RunsCommand(const TableArgs& args, const CommonOptions& common) {
   auto index = OpenIndexForReading(common.db_path);
   analysis::TextTable table;
-  // literal-ok: column headers
-  table.headers = {"trial",  "sweep",  "name", "status", "attempts",
-                   "started", "wall s", "error", "tags",   "notes"};
+  table.headers = {
+      "trial",   "sweep",  "name",  "status", "attempts",  // literal-ok: column headers
+      "started", "wall s", "error", "tags",   "notes"};    // literal-ok: column headers
   if (!args.sweep.empty()) CheckSweepRecorded(*index, args.sweep);
   std::vector<analysis::ParamCondition> conditions;
   for (const auto& w : args.where) conditions.push_back(analysis::ParseParamCondition(w));

@@ -240,16 +240,15 @@ void RunFitSearch(const sweeps::ExpandedSweep& sweep, const RunOptions& options,
   while (const auto next = search.Next()) {
     if (g_stop_signal.load() != 0) return;
     const auto& trial = sweep.trials[static_cast<size_t>(*next)];
-    auto status = records.index.PlanTrial({trial.id, sweep.name, trial.name,
-                                           trial.resolved.dump(),
+    auto status = records.index.PlanTrial({trial.id, sweep.name, trial.name, trial.resolved.dump(),
                                            sweeps::FlattenParams(trial.resolved)});
     if (protocol::RunsAgain(status, options.retry_failed)) {
       RunOne(trial, position, options, records);
       status = records.index.Trial(trial.id)->status;
     } else {
       ++summary.skipped;
-      records.progress.Note("probe " + trial.name + " already recorded: " +
-                            std::string(protocol::ToString(status)));
+      records.progress.Note("probe " + trial.name +
+                            " already recorded: " + std::string(protocol::ToString(status)));
     }
     ++position;
     summary.probes.push_back(trial.name);
@@ -258,7 +257,8 @@ void RunFitSearch(const sweeps::ExpandedSweep& sweep, const RunOptions& options,
         summary.fit_stopped =
             "probe " + trial.name + " ended " + std::string(protocol::ToString(status)) +
             ", neither fitting (done) nor out of memory (oom): the search stops here (see "
-            "`qlsweep runs --sweep " + sweep.name + "`; fix the cause and run again" +
+            "`qlsweep runs --sweep " +
+            sweep.name + "`; fix the cause and run again" +
             (options.retry_failed ? "" : " with --retry-failed") + ")";
       }
       return;

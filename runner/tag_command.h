@@ -8,9 +8,9 @@
 namespace qlsweep::runner {
 
 struct TagArgs {
-  std::string trial;               // id, unique id prefix (4+) or trial name
-  std::vector<std::string> tags;   // [A-Za-z0-9_.:+-]+ each
-  bool remove = false;             // take the tags off instead
+  std::string trial;              // id, unique id prefix (4+) or trial name
+  std::vector<std::string> tags;  // [A-Za-z0-9_.:+-]+ each
+  bool remove = false;            // take the tags off instead
 };
 
 struct NoteArgs {

@@ -20,9 +20,7 @@ double RoundSignificant(double value, int digits) {
 
 }  // namespace
 
-double Uniform01(std::mt19937_64& rng) {
-  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
-}
+double Uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 
 nlohmann::json DrawValue(const SpaceRange& range, double u) {
   if (!range.choices.empty()) {
@@ -33,17 +31,19 @@ nlohmann::json DrawValue(const SpaceRange& range, double u) {
     const auto low = static_cast<int64_t>(range.low);
     const auto high = static_cast<int64_t>(range.high);
     if (range.log) {
-      const double v = std::exp(std::log(range.low) + u * (std::log(range.high) - std::log(range.low)));
+      const double v =
+          std::exp(std::log(range.low) + u * (std::log(range.high) - std::log(range.low)));
       return std::clamp<int64_t>(std::llround(v), low, high);
     }
     const int64_t step = std::max<int64_t>(1, range.step);
     const int64_t count = (high - low) / step + 1;
-    const auto k = std::min<int64_t>(count - 1, static_cast<int64_t>(u * static_cast<double>(count)));
+    const auto k =
+        std::min<int64_t>(count - 1, static_cast<int64_t>(u * static_cast<double>(count)));
     return low + k * step;
   }
-  const double v = range.log ? std::exp(std::log(range.low) +
-                                        u * (std::log(range.high) - std::log(range.low)))
-                             : range.low + u * (range.high - range.low);
+  const double v =
+      range.log ? std::exp(std::log(range.low) + u * (std::log(range.high) - std::log(range.low)))
+                : range.low + u * (range.high - range.low);
   return std::clamp(RoundSignificant(v, 4), range.low, range.high);
 }
 
@@ -52,8 +52,7 @@ RandomDraws DrawTrials(const std::vector<SpaceRange>& space, int trials, uint64_
   std::mt19937_64 rng(seed);
   std::set<std::vector<nlohmann::json>> seen;
   const int64_t max_draws = int64_t{trials} * kDrawsPerTrial;
-  for (int64_t draw = 0; draw < max_draws && static_cast<int>(out.trials.size()) < trials;
-       ++draw) {
+  for (int64_t draw = 0; draw < max_draws && static_cast<int>(out.trials.size()) < trials; ++draw) {
     std::vector<nlohmann::json> values;
     Assignments trial;
     for (const auto& range : space) {

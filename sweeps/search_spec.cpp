@@ -34,7 +34,8 @@ class SearchParser {
     if (!section.is_object() || !section.contains("kind")) {
       Issue(search.line, "search",
             "expected a mapping with `kind: random` (with trials, seed, space) or `kind: fit` "
-            "(with key, low, high), got " + DescribeValue(ToSorted(section)));
+            "(with key, low, high), got " +
+                DescribeValue(ToSorted(section)));
       return search;
     }
     const ojson& kind = section.at("kind");
@@ -139,9 +140,9 @@ class SearchParser {
         return std::nullopt;
       }
     } else if (!a.value.is_object()) {
-      Issue(a.line, a.key,
-            "expected a range {low: A, high: B} or a list of choices, got " +
-                DescribeValue(a.value));
+      Issue(
+          a.line, a.key,
+          "expected a range {low: A, high: B} or a list of choices, got " + DescribeValue(a.value));
       return std::nullopt;
     }
     if (!choices.is_null()) {
@@ -182,8 +183,9 @@ class SearchParser {
     range.low = *low;
     range.high = *high;
     if (range.low >= range.high) {
-      Issue(a.line, a.key, "low must be below high, got " + ValueText(a.value.at("low")) +
-                               " and " + ValueText(a.value.at("high")));
+      Issue(a.line, a.key,
+            "low must be below high, got " + ValueText(a.value.at("low")) + " and " +
+                ValueText(a.value.at("high")));
       return std::nullopt;
     }
     if (a.value.contains("log")) {

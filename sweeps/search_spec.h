@@ -18,12 +18,12 @@ enum class SearchKind { kGrid, kRandom, kFit };
 struct SpaceRange {
   std::string key;  // dotted trial key
   int line = 0;
-  std::string pointer;                 // JSON pointer of the range in the file
-  std::vector<nlohmann::json> choices; // checked values; non-empty = pick one of these
-  double low = 0, high = 0;            // a range (int keys: whole numbers)
-  bool log = false;                    // log-uniform (low > 0)
-  int64_t step = 0;                    // int keys: values low, low + step, ...; 0 = 1
-  bool is_int = false;                 // the key takes ints: draws are whole numbers
+  std::string pointer;                  // JSON pointer of the range in the file
+  std::vector<nlohmann::json> choices;  // checked values; non-empty = pick one of these
+  double low = 0, high = 0;             // a range (int keys: whole numbers)
+  bool log = false;                     // log-uniform (low > 0)
+  int64_t step = 0;                     // int keys: values low, low + step, ...; 0 = 1
+  bool is_int = false;                  // the key takes ints: draws are whole numbers
 };
 
 // Most trials a random search may draw, and the largest value range a fit search may bisect.

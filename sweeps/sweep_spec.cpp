@@ -18,9 +18,9 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-const std::vector<std::string> kSweepKeys = {
-    "name", "description", "gpu_profile", "reference", "repeat", "base",
-    "grid", "zip",         "points",      "include",   "exclude", "search"};
+const std::vector<std::string> kSweepKeys = {"name",   "description", "gpu_profile", "reference",
+                                             "repeat", "base",        "grid",        "zip",
+                                             "points", "include",     "exclude",     "search"};
 
 class SpecParser {
  public:
@@ -261,8 +261,7 @@ class SpecParser {
       }
       if (spec.search.key.empty() || !ClaimAxisKey(spec.search.key, spec.search.key_line)) return;
       Axis axis{{spec.search.key}, spec.search.key_line, {}};
-      for (int64_t value :
-           FitCandidates(spec.search.low, spec.search.high, spec.search.step)) {
+      for (int64_t value : FitCandidates(spec.search.low, spec.search.high, spec.search.step)) {
         axis.positions.push_back(
             Assignments{Assignment{spec.search.key, value, spec.search.key_line, "/search/key"}});
       }

@@ -54,15 +54,17 @@ TEST_F(SearchEndToEnd, FitSearchBisectsToTheBoundaryWithRealOomsAndResumes) {
   const auto small = WriteSweep(FitSweep(17), "small.yaml");
   auto plan = RunQlsweep("plan " + small + " 2>&1");
   ASSERT_EQ(plan.exit_code, 0) << plan.out;
-  EXPECT_TRUE(Has(plan.out, "fit search over train.micro_batch: 3 value(s) from 1 to 17 (step 8); "
-                            "`run` probes at most 2 of them, one at a time, the first "
-                            "train.micro_batch=9"))
+  EXPECT_TRUE(Has(plan.out,
+                  "fit search over train.micro_batch: 3 value(s) from 1 to 17 (step 8); "
+                  "`run` probes at most 2 of them, one at a time, the first "
+                  "train.micro_batch=9"))
       << plan.out;
   auto run = RunQlsweep("run " + small + " --db " + db_ + " --quiet 2>&1");
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_TRUE(Has(run.out, "ran 2 (done 1, oom 1, failed 0, killed 0, timeout 0)")) << run.out;
-  EXPECT_TRUE(Has(run.out, "fit: largest train.micro_batch that fits 900 MiB of host memory: 9 "
-                           "(resident peak "))
+  EXPECT_TRUE(Has(run.out,
+                  "fit: largest train.micro_batch that fits 900 MiB of host memory: 9 "
+                  "(resident peak "))
       << run.out;
   EXPECT_TRUE(Has(run.out, "; 17 does not (oom in backward); 2 probe(s)\n")) << run.out;
   {
@@ -80,8 +82,9 @@ TEST_F(SearchEndToEnd, FitSearchBisectsToTheBoundaryWithRealOomsAndResumes) {
   const auto wide = WriteSweep(FitSweep(33), "wide.yaml");
   run = RunQlsweep("run " + wide + " --db " + db_ + " --quiet 2>&1");
   ASSERT_EQ(run.exit_code, 0) << run.out;
-  EXPECT_TRUE(Has(run.out, "sweep fit-batch: 3 trial(s); ran 1 (done 1, oom 0, failed 0, killed 0, "
-                           "timeout 0); 2 already recorded"))
+  EXPECT_TRUE(Has(run.out,
+                  "sweep fit-batch: 3 trial(s); ran 1 (done 1, oom 0, failed 0, killed 0, "
+                  "timeout 0); 2 already recorded"))
       << run.out;
   EXPECT_TRUE(Has(run.out, "; 17 does not (oom in backward); 3 probe(s)\n")) << run.out;
   const auto trials = qlsweep::storage::RunIndex::OpenReadOnly(db_)->Trials("fit-batch");
@@ -102,8 +105,9 @@ TEST_F(SearchEndToEnd, AProbeThatFailsStopsTheFitSearch) {
       FitSweep(33, "  data: {source: jsonl, path: " + (dir_ / "missing.jsonl").string() + "}\n"));
   const auto run = RunQlsweep("run " + sweep + " --db " + db_ + " --quiet 2>&1");
   EXPECT_EQ(run.exit_code, 1) << run.out;
-  EXPECT_TRUE(Has(run.out, "qlsweep: fit search stopped: probe train.micro_batch=17 ended failed, "
-                           "neither fitting (done) nor out of memory (oom)"))
+  EXPECT_TRUE(Has(run.out,
+                  "qlsweep: fit search stopped: probe train.micro_batch=17 ended failed, "
+                  "neither fitting (done) nor out of memory (oom)"))
       << run.out;
   EXPECT_TRUE(Has(run.out, "fit: no probe of train.micro_batch recorded yet")) << run.out;
   EXPECT_EQ(qlsweep::storage::RunIndex::OpenReadOnly(db_)->Trials("fit-batch").size(), 1u);
@@ -121,7 +125,8 @@ base:
   eval.sequences: 1
 search:
   kind: random
-  trials: )" + std::to_string(trials) +
+  trials: )" +
+           std::to_string(trials) +
            R"(
   seed: 3
   space:

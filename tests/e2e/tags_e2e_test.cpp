@@ -77,8 +77,8 @@ TEST_F(TagsEndToEnd, TagsAndNotesAreShownFilteredAndChecked) {
 TEST_F(TagsEndToEnd, TaggingWhileASweepRunsWorksAndLosesNothing) {
   const auto sweep = WriteSweep(TinyCpuSweep("busy", "lora.r: [2, 4, 8, 16]", 12));
   BackgroundQlsweep run({"run", sweep, "--db", db_, "--quiet"}, (dir_ / "run.log").string());
-  ASSERT_TRUE(WaitFor([&] { return CountStatus(TrialsNow(db_, "busy"), TrialStatus::kDone) >= 1; },
-                      120));
+  ASSERT_TRUE(
+      WaitFor([&] { return CountStatus(TrialsNow(db_, "busy"), TrialStatus::kDone) >= 1; }, 120));
   const auto first = TrialsNow(db_, "busy")[0];
   auto tag = RunQlsweep("tag " + first.id + " early --db " + db_ + " 2>&1");
   EXPECT_EQ(tag.exit_code, 0) << tag.out;

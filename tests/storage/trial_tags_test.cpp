@@ -36,15 +36,17 @@ TEST(TrialTagsTest, NotesAccumulateInOrder) {
   auto index = IndexWithTrial(dir.File("runs.db"));
   index->AddNote("abc123", "first look: loss plateaus at step 40");
   index->AddNote("abc123", "re-run with lr 1e-4");
-  EXPECT_EQ(index->Trial("abc123")->notes,
-            (std::vector<std::string>{"first look: loss plateaus at step 40", "re-run with lr 1e-4"}));
+  EXPECT_EQ(
+      index->Trial("abc123")->notes,
+      (std::vector<std::string>{"first look: loss plateaus at step 40", "re-run with lr 1e-4"}));
 }
 
 TEST(TrialTagsTest, UnknownTrialIsAnErrorAndWritesNothing) {
   ScratchDir dir;
   auto index = IndexWithTrial(dir.File("runs.db"));
-  EXPECT_NE(testing::ErrorOf<StorageError>([&] { index->AddTags("nope", {"x"}); })
-                .find("no trial with id 'nope'"),
+  EXPECT_NE(testing::ErrorOf<StorageError>([&] {
+              index->AddTags("nope", {"x"});
+            }).find("no trial with id 'nope'"),
             std::string::npos);
   EXPECT_THROW(index->AddNote("nope", "x"), StorageError);
   EXPECT_EQ(*index->Query("SELECT count(*) FROM trial_tags").rows.at(0).at(0), "0");
@@ -73,13 +75,19 @@ TEST(TrialTagsTest, VersionThreeDatabaseMigratesAndKeepsItsTrials) {
       "PRAGMA user_version = 3;"
       "INSERT INTO sweeps (name, file, gpu_profile, reference, spec_json) "
       "VALUES ('old', 'old.yaml', '', '', '{}');"
-      "INSERT INTO trials (id, sweep, name, status, config_json) VALUES ('t1', 'old', 'lora.r=4', 'done', '{}');"
+      "INSERT INTO trials (id, sweep, name, status, config_json) VALUES ('t1', 'old', 'lora.r=4', "
+      "'done', '{}');"
       "INSERT INTO sweep_trials (sweep, trial_id, name) VALUES ('old', 't1', 'lora.r=4');"
       "COMMIT;";
   char* error = nullptr;
   ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
       << (error ? error : "");
   sqlite3_close(db);
+
+  // Read-only, it stays at version 3 and lists its trials without tags.
+  const auto old = RunIndex::OpenReadOnly(path)->Trials("old");
+  ASSERT_EQ(old.size(), 1u);
+  EXPECT_TRUE(old[0].tags.empty());
 
   auto index = RunIndex::OpenForWrite(path);
   EXPECT_EQ(index->SchemaVersion(), 4);

@@ -117,8 +117,8 @@ TEST(SweepsRandomSearch, BadSpacesAreErrorsAtTheirLines) {
                 "must be an integer in [1, 10000]"},
            Case{"  kind: rand\n", 3, "search.kind", "must be 'random' or 'fit'"},
            Case{"  kind: random\n  trials: 2\n", 2, "search.space", "missing"},
-           Case{"  kind: random\n  trials: 2\n  space:\n    lora.dropout: {low: 0, high: 1.5}\n",
-                6, "lora.dropout", "high: must be in [0, 1)"},
+           Case{"  kind: random\n  trials: 2\n  space:\n    lora.dropout: {low: 0, high: 1.5}\n", 6,
+                "lora.dropout", "high: must be in [0, 1)"},
            Case{"  kind: random\n  trials: 2\n  space:\n    optim.name: {low: 0, high: 1}\n", 6,
                 "optim.name", "takes a list of choices"},
            Case{"  kind: random\n  trials: 2\n  space:\n    optim.lr: {low: 0.1, hihg: 1}\n", 6,
@@ -139,9 +139,10 @@ TEST(SweepsRandomSearch, BadSpacesAreErrorsAtTheirLines) {
   }
   // A key both in the grid and in the space is varied twice.
   const auto issues = IssuesOf([&] {
-    LoadSweepText("name: r\ngrid: {lora.r: [4]}\nsearch:\n  kind: random\n  trials: 2\n"
-                  "  space: {lora.r: [8, 16]}\n",
-                  "s.yaml");
+    LoadSweepText(
+        "name: r\ngrid: {lora.r: [4]}\nsearch:\n  kind: random\n  trials: 2\n"
+        "  space: {lora.r: [8, 16]}\n",
+        "s.yaml");
   });
   EXPECT_TRUE(testing::HasIssue(issues, 6, "lora.r", "varied twice")) << Describe(issues);
 }
@@ -201,7 +202,8 @@ TEST(SweepsFitSearch, BadFitSearchesAreErrorsAtTheirLines) {
     int line;
     std::string key, text;
   };
-  const std::string cpu = "base: {model.preset: tiny, hardware: {device: cpu, host_memory_mib: 900}}\n";
+  const std::string cpu =
+      "base: {model.preset: tiny, hardware: {device: cpu, host_memory_mib: 900}}\n";
   for (const auto& c : {
            Case{cpu + "search: {kind: fit, key: optim.lr, low: 1, high: 2}\n", 3, "search.key",
                 "a fit search bisects an int key"},
@@ -209,8 +211,8 @@ TEST(SweepsFitSearch, BadFitSearchesAreErrorsAtTheirLines) {
                 "did you mean 'lora.r'?"},
            Case{cpu + "search: {kind: fit, key: lora.r, low: 8, high: 4}\n", 3, "search",
                 "low (8) must be below high (4)"},
-           Case{cpu + "search: {kind: fit, key: lora.r, low: 4, high: 64, step: 8}\n", 3,
-                "search", "must be a multiple of step (8)"},
+           Case{cpu + "search: {kind: fit, key: lora.r, low: 4, high: 64, step: 8}\n", 3, "search",
+                "must be a multiple of step (8)"},
            Case{cpu + "search: {kind: fit, key: lora.r, low: 0, high: 64}\n", 3, "lora.r",
                 "low: must be"},
            Case{cpu + "grid: {lora.alpha: [8, 16]}\nsearch: {kind: fit, key: lora.r, low: 4, "

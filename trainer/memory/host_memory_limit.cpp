@@ -19,12 +19,11 @@ void ApplyHostMemoryLimit(int64_t mib) {
   }
   limit.rlim_cur = static_cast<rlim_t>(mib) << 20;
   if (setrlimit(RLIMIT_DATA, &limit) != 0) {
-    throw std::runtime_error("hardware.host_memory_mib " + std::to_string(mib) +
-                             ": setrlimit(RLIMIT_DATA) failed (" + std::strerror(errno) +
-                             "); the hard limit is " +
-                             (limit.rlim_max == RLIM_INFINITY
-                                  ? std::string("unlimited")
-                                  : std::to_string(limit.rlim_max >> 20) + " MiB"));
+    throw std::runtime_error(
+        "hardware.host_memory_mib " + std::to_string(mib) + ": setrlimit(RLIMIT_DATA) failed (" +
+        std::strerror(errno) + "); the hard limit is " +
+        (limit.rlim_max == RLIM_INFINITY ? std::string("unlimited")
+                                         : std::to_string(limit.rlim_max >> 20) + " MiB"));
   }
 }
 

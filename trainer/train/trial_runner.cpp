@@ -137,10 +137,10 @@ int RunTrial(const sweeps::TrialConfig& cfg, EventSink& sink, const TrialOutputs
                 protocol::kExitFailed);
   } catch (const c10::Error& e) {
     if (IsHostAllocationFailure(e)) {  // a CPU tensor past hardware.host_memory_mib (or RAM)
-      return Fail(ranked, phase,
-                  OomEvent(phase.name, e.what_without_backtrace(), phase.budget_bytes,
-                           phase.memory),
-                  protocol::kExitOom);
+      return Fail(
+          ranked, phase,
+          OomEvent(phase.name, e.what_without_backtrace(), phase.budget_bytes, phase.memory),
+          protocol::kExitOom);
     }
     return Fail(ranked, phase, ErrorEvent(phase.name, e.what_without_backtrace()),
                 protocol::kExitFailed);
