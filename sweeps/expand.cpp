@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "sweeps/host_memory.h"
+#include "sweeps/overrides.h"
 #include "sweeps/resolve.h"
 #include "sweeps/suggest.h"
 #include "sweeps/value_text.h"
@@ -51,6 +52,7 @@ class Expander {
     const size_t issues_before = issues_.size();
     CheckPointsAgainstAxes();
     CheckRepeat();
+    if (!CheckFitShape()) return {};
     if (!CheckSize()) return {};
     std::vector<Candidate> generated = Generate();
     std::vector<size_t> hits(spec_.excludes.size(), 0);
@@ -125,6 +127,23 @@ class Expander {
         }
       }
     }
+  }
+
+  // A fit search varies its key alone. The file's own grid, points, ... are reported where they
+  // are written (sweep_spec.cpp); this catches what command-line overrides add or take away.
+  bool CheckFitShape() {
+    if (spec_.search.kind != SearchKind::kFit || spec_.search.key.empty() || !spec_.lenient) {
+      return true;
+    }
+    const bool alone = spec_.axes.size() == 1 &&
+                       spec_.axes[0].keys == std::vector<std::string>{spec_.search.key} &&
+                       spec_.points.empty() && spec_.includes.empty() && spec_.repeat == 1;
+    if (alone) return true;
+    issues_.push_back(ConfigIssue{kCommandLine, 0, spec_.search.key,
+                                  "a fit search varies " + spec_.search.key +
+                                      " alone; an override may not set it, vary another key "
+                                      "(-m) or set repeat"});
+    return false;
   }
 
   // A fit search needs a memory to fit into: a GPU profile, or a CPU trial's host limit.

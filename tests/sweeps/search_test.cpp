@@ -232,3 +232,22 @@ TEST(SweepsFitSearch, BadFitSearchesAreErrorsAtTheirLines) {
 
 }  // namespace
 }  // namespace qlsweep::sweeps
+
+namespace qlsweep::sweeps {
+namespace {
+
+TEST(SweepsFitSearch, OverridesMayNotVaryOrSetMoreThanItsKey) {
+  const std::string yaml =
+      "name: f\nbase: {model.preset: tiny, hardware: {device: cpu, host_memory_mib: 900}}\n"
+      "search: {kind: fit, key: lora.r, low: 4, high: 64}\n";
+  EXPECT_EQ(LoadSweepText(yaml, "f.yaml", {{"train.steps=2"}}).trials.size(), 61u);
+  for (const auto& overrides : std::vector<CommandLineOverrides>{
+           {{"lora.alpha=8,16"}, true}, {{"lora.r=8"}, false}, {{"repeat=2"}, false}}) {
+    const auto issues = testing::IssuesOf([&] { LoadSweepText(yaml, "f.yaml", overrides); });
+    EXPECT_TRUE(testing::HasIssue(issues, 0, "lora.r", "a fit search varies lora.r alone"))
+        << overrides.args[0] << testing::Describe(issues);
+  }
+}
+
+}  // namespace
+}  // namespace qlsweep::sweeps
