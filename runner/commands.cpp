@@ -56,12 +56,6 @@ std::string ResolveSweepName(const storage::RunIndex& index, const std::string& 
   return *rows[0][0];
 }
 
-std::string Join(const std::vector<std::string>& words, const std::string& separator) {
-  std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : separator) + w;
-  return out;
-}
-
 void PrintTable(const analysis::TextTable& table, const std::string& format) {
   const auto text = analysis::Render(table, analysis::ParseTableFormat(format));
   std::fwrite(text.data(), 1, text.size(), stdout);
@@ -339,8 +333,8 @@ int RunsCommand(const TableArgs& args, const CommonOptions& common) {
     char wall[32];
     std::snprintf(wall, sizeof(wall), "%.1f", t.wall_s);
     table.rows.push_back({t.id, t.sweep, t.name, std::string(protocol::ToString(t.status)),
-                          std::to_string(t.attempts), t.started_at, wall, t.error,
-                          Join(t.tags, ","), Join(t.notes, "; ")});
+                          std::to_string(t.attempts), t.started_at, wall, t.error, TagsCell(t),
+                          NotesCell(t)});
   }
   PrintTable(table, common.format);
   return 0;

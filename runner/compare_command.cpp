@@ -9,6 +9,7 @@
 
 #include "analysis/trial_values.h"
 #include "runner/db_path.h"
+#include "runner/tag_command.h"
 #include "sweeps/suggest.h"
 #include "sweeps/value_text.h"
 
@@ -47,12 +48,6 @@ const storage::TrialRow& FindTrial(const std::vector<storage::TrialRow>& all,
 
 namespace {
 
-std::string JoinWords(const std::vector<std::string>& words, const std::string& separator) {
-  std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : separator) + w;
-  return out;
-}
-
 bool IsMainResult(const std::string& key) { return key.find('.') == std::string::npos; }
 
 std::string ResultCell(const storage::TrialRow& t, const std::string& key,
@@ -90,8 +85,8 @@ analysis::TextTable CompareTable(const std::vector<storage::TrialRow>& trials, b
     return !t.tags.empty() || !t.notes.empty();
   });
   if (any_tags) {  // `qlsweep tag` / `qlsweep note`
-    add("tags", [](const auto& t) { return JoinWords(t.tags, ", "); });
-    add("notes", [](const auto& t) { return JoinWords(t.notes, "; "); });
+    add("tags", [](const auto& t) { return TagsCell(t); });
+    add("notes", [](const auto& t) { return NotesCell(t); });
   }
   std::set<std::string> params, results;
   for (const auto& t : trials) {

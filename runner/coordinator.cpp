@@ -251,7 +251,6 @@ void RunFitSearch(const sweeps::ExpandedSweep& sweep, const RunOptions& options,
                             " already recorded: " + std::string(protocol::ToString(status)));
     }
     ++position;
-    summary.probes.push_back(trial.name);
     if (status != protocol::TrialStatus::kDone && status != protocol::TrialStatus::kOom) {
       if (g_stop_signal.load() == 0) {
         summary.fit_stopped =

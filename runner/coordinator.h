@@ -35,9 +35,8 @@ struct RunSummary {
   int ran = 0;
   int done = 0, oom = 0, failed = 0, killed = 0, timeout = 0;
   bool interrupted = false;  // stopped by SIGINT/SIGTERM
-  // A fit search (sweeps/fit_search.h): the probes it ran or reused, in order, and why it stopped
-  // before finding the boundary ("" when it found it or was interrupted).
-  std::vector<std::string> probes;
+  // A fit search (sweeps/fit_search.h): why it stopped before finding the boundary ("" when it
+  // found it or was interrupted).
   std::string fit_stopped;
 
   // Adds one trial that ended with `status` to its count.

@@ -31,6 +31,10 @@ storage::TrialRow Resolve(const std::string& db_path, const std::string& wanted)
 
 }  // namespace
 
+std::string TagsCell(const storage::TrialRow& trial) { return Join(trial.tags, ","); }
+
+std::string NotesCell(const storage::TrialRow& trial) { return Join(trial.notes, "; "); }
+
 std::string TagProblem(const std::string& tag) {
   static const std::regex kTag("[A-Za-z0-9_.:+-]+");
   if (tag.size() > kMaxTagBytes) {

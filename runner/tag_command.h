@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "storage/run_index.h"
+
 namespace qlsweep::runner {
 
 struct TagArgs {
@@ -17,6 +19,10 @@ struct NoteArgs {
   std::string trial;
   std::string text;  // non-empty; appended, earlier notes are kept
 };
+
+// The cells `runs` and `compare` show: the tags joined by ",", the notes by "; " (oldest first).
+std::string TagsCell(const storage::TrialRow& trial);
+std::string NotesCell(const storage::TrialRow& trial);
 
 // Tags are short words: letters, digits and _ . : + - (no spaces or commas, so that `runs` can
 // list them joined). "" when `tag` is one, else what is wrong.
