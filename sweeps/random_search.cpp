@@ -18,6 +18,22 @@ double RoundSignificant(double value, int digits) {
   return std::strtod(text, nullptr);
 }
 
+// How many distinct points `space` holds, capped at `cap` (a float range counts as unbounded).
+int64_t DistinctPoints(const std::vector<SpaceRange>& space, int64_t cap) {
+  int64_t points = 1;
+  for (const auto& range : space) {
+    int64_t values = cap;
+    if (!range.choices.empty()) {
+      values = static_cast<int64_t>(range.choices.size());
+    } else if (range.is_int) {
+      const int64_t step = range.log ? 1 : std::max<int64_t>(1, range.step);
+      values = (static_cast<int64_t>(range.high) - static_cast<int64_t>(range.low)) / step + 1;
+    }
+    points = std::min(cap, points * std::min(cap, values));
+  }
+  return points;
+}
+
 }  // namespace
 
 double Uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
@@ -52,7 +68,9 @@ RandomDraws DrawTrials(const std::vector<SpaceRange>& space, int trials, uint64_
   std::mt19937_64 rng(seed);
   std::set<std::vector<nlohmann::json>> seen;
   const int64_t max_draws = int64_t{trials} * kDrawsPerTrial;
-  for (int64_t draw = 0; draw < max_draws && static_cast<int>(out.trials.size()) < trials; ++draw) {
+  // A space with fewer points than asked stops once it has drawn them all.
+  const auto wanted = static_cast<size_t>(DistinctPoints(space, trials));
+  for (int64_t draw = 0; draw < max_draws && out.trials.size() < wanted; ++draw) {
     std::vector<nlohmann::json> values;
     Assignments trial;
     for (const auto& range : space) {
