@@ -1,11 +1,13 @@
 // Assembles the report: which tables and plots a sweep gets, the files, and gnuplot's runs.
 #include "analysis/report.h"
 
+
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <stdexcept>
 
+#include "analysis/fit_answer.h"
 #include "analysis/gnuplot_run.h"
 #include "analysis/gnuplot_script.h"
 #include "analysis/loss_plot.h"
@@ -89,6 +91,7 @@ std::vector<std::string> Summary(const SweepAnalysis& a) {
               std::string(protocol::ToString(status));
   }
   std::vector<std::string> lines = {counts};
+  if (const auto fit = FitAnswerOf(a.sweep, a.trials)) lines.push_back("fit: " + fit->text);
   if (!a.sweep.file.empty()) lines.push_back("sweep file: " + a.sweep.file);
   const auto* profile = sweeps::FindGpuProfile(a.sweep.gpu_profile);
   lines.push_back(profile == nullptr

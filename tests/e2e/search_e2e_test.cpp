@@ -97,6 +97,12 @@ TEST_F(SearchEndToEnd, FitSearchBisectsToTheBoundaryWithRealOomsAndResumes) {
   EXPECT_EQ(table.exit_code, 0);
   EXPECT_TRUE(Has(table.out, "fit: largest train.micro_batch that fits 900 MiB of host memory: 9"))
       << table.out;
+  // And the report's summary (report.md and index.html).
+  const auto out = dir_ / "report";
+  auto report = RunQlsweep("report --db " + db_ + " --out " + out.string() + " 2>&1");
+  EXPECT_TRUE(Has(qlsweep::e2e::ReadText(out / "report.md"),
+                  "- fit: largest train.micro_batch that fits 900 MiB of host memory: 9"))
+      << report.out;
 }
 
 TEST_F(SearchEndToEnd, AProbeThatFailsStopsTheFitSearch) {
