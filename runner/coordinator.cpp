@@ -258,7 +258,7 @@ void RunFitSearch(const sweeps::ExpandedSweep& sweep, const RunOptions& options,
             ", neither fitting (done) nor out of memory (oom): the search stops here (see "
             "`qlsweep runs --sweep " +
             sweep.name + "`; fix the cause and run again" +
-            (options.retry_failed ? "" : " with --retry-failed") + ")";
+            (protocol::RunsAgain(status, options.retry_failed) ? "" : " with --retry-failed") + ")";
       }
       return;
     }
