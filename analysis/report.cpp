@@ -1,7 +1,6 @@
 // Assembles the report: which tables and plots a sweep gets, the files, and gnuplot's runs.
 #include "analysis/report.h"
 
-
 #include <filesystem>
 #include <fstream>
 #include <map>

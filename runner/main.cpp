@@ -111,7 +111,8 @@ int main(int argc, char** argv) {
       "(default: the entries of CUDA_VISIBLE_DEVICES, else one trial at a time)");
 
   run_cmd->footer(
-      "A sweep's `search:` draws trials at random (kind: random) or bisects one key to the largest\n"
+      "A sweep's `search:` draws trials at random (kind: random) or bisects one key to the "
+      "largest\n"
       "value that fits its memory (kind: fit: probes one at a time, prints `fit: ...` after the\n"
       "table; exit 1 when a probe fails). docs/sweep-file.md, docs/runner.md");
 
