@@ -6,6 +6,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "analysis/fit_answer.h"
 #include "analysis/gnuplot_run.h"
 #include "analysis/gnuplot_script.h"
 #include "analysis/loss_plot.h"
@@ -89,6 +90,7 @@ std::vector<std::string> Summary(const SweepAnalysis& a) {
               std::string(protocol::ToString(status));
   }
   std::vector<std::string> lines = {counts};
+  if (const auto fit = FitAnswerOf(a.sweep, a.trials)) lines.push_back("fit: " + fit->text);
   if (!a.sweep.file.empty()) lines.push_back("sweep file: " + a.sweep.file);
   const auto* profile = sweeps::FindGpuProfile(a.sweep.gpu_profile);
   lines.push_back(profile == nullptr

@@ -10,6 +10,7 @@
 
 #include "analysis/calibration_table.h"
 #include "analysis/estimate_table.h"
+#include "analysis/fit_answer.h"
 #include "analysis/memory_estimator.h"
 #include "analysis/report.h"
 #include "analysis/speed_projection.h"
@@ -28,8 +29,10 @@
 #include "runner/record_checks.h"
 #include "runner/run_lock.h"
 #include "runner/sweep_inputs.h"
+#include "runner/tag_command.h"
 #include "storage/run_index.h"
 #include "sweeps/config_error.h"
+#include "sweeps/fit_search.h"
 #include "sweeps/gpu_profiles.h"
 #include "sweeps/load.h"
 #include "sweeps/trial_id.h"
@@ -59,6 +62,16 @@ void PrintTable(const analysis::TextTable& table, const std::string& format) {
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
+// A fit search's answer (analysis/fit_answer.h) on stderr, after its table; nothing for other
+// sweeps.
+void PrintFitAnswer(const storage::RunIndex& index, const std::string& sweep) {
+  const auto record = index.Sweep(sweep);
+  if (!record) return;
+  if (const auto answer = analysis::FitAnswerOf(*record, index.Trials(sweep))) {
+    std::fprintf(stderr, "fit: %s\n", answer->text.c_str());
+  }
+}
+
 // `table --by KEY`: the trade-off layout of that key; a note on stderr when quality is empty.
 int TradeoffCommand(const storage::RunIndex& index, const std::string& sweep, const std::string& by,
                     const CommonOptions& common) {
@@ -79,6 +92,7 @@ int TradeoffCommand(const storage::RunIndex& index, const std::string& sweep, co
   for (const auto& note : analysis::NoiseNotes(analysis, table)) {
     std::fprintf(stderr, "noise: %s\n", note.c_str());
   }
+  PrintFitAnswer(index, sweep);
   return 0;
 }
 
@@ -112,6 +126,14 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
     return kExitInvalid;
   }
   PrintSweepNotes(sweep);
+  if (farm && sweep.search.kind == sweeps::SearchKind::kFit) {
+    std::fprintf(stderr,
+                 "qlsweep: %s: a fit search runs its probes one after another, each chosen by the "
+                 "last; it does not run on an MPI farm (run it without mpirun/srun); nothing was "
+                 "run\n",
+                 sweep.file.c_str());
+    return kExitInvalid;
+  }
   // A farm's trials run on its workers' GPUs, not this rank's: only a plain run is checked here.
   if (const auto need = TrialsNeedingCuda(sweep);
       !farm && !need.empty() &&
@@ -147,6 +169,13 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
   PrintTable(analysis::TrialTable(index->Trials(sweep.name)), common.format);
   std::fprintf(stderr, "records: %s (SQLite), %s/series/*.h5 (HDF5)\n", common.db_path.c_str(),
                std::filesystem::path(common.db_path).parent_path().string().c_str());
+  if (sweep.search.kind == sweeps::SearchKind::kFit) {
+    PrintFitAnswer(*index, sweep.name);
+    if (!summary.fit_stopped.empty()) {
+      std::fprintf(stderr, "qlsweep: fit search stopped: %s\n", summary.fit_stopped.c_str());
+      if (!summary.interrupted) return kExitFailure;
+    }
+  }
   return summary.interrupted ? kExitInterrupted : 0;
 }
 
@@ -210,6 +239,20 @@ int PlanCommand(const PlanArgs& args, const CommonOptions& common) {
                    : stderr,
                "sweep %s: %zu trial(s)%s%s\n", sweep.name.c_str(), sweep.trials.size(),
                sweep.gpu_profile.empty() ? "" : ", gpu profile ", sweep.gpu_profile.c_str());
+  if (sweep.search.kind == sweeps::SearchKind::kFit && !sweep.trials.empty()) {
+    const int n = static_cast<int>(sweep.trials.size());
+    std::fprintf(stderr,
+                 "fit search over %s: %d value(s) from %lld to %lld (step %lld); `run` probes at "
+                 "most %d of them, one at a time, the first %s\n",
+                 sweep.search.key.c_str(), n, static_cast<long long>(sweep.search.low),
+                 static_cast<long long>(sweep.search.high),
+                 static_cast<long long>(sweep.search.step), sweeps::MaxProbes(n),
+                 sweep.trials[static_cast<size_t>(*sweeps::Bisection(n).Next())].name.c_str());
+  } else if (sweep.search.kind == sweeps::SearchKind::kRandom) {
+    std::fprintf(stderr, "random search: %d draw(s) of %zu key(s) with seed %llu\n",
+                 sweep.search.trials, sweep.search.space.size(),
+                 static_cast<unsigned long long>(sweep.search.seed));
+  }
   PrintTable(table, common.format);
   return 0;
 }
@@ -227,6 +270,7 @@ int TableCommand(const TableArgs& args, const CommonOptions& common) {
   PrintTable(
       args.calibration ? analysis::CalibrationTable(trials) : analysis::TrialTable(trials, args.by),
       common.format);
+  PrintFitAnswer(*index, sweep);
   return 0;
 }
 
@@ -259,8 +303,9 @@ int ReportCommand(const ReportArgs& args, const CommonOptions& common) {
 int RunsCommand(const TableArgs& args, const CommonOptions& common) {
   auto index = OpenIndexForReading(common.db_path);
   analysis::TextTable table;
-  // literal-ok: column headers
-  table.headers = {"trial", "sweep", "name", "status", "attempts", "started", "wall s", "error"};
+  table.headers = {
+      "trial",   "sweep",  "name",  "status", "attempts",  // literal-ok: column headers
+      "started", "wall s", "error", "tags",   "notes"};    // literal-ok: column headers
   if (!args.sweep.empty()) CheckSweepRecorded(*index, args.sweep);
   std::vector<analysis::ParamCondition> conditions;
   for (const auto& w : args.where) conditions.push_back(analysis::ParseParamCondition(w));
@@ -274,11 +319,23 @@ int RunsCommand(const TableArgs& args, const CommonOptions& common) {
       return kExitInvalid;
     }
   }
+  for (const auto& tag : args.tags) {
+    if (const auto problem = TagProblem(tag); !problem.empty()) {
+      throw std::invalid_argument("--tag: " + problem);
+    }
+  }
+  const auto has_tags = [&](const storage::TrialRow& t) {
+    return std::all_of(args.tags.begin(), args.tags.end(), [&](const std::string& tag) {
+      return std::find(t.tags.begin(), t.tags.end(), tag) != t.tags.end();
+    });
+  };
   for (const auto& t : analysis::FilterTrials(index->Trials(args.sweep, status), conditions)) {
+    if (!has_tags(t)) continue;
     char wall[32];
     std::snprintf(wall, sizeof(wall), "%.1f", t.wall_s);
     table.rows.push_back({t.id, t.sweep, t.name, std::string(protocol::ToString(t.status)),
-                          std::to_string(t.attempts), t.started_at, wall, t.error});
+                          std::to_string(t.attempts), t.started_at, wall, t.error, TagsCell(t),
+                          NotesCell(t)});
   }
   PrintTable(table, common.format);
   return 0;

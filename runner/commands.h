@@ -44,6 +44,7 @@ struct RunArgs {
 struct TableArgs {
   std::string sweep, by, status;
   std::vector<std::string> where;  // "lora.r>=16": every condition must hold
+  std::vector<std::string> tags;   // runs --tag: only trials with every one of these tags
   bool calibration = false;        // table: predicted vs measured memory
 };
 

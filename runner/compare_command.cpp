@@ -1,6 +1,7 @@
 // Trial comparison: resolve ids, prefixes or names; lay out config differences and results.
 #include "runner/compare_command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -8,6 +9,7 @@
 
 #include "analysis/trial_values.h"
 #include "runner/db_path.h"
+#include "runner/tag_command.h"
 #include "sweeps/suggest.h"
 #include "sweeps/value_text.h"
 
@@ -16,7 +18,8 @@ namespace {
 
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
-// The trial `wanted` names: its id, a unique prefix of ids (4+ characters), or its name.
+}  // namespace
+
 const storage::TrialRow& FindTrial(const std::vector<storage::TrialRow>& all,
                                    const std::string& wanted, const std::string& db_path) {
   std::vector<const storage::TrialRow*> hits;
@@ -42,6 +45,8 @@ const storage::TrialRow& FindTrial(const std::vector<storage::TrialRow>& all,
   throw std::invalid_argument(db_path + ": '" + wanted + "' names several trials: " + list +
                               "; give an id");
 }
+
+namespace {
 
 bool IsMainResult(const std::string& key) { return key.find('.') == std::string::npos; }
 
@@ -76,6 +81,13 @@ analysis::TextTable CompareTable(const std::vector<storage::TrialRow>& trials, b
   add("name", [](const auto& t) { return t.name; });
   add("sweep", [](const auto& t) { return t.sweep; });
   add("status", [](const auto& t) { return analysis::StatusLabel(t); });
+  const bool any_tags = std::any_of(trials.begin(), trials.end(), [](const auto& t) {
+    return !t.tags.empty() || !t.notes.empty();
+  });
+  if (any_tags) {  // `qlsweep tag` / `qlsweep note`
+    add("tags", [](const auto& t) { return TagsCell(t); });
+    add("notes", [](const auto& t) { return NotesCell(t); });
+  }
   std::set<std::string> params, results;
   for (const auto& t : trials) {
     for (const auto& [key, value] : t.params) params.insert(key);

@@ -15,7 +15,13 @@ struct CompareArgs {
   bool all = false;                 // every parameter and result, not only differences / main ones
 };
 
-// One column per trial (headed by its id): rows `name`, `sweep`, `status`, then the parameters
+// The trial `wanted` names in `all`: its id, a unique prefix of ids (4+ characters), or its name.
+// Nothing or several: std::invalid_argument naming `db_path`, with a hint.
+const storage::TrialRow& FindTrial(const std::vector<storage::TrialRow>& all,
+                                   const std::string& wanted, const std::string& db_path);
+
+// One column per trial (headed by its id): rows `name`, `sweep`, `status`, `tags` and `notes`
+// (when any trial has one), then the parameters
 // whose values differ (every parameter with `all`), then the results (the done event's; every
 // result with `all`). Bytes read as GiB in markdown; CSV and JSON keep the numbers.
 analysis::TextTable CompareTable(const std::vector<storage::TrialRow>& trials, bool all,

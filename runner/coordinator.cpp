@@ -18,6 +18,7 @@
 #include "runner/trial_command.h"
 #include "runner/trial_environment.h"
 #include "storage/run_index.h"
+#include "sweeps/fit_search.h"
 #include "sweeps/trial_file.h"
 #include "sweeps/trial_id.h"
 
@@ -215,6 +216,62 @@ class SweepRun {
   std::vector<std::unique_ptr<RunningTrial>> running_;
 };
 
+// Runs `trial` (already planned) alone, at `position` of the sweep.
+void RunOne(const sweeps::TrialConfig& trial, int position, const RunOptions& options,
+            SweepRecords& records) {
+  if (options.executor != nullptr) {
+    options.executor->Run({&trial}, position, records);
+  } else {
+    SweepRun(options, records).Run({&trial}, position);
+  }
+}
+
+// The probes of a fit search, one at a time (see RunSweep).
+void RunFitSearch(const sweeps::ExpandedSweep& sweep, const RunOptions& options,
+                  SweepRecords& records) {
+  RunSummary& summary = records.summary;
+  sweeps::Bisection search(static_cast<int>(sweep.trials.size()));
+  records.progress.Note("fit search over " + sweep.search.key + ": " +
+                        std::to_string(sweep.trials.size()) + " value(s) from " +
+                        std::to_string(sweep.search.low) + " to " +
+                        std::to_string(sweep.search.high) + ", at most " +
+                        std::to_string(summary.planned) + " probe(s), one at a time");
+  int position = 0;
+  while (const auto next = search.Next()) {
+    if (g_stop_signal.load() != 0) return;
+    const auto& trial = sweep.trials[static_cast<size_t>(*next)];
+    auto status = records.index.PlanTrial({trial.id, sweep.name, trial.name, trial.resolved.dump(),
+                                           sweeps::FlattenParams(trial.resolved)});
+    if (protocol::RunsAgain(status, options.retry_failed)) {
+      RunOne(trial, position, options, records);
+      status = records.index.Trial(trial.id)->status;
+    } else {
+      ++summary.skipped;
+      records.progress.Note("probe " + trial.name +
+                            " already recorded: " + std::string(protocol::ToString(status)));
+    }
+    ++position;
+    if (status != protocol::TrialStatus::kDone && status != protocol::TrialStatus::kOom) {
+      if (g_stop_signal.load() == 0) {
+        summary.fit_stopped =
+            "probe " + trial.name + " ended " + std::string(protocol::ToString(status)) +
+            ", neither fitting (done) nor out of memory (oom): the search stops here (see "
+            "`qlsweep runs --sweep " +
+            sweep.name + "`; fix the cause and run again" +
+            (protocol::RunsAgain(status, options.retry_failed) ? "" : " with --retry-failed") + ")";
+      }
+      return;
+    }
+    if (!search.Record(*next, status == protocol::TrialStatus::kDone)) {
+      summary.fit_stopped = "probe " + trial.name + " ended " +
+                            std::string(protocol::ToString(status)) +
+                            ", against the probes before it: memory does not grow with " +
+                            sweep.search.key + " here, so bisection cannot find a boundary";
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 bool StopRequested() { return g_stop_signal.load() != 0; }
@@ -253,11 +310,20 @@ RunSummary RunSweep(const sweeps::ExpandedSweep& sweep, const RunOptions& option
   index->UpsertSweep(
       {sweep.name, sweep.file, sweep.gpu_profile, sweep.reference, sweep.spec.dump()});
   RunSummary summary;
-  summary.planned = static_cast<int>(sweep.trials.size());
+  const bool fit = sweep.search.kind == sweeps::SearchKind::kFit;
+  const int candidates = static_cast<int>(sweep.trials.size());
+  summary.planned = fit ? sweeps::MaxProbes(candidates) : candidates;
   Progress progress(summary.planned, options.quiet);
   if (const int stale = index->RecoverStaleRunning(sweep.name); stale > 0) {
     progress.Note(std::to_string(stale) +
                   " trial(s) left running by a stopped coordinator: re-running");
+  }
+  if (fit) {
+    StopSignals stop_signals;
+    SweepRecords records{*index, progress, summary, DetectCoordinatorEnvironment(), root};
+    RunFitSearch(sweep, options, records);
+    summary.interrupted = g_stop_signal.load() != 0;
+    return summary;
   }
   std::deque<const sweeps::TrialConfig*> pending;
   for (const auto& trial : sweep.trials) {

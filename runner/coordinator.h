@@ -35,6 +35,9 @@ struct RunSummary {
   int ran = 0;
   int done = 0, oom = 0, failed = 0, killed = 0, timeout = 0;
   bool interrupted = false;  // stopped by SIGINT/SIGTERM
+  // A fit search (sweeps/fit_search.h): why it stopped before finding the boundary ("" when it
+  // found it or was interrupted).
+  std::string fit_stopped;
 
   // Adds one trial that ended with `status` to its count.
   void Count(protocol::TrialStatus status);
@@ -54,6 +57,10 @@ class TrialExecutor {
 // Whether SIGINT or SIGTERM asked the running sweep to stop.
 bool StopRequested();
 
+// A fit search (`search: {kind: fit}`) runs its probes one after another instead, each chosen by
+// bisection over sweep.trials from the outcomes so far (done: fits; oom: does not); a probe
+// already recorded is reused, not re-run, so a re-run continues where the last one stopped. A
+// probe that ends otherwise (failed, killed, timeout) stops the search (summary.fit_stopped).
 // Runs every pending trial of `sweep`, up to one per GPU slot at once, from one thread: a poll()
 // loop over the running trials' stdout. SIGINT/SIGTERM stop it: running trials get SIGTERM
 // (SIGKILL 5 s later) and are recorded killed, and no further trial starts. Series files go to <db

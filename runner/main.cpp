@@ -13,6 +13,7 @@
 #include "runner/db_path.h"
 #include "runner/examples_command.h"
 #include "runner/reproduce_command.h"
+#include "runner/tag_command.h"
 #include "runner/version.h"
 #include "sweeps/config_error.h"
 #include "sweeps/schema_doc.h"
@@ -110,6 +111,12 @@ int main(int argc, char** argv) {
       "Comma-separated GPUs (CUDA_VISIBLE_DEVICES entries), one trial on each at once "
       "(default: the entries of CUDA_VISIBLE_DEVICES, else one trial at a time)");
 
+  run_cmd->footer(
+      "A sweep's `search:` draws trials at random (kind: random) or bisects one key to the "
+      "largest\n"
+      "value that fits its memory (kind: fit: probes one at a time, prints `fit: ...` after the\n"
+      "table; exit 1 when a probe fails). docs/sweep-file.md, docs/runner.md");
+
   PlanArgs plan;
   auto* plan_cmd =
       app.add_subcommand("plan", "Print the trials a sweep expands into (nothing runs)");
@@ -181,6 +188,9 @@ int main(int argc, char** argv) {
                        "Only trials whose parameter or result satisfies KEY OP VALUE, e.g. "
                        "'lora.r>=16', 'final_eval_loss<3.2' "
                        "(repeatable; OP: = != < <= > >=)");
+  runs_cmd->add_option("--tag", runs.tags,
+                       "Only trials tagged TAG (`qlsweep tag`; repeatable: every tag must be "
+                       "there)");
   runs_cmd->add_option("--status", runs.status,
                        "Only trials with this status (" + qlsweep::protocol::StatusNames() + ")");
 
@@ -234,6 +244,24 @@ int main(int argc, char** argv) {
                         "parameters and the main results");
   add_db(compare_cmd);
   add_format(compare_cmd);
+
+  TagArgs tag;
+  auto* tag_cmd = app.add_subcommand(
+      "tag", "Tag a recorded trial (shown by runs and compare; runs --tag filters by it)");
+  tag_cmd->add_option("trial", tag.trial, "Trial id, id prefix or trial name")->required();
+  tag_cmd->add_option("tags", tag.tags, "Tags: letters, digits and _ . : + -")->required();
+  tag_cmd->add_flag("--remove", tag.remove, "Take these tags off instead");
+  tag_cmd->footer(
+      "Tags and notes live in the run index (trial_tags, trial_notes) and may be written while\n"
+      "a `run` records trials. docs/records.md");
+  add_db(tag_cmd);
+
+  NoteArgs note;
+  auto* note_cmd = app.add_subcommand(
+      "note", "Add a note (free text) to a recorded trial; earlier notes are kept");
+  note_cmd->add_option("trial", note.trial, "Trial id, id prefix or trial name")->required();
+  note_cmd->add_option("text", note.text, "The note (quote it)")->required();
+  add_db(note_cmd);
 
   std::vector<std::string> examples_args;
   bool examples_force = false;
@@ -307,6 +335,8 @@ int main(int argc, char** argv) {
     if (*gpus_cmd) return GpusCommand(common);
     if (*compare_cmd) return CompareCommand(compare, common.db_path, common.format);
     if (*reproduce_cmd) return ReproduceCommand(reproduce, common);
+    if (*tag_cmd) return TagCommand(tag, common.db_path);
+    if (*note_cmd) return NoteCommand(note, common.db_path);
     if (*examples_cmd) return ExamplesCommand(examples_args, examples_force, common.format);
   } catch (const InvalidInput& e) {  // a bad --db
     std::fprintf(stderr, "qlsweep: %s\n", e.what());

@@ -71,6 +71,8 @@ struct TrialRow {
   int signal = 0;
   int attempts = 0;  // how many times MarkRunning ran
   double wall_s = 0;
+  std::vector<std::string> tags;   // `qlsweep tag`, sorted
+  std::vector<std::string> notes;  // `qlsweep note`, oldest first
 };
 
 // A `Query` that could not run as asked: SQL that does not prepare (syntax, unknown names), a
@@ -136,6 +138,14 @@ class RunIndex {
   // Replaces the trial's environment rows (GPU, driver, CUDA, libtorch, git revision, ...).
   void RecordEnvironment(const std::string& trial_id,
                          const std::map<std::string, std::string>& env);
+  // Adds `tags` to the trial (a tag it has already is kept once); one transaction. Returns how
+  // many were new. Unknown id: error. Tags and notes are the users' own rows: no other write
+  // touches them, so they may be written while a `run` records trials (WAL, busy timeout).
+  int AddTags(const std::string& id, const std::vector<std::string>& tags);
+  // Removes `tags` from the trial; returns how many it had. Unknown id: error.
+  int RemoveTags(const std::string& id, const std::vector<std::string>& tags);
+  // Appends a note (free text; earlier notes are kept). Unknown id: error.
+  void AddNote(const std::string& id, const std::string& note);
   // Trials in planning order, optionally of one sweep (through sweep_trials) and one status.
   std::vector<TrialRow> Trials(const std::string& sweep = "",
                                std::optional<protocol::TrialStatus> status = std::nullopt) const;

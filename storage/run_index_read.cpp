@@ -50,6 +50,13 @@ std::vector<TrialRow> RunIndex::ReadTrialRows(const std::string& sql,
 
   Statement params(db_, path_, "SELECT key, value FROM params WHERE trial_id = ?1");
   Statement results(db_, path_, "SELECT key, value FROM results WHERE trial_id = ?1");
+  // Tags and notes came with schema 4; a read-only index of an older release has none.
+  std::optional<Statement> tags, notes;
+  if (SchemaVersion() >= 4) {
+    tags.emplace(db_, path_, "SELECT tag FROM trial_tags WHERE trial_id = ?1 ORDER BY tag");
+    notes.emplace(db_, path_,
+                  "SELECT note FROM trial_notes WHERE trial_id = ?1 ORDER BY created_at, rowid");
+  }
   for (TrialRow& row : rows) {
     params.Bind(1, row.id);
     while (params.Step()) row.params[params.Text(0)] = params.Text(1);
@@ -57,6 +64,13 @@ std::vector<TrialRow> RunIndex::ReadTrialRows(const std::string& sql,
     results.Bind(1, row.id);
     while (results.Step()) row.results[results.Text(0)] = results.Double(1);
     results.Reset();
+    if (!tags) continue;
+    tags->Bind(1, row.id);
+    while (tags->Step()) row.tags.push_back(tags->Text(0));
+    tags->Reset();
+    notes->Bind(1, row.id);
+    while (notes->Step()) row.notes.push_back(notes->Text(0));
+    notes->Reset();
   }
   return rows;
 }

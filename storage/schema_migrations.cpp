@@ -10,6 +10,7 @@
 #include "storage/schema_v1.h"
 #include "storage/schema_v2.h"
 #include "storage/schema_v3.h"
+#include "storage/schema_v4.h"
 #include "storage/sqlite_statement.h"
 
 namespace qlsweep::storage {
@@ -73,6 +74,7 @@ const std::vector<Migration>& Migrations() {
       {2, "leases: trials.worker_rank, worker_host, worker_pid, heartbeat_at (the MPI farm)",
        kSchemaV2Leases},
       {3, "trial_summary: gpu_profile, base_eval_loss and quality columns", SchemaV3()},
+      {4, "trial_tags and trial_notes: users' tags and notes on trials", kSchemaV4Tags},
   };
   return migrations;
 }

@@ -19,7 +19,7 @@ struct Migration {
 std::string SchemaV1();
 
 // The SQL of migration 3: kSchemaV3Template (schema_v3.h), filled in the same way. (Migration
-// 2 is kSchemaV2Leases, schema_v2.h, plain SQL.)
+// 2 is kSchemaV2Leases, schema_v2.h, and 4 kSchemaV4Tags, schema_v4.h: plain SQL.)
 std::string SchemaV3();
 
 // All migrations, oldest first. Append only: never edit a migration that has shipped.

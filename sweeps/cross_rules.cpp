@@ -79,6 +79,15 @@ std::vector<ConfigIssue> CheckCrossRules(const nlohmann::json& resolved,
                                    problem + "; expected " + rule.expected});
     }
   }
+  const auto& hardware = resolved.at("hardware");
+  if (hardware.at("host_memory_mib").get<int64_t>() > 0 &&
+      hardware.at("device").get<std::string>() != "cpu") {
+    issues.push_back(ConfigIssue{
+        "", FirstSetLine(key_lines, {"hardware.host_memory_mib", "hardware.device"}),
+        "hardware.host_memory_mib",
+        "limits a CPU trial's memory and needs hardware.device cpu (a GPU's memory is limited by "
+        "hardware.gpu_profile)"});
+  }
   // A preset's context length is known before anything runs (real weights are checked on load).
   if (weights.empty()) {
     const auto preset = PresetShape(resolved.at("model").at("preset").get<std::string>());

@@ -5,6 +5,8 @@
 #include <map>
 #include <optional>
 
+#include "sweeps/host_memory.h"
+#include "sweeps/overrides.h"
 #include "sweeps/resolve.h"
 #include "sweeps/suggest.h"
 #include "sweeps/value_text.h"
@@ -50,6 +52,7 @@ class Expander {
     const size_t issues_before = issues_.size();
     CheckPointsAgainstAxes();
     CheckRepeat();
+    if (!CheckFitShape()) return {};
     if (!CheckSize()) return {};
     std::vector<Candidate> generated = Generate();
     std::vector<size_t> hits(spec_.excludes.size(), 0);
@@ -87,6 +90,8 @@ class Expander {
     }
     out_.reference = ResolveReference(out_);
     if (spec_.repeat > 1) Repeat();
+    if (spec_.search.kind == SearchKind::kFit && clean) CheckFitLimit();
+    out_.notes.insert(out_.notes.begin(), spec_.notes.begin(), spec_.notes.end());
     return std::move(out_);
   }
 
@@ -122,6 +127,33 @@ class Expander {
         }
       }
     }
+  }
+
+  // A fit search varies its key alone. The file's own grid, points, ... are reported where they
+  // are written (sweep_spec.cpp); this catches what command-line overrides add or take away.
+  bool CheckFitShape() {
+    if (spec_.search.kind != SearchKind::kFit || spec_.search.key.empty() || !spec_.lenient) {
+      return true;
+    }
+    const bool alone = spec_.axes.size() == 1 &&
+                       spec_.axes[0].keys == std::vector<std::string>{spec_.search.key} &&
+                       spec_.points.empty() && spec_.includes.empty() && spec_.repeat == 1;
+    if (alone) return true;
+    issues_.push_back(ConfigIssue{kCommandLine, 0, spec_.search.key,
+                                  "a fit search varies " + spec_.search.key +
+                                      " alone; an override may not set it, vary another key "
+                                      "(-m) or set repeat"});
+    return false;
+  }
+
+  // A fit search needs a memory to fit into: a GPU profile, or a CPU trial's host limit.
+  void CheckFitLimit() {
+    if (out_.trials.empty()) return;
+    const auto& trial = out_.trials.front();
+    if (!trial.hardware.gpu_profile.empty() || HostMemoryMib(trial) > 0) return;
+    Issue(spec_.search.line, "search",
+          "a fit search needs a memory to fit into: `gpu_profile:` (a CUDA card's memory) or "
+          "hardware.host_memory_mib in `base:` (a CPU trial's memory)");
   }
 
   // Every trial K times, seeds s..s+K-1; then merged again (an include may equal a repeat).

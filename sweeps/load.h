@@ -8,6 +8,7 @@
 
 #include "sweeps/config_error.h"
 #include "sweeps/overrides.h"
+#include "sweeps/search_spec.h"
 #include "sweeps/trial_config.h"
 
 namespace qlsweep::sweeps {
@@ -22,6 +23,10 @@ struct ExpandedSweep {
   std::vector<TrialConfig> trials;  // unique by id; duplicates from overlapping axes are merged
   int repeat = 1;                   // `repeat:`: each configuration runs with this many seeds
   std::vector<std::string> notes;   // what command-line overrides dropped (for the user)
+  // `search:`: with kind kFit, `trials` are the fit search's candidates in ascending order of
+  // search.key, and the runner probes them by bisection (sweeps/fit_search.h) instead of running
+  // them all.
+  SearchSpec search;
 };
 
 // Reads and validates a single trial file (YAML or JSON). Throws ConfigError.

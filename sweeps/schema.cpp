@@ -140,6 +140,9 @@ std::vector<KeySpec> BuildSchema() {
           "emulate this card's memory (a runner GPU profile); empty = the whole GPU"),
       Added(Int("hardware.gpus", 1, Between(1, 1024),
                 "GPUs (MPI ranks, one per GPU) of one trial; > 1 = a sharded trial under mpirun")),
+      Added(Int("hardware.host_memory_mib", 0, AtLeast(0),
+                "CPU trials: the trial process's data segment (heap and private mappings, "
+                "RLIMIT_DATA) in MiB; a trial needing more ends oom; 0 = no limit")),
 
       Added(Int("distributed.zero_stage", 0, Between(0, 3),
                 "sharding over the ranks: 0 data parallel, 1 + optimizer states, 2 + gradients, "

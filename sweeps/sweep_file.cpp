@@ -27,6 +27,7 @@ ExpandedSweep ExpandParsed(std::optional<ParsedDoc> doc, const std::string& file
   out.trials = std::move(expansion.trials);
   out.repeat = spec.repeat;
   out.notes = std::move(expansion.notes);
+  out.search = std::move(spec.search);
   return out;
 }
 

@@ -5,7 +5,9 @@
 #include <map>
 #include <regex>
 
+#include "sweeps/fit_search.h"
 #include "sweeps/gpu_profiles.h"
+#include "sweeps/random_search.h"
 #include "sweeps/schema.h"
 #include "sweeps/suggest.h"
 #include "sweeps/value_check.h"
@@ -18,7 +20,7 @@ using ojson = nlohmann::ordered_json;
 
 const std::vector<std::string> kSweepKeys = {"name",   "description", "gpu_profile", "reference",
                                              "repeat", "base",        "grid",        "zip",
-                                             "points", "include",     "exclude"};
+                                             "points", "include",     "exclude",     "search"};
 
 class SpecParser {
  public:
@@ -62,6 +64,7 @@ class SpecParser {
     spec.points = ParsePoints();
     spec.includes = ParseIncludes();
     spec.excludes = ParseExcludes();
+    ParseSearchSection(spec);
     return spec;
   }
 
@@ -224,6 +227,43 @@ class SpecParser {
         Assignments position;
         for (auto& column : columns) position.push_back(column[i]);
         axis.positions.push_back(std::move(position));
+      }
+      spec.axes.push_back(std::move(axis));
+    }
+  }
+
+  // `search:`: a random search's draws or a fit search's candidates become the last axis.
+  void ParseSearchSection(SweepSpec& spec) {
+    spec.search = ParseSearch(doc_, file_, issues_);
+    if (spec.search.kind == SearchKind::kRandom && !spec.search.space.empty()) {
+      bool ok = true;
+      for (const auto& range : spec.search.space) ok = ClaimAxisKey(range.key, range.line) && ok;
+      if (!ok || spec.search.trials < 1) return;
+      RandomDraws draws = DrawTrials(spec.search.space, spec.search.trials, spec.search.seed);
+      if (draws.exhausted) {
+        spec.notes.push_back("the random search's space holds only " +
+                             std::to_string(draws.trials.size()) + " distinct trial(s), not " +
+                             std::to_string(spec.search.trials));
+      }
+      Axis axis;
+      axis.line = spec.search.line;
+      for (const auto& range : spec.search.space) axis.keys.push_back(range.key);
+      axis.positions = std::move(draws.trials);
+      spec.axes.push_back(std::move(axis));
+    }
+    if (spec.search.kind == SearchKind::kFit) {
+      // One configuration is pushed up: nothing else may vary.
+      for (const char* key : {"grid", "zip", "points", "include", "exclude", "repeat"}) {
+        if (!doc_.json.contains(key)) continue;
+        Issue(Line(std::string("/") + key), key,
+              "not with a fit search (`search: {kind: fit}`), which probes one configuration; "
+              "run one fit sweep per configuration");
+      }
+      if (spec.search.key.empty() || !ClaimAxisKey(spec.search.key, spec.search.key_line)) return;
+      Axis axis{{spec.search.key}, spec.search.key_line, {}};
+      for (int64_t value : FitCandidates(spec.search.low, spec.search.high, spec.search.step)) {
+        axis.positions.push_back(
+            Assignments{Assignment{spec.search.key, value, spec.search.key_line, "/search/key"}});
       }
       spec.axes.push_back(std::move(axis));
     }

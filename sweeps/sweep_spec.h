@@ -8,6 +8,7 @@
 
 #include "sweeps/assignments.h"
 #include "sweeps/config_error.h"
+#include "sweeps/search_spec.h"
 #include "sweeps/yaml_doc.h"
 
 namespace qlsweep::sweeps {
@@ -51,6 +52,11 @@ struct SweepSpec {
   std::vector<ExcludeRule> excludes;
   int repeat = 1;  // `repeat: K`: every trial K times with train.seed, seed + 1, ... seed + K - 1
   int repeat_line = 0;
+  // `search:` (sweeps/search_spec.h). A random search's draws and a fit search's candidate
+  // values become the last axis (`axes.back()`): the trials of a fit search are its candidates,
+  // in ascending order.
+  SearchSpec search;
+  std::vector<std::string> notes;  // for the user (e.g. a random space smaller than asked)
   // Set by command-line overrides (sweeps/overrides.h): an exclude entry that matches nothing is
   // dropped and a reference that names no trial is cleared (with a note), instead of an error.
   bool lenient = false;

@@ -42,8 +42,9 @@ TEST(RunIndexSchemaTest, FreshDatabaseIsAtTheLatestVersion) {
       index->Query("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name");
   std::vector<std::string> names;
   for (const auto& row : tables.rows) names.push_back(*row[0]);
-  EXPECT_EQ(names, (std::vector<std::string>{"environment", "params", "results", "sweep_trials",
-                                             "sweeps", "trial_summary", "trials"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"environment", "params", "results", "sweep_trials", "sweeps",
+                                      "trial_notes", "trial_summary", "trial_tags", "trials"}));
 }
 
 TEST(RunIndexSchemaTest, OpeningTwiceIsIdempotentAndKeepsData) {

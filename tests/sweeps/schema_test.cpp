@@ -56,7 +56,8 @@ TEST(SweepsSchema, DefaultsAreTheDocumentedOnes) {
     "optim": {"name": "paged_adamw_8bit", "lr": 0.0002, "beta1": 0.9, "beta2": 0.999,
               "eps": 1e-8, "weight_decay": 0.0},
     "eval": {"interval": 0, "sequences": 8},
-    "hardware": {"device": "auto", "dtype": "auto", "gpu_profile": "", "gpus": 1},
+    "hardware": {"device": "auto", "dtype": "auto", "gpu_profile": "", "gpus": 1,
+                 "host_memory_mib": 0},
     "distributed": {"zero_stage": 0}
   })");
   TrialConfig t = ResolveTrial(nlohmann::json::object());

@@ -95,7 +95,7 @@ model: {preset: tiny}
 TEST(SweepsTrialId, FlattenParamsGivesOneJsonTextPerDottedKey) {
   TrialConfig t = ResolveTrial(nlohmann::json::parse(R"({"lora": {"r": 8}})"));
   auto params = FlattenParams(t.resolved);
-  EXPECT_EQ(params.size(), 37u);
+  EXPECT_EQ(params.size(), 38u);
   EXPECT_EQ(params.at("lora.r"), "8");
   EXPECT_EQ(params.at("lora.alpha"), "32.0");
   EXPECT_EQ(params.at("model.preset"), "\"tiny\"");

@@ -8,7 +8,9 @@
 
 #include "protocol/events.h"
 #include "protocol/exit_codes.h"
+#include "sweeps/host_memory.h"
 #include "trainer/io/adapter_io.h"
+#include "trainer/memory/host_memory_limit.h"
 #include "trainer/train/evaluate.h"
 #include "trainer/train/schedule.h"
 #include "trainer/train/train_step.h"
@@ -116,6 +118,7 @@ int RunTrial(const sweeps::TrialConfig& cfg, EventSink& sink, const TrialOutputs
   Phase phase;
   RankSink ranked(sink, phase);
   try {
+    ApplyHostMemoryLimit(sweeps::HostMemoryMib(cfg));
     return Train(cfg, outputs, ranked, phase);
   } catch (const c10::OutOfMemoryError& e) {
     return Fail(ranked, phase,
@@ -133,6 +136,12 @@ int RunTrial(const sweeps::TrialConfig& cfg, EventSink& sink, const TrialOutputs
                 ErrorEvent(phase.name, std::string("communication failed: ") + e.what()),
                 protocol::kExitFailed);
   } catch (const c10::Error& e) {
+    if (IsHostAllocationFailure(e)) {  // a CPU tensor past hardware.host_memory_mib (or RAM)
+      return Fail(
+          ranked, phase,
+          OomEvent(phase.name, e.what_without_backtrace(), phase.budget_bytes, phase.memory),
+          protocol::kExitOom);
+    }
     return Fail(ranked, phase, ErrorEvent(phase.name, e.what_without_backtrace()),
                 protocol::kExitFailed);
   } catch (const std::exception& e) {
