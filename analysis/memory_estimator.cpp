@@ -19,8 +19,8 @@ std::string Format(const char* format, auto... args) {
 }
 
 // The 7 projections: 4-bit or 16-bit storage (trainable in full fine-tuning).
-MemoryComponent BaseWeights(const sweeps::ModelShape& s, const sweeps::QuantizationConfig& q,
-                            int c, bool full) {
+MemoryComponent BaseWeights(const sweeps::ModelShape& s, const sweeps::QuantizationConfig& q, int c,
+                            bool full) {
   const int64_t n = s.LinearParams();
   const int64_t bytes = BaseLinearBytes(s, q, c);
   if (full) {
@@ -222,9 +222,9 @@ MemoryEstimate EstimateFull(const sweeps::TrialConfig& cfg, const sweeps::ModelS
   for (auto& a : Activations(plain, s, c)) e.components.push_back(std::move(a));
   e.components.push_back(LossBuffers(plain, s, c));
   const int64_t table = s.vocab * s.hidden;
-  e.components.push_back({"output weight gradient (loss, transient)", table * (4 + c),
-                          Format("float32 sum V*D*4 + one chunk's V*D*c, V*D = %lld",
-                                 static_cast<long long>(table))});
+  e.components.push_back(
+      {"output weight gradient (loss, transient)", table * (4 + c),
+       Format("float32 sum V*D*4 + one chunk's V*D*c, V*D = %lld", static_cast<long long>(table))});
   Total(cfg, 1, &e);
   return e;
 }

@@ -1,5 +1,6 @@
-// Analytic GPU memory budget of one QLoRA (or full fine-tuning) trial, component by component, and its verdict on a card.
-// Every formula and constant is written out, with its source, in docs/memory-estimator.md.
+// Analytic GPU memory budget of one QLoRA (or full fine-tuning) trial, component by component, and
+// its verdict on a card. Every formula and constant is written out, with its source, in
+// docs/memory-estimator.md.
 //
 // Legend: B micro-batch, T sequence length, D hidden, H query heads, Hkv key/value heads,
 // hd = D / H head dim, F MLP width, V vocabulary, R LoRA rank, L decoder layers,

@@ -52,15 +52,15 @@ void CheckMethodRules(const nlohmann::json& resolved, const std::map<std::string
             quant + "')"});
   }
   if (gpus != 1) {
-    issues.push_back(ConfigIssue{
-        "", FirstSetLine(key_lines, {"hardware.gpus", "train.method"}), "hardware.gpus",
-        "train.method full runs on one GPU: set hardware.gpus to 1 (it is " +
-            std::to_string(gpus) + ")"});
+    issues.push_back(
+        ConfigIssue{"", FirstSetLine(key_lines, {"hardware.gpus", "train.method"}), "hardware.gpus",
+                    "train.method full runs on one GPU: set hardware.gpus to 1 (it is " +
+                        std::to_string(gpus) + ")"});
   }
   if (!resolved.at("lora").at("init").get<std::string>().empty()) {
-    issues.push_back(ConfigIssue{"", FirstSetLine(key_lines, {"lora.init", "train.method"}),
-                                 "lora.init",
-                                 "train.method full has no adapter to start from: remove lora.init"});
+    issues.push_back(
+        ConfigIssue{"", FirstSetLine(key_lines, {"lora.init", "train.method"}), "lora.init",
+                    "train.method full has no adapter to start from: remove lora.init"});
   }
 }
 

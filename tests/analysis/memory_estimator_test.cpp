@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "analysis/estimate_table.h"
 #include "sweeps/load.h"
 
 namespace qlsweep::analysis {
@@ -301,6 +302,8 @@ TEST(AnalysisMemory, FullFineTuningCountsEveryWeightWithGradientAndStates) {
                            {"hardware.device", "cuda"},
                            {"hardware.dtype", "bf16"}});
   EXPECT_GT(e.total_bytes - EstimateMemory(lora).total_bytes, n * (2 + 8) / 2);
+  EXPECT_EQ(EstimateHeadline(full).rfind("smollm2-135m, full fine-tuning (every weight", 0), 0u)
+      << EstimateHeadline(full);
 }
 
 }  // namespace

@@ -30,8 +30,7 @@ TEST(SweepsSchema, KeysAreSectionDotLeafUniqueAndGroupedBySection) {
     }
   }
   EXPECT_EQ(Sections(), (std::vector<std::string>{"model", "quantization", "lora", "data", "train",
-                                                  "optim", "eval", "hardware",
-                                                  "distributed"}));
+                                                  "optim", "eval", "hardware", "distributed"}));
 }
 
 TEST(SweepsSchema, EveryDefaultPassesItsOwnCheckAndIsCanonical) {

@@ -33,8 +33,9 @@ TEST(SweepsTrainMethod, FullNeedsA16BitBaseAndOneGpuAndSaysSo) {
             "quantization.type to none (it is 'nf4')");
   issues = TrialIssues("train.method: full\nquantization.type: none\nhardware.gpus: 2\n");
   ASSERT_EQ(issues.size(), 1u) << Describe(issues);
-  EXPECT_EQ(Brief(issues[0]),
-            "3: hardware.gpus: train.method full runs on one GPU: set hardware.gpus to 1 (it is 2)");
+  EXPECT_EQ(
+      Brief(issues[0]),
+      "3: hardware.gpus: train.method full runs on one GPU: set hardware.gpus to 1 (it is 2)");
   issues = TrialIssues("train.method: full\nquantization.type: none\nlora.init: /a\n");
   ASSERT_EQ(issues.size(), 1u) << Describe(issues);
   EXPECT_EQ(Brief(issues[0]),

@@ -64,11 +64,12 @@ struct OurRun {
 
 sweeps::TrialConfig ParityTrial(const std::string& weights, bool checkpointing) {
   return sweeps::ResolveTrial(nlohmann::json::parse(R"({
-      "model": {"weights": ")" + kRoot + "/tests/assets/hf-tiny/" + weights + R"("},
+      "model": {"weights": ")" + kRoot + "/tests/assets/hf-tiny/" +
+                                                    weights + R"("},
       "quantization": {"type": "none"}, "data": {"seq_len": 16},
       "train": {"method": "full", "steps": 4, "micro_batch": 2, "grad_accum": 2,
                 "warmup_steps": 1, "max_grad_norm": 1.0, "grad_checkpointing": )" +
-                                                  (checkpointing ? "true" : "false") + R"(},
+                                                    (checkpointing ? "true" : "false") + R"(},
       "optim": {"name": "adamw", "lr": 0.001, "beta1": 0.9, "beta2": 0.95, "eps": 1e-8,
                 "weight_decay": 0.1},
       "hardware": {"device": "cpu", "dtype": "fp32"}})"));
@@ -114,21 +115,22 @@ void ExpectReferenceAgrees(const sweeps::TrialConfig& cfg, const OurRun& ours,
   }
   data.emplace_back("lrs", torch::tensor(ours.lrs, torch::kFloat64));
   WriteSafetensors(batches, data);
-  std::ofstream(config) << nlohmann::json{{"layers", shape.layers},
-                                          {"heads", shape.heads},
-                                          {"kv_heads", shape.kv_heads},
-                                          {"hidden", shape.hidden},
-                                          {"rms_eps", shape.rms_eps},
-                                          {"rope_theta", shape.rope_theta},
-                                          {"tie_embeddings", shape.tie_embeddings},
-                                          {"steps", cfg.train.steps},
-                                          {"grad_accum", cfg.train.grad_accum},
-                                          {"max_grad_norm", cfg.train.max_grad_norm},
-                                          {"beta1", cfg.optim.beta1},
-                                          {"beta2", cfg.optim.beta2},
-                                          {"eps", cfg.optim.eps},
-                                          {"weight_decay", cfg.optim.weight_decay}}
-                                .dump();
+  std::ofstream(config) << nlohmann::json{
+      {"layers", shape.layers},
+      {"heads", shape.heads},
+      {"kv_heads", shape.kv_heads},
+      {"hidden", shape.hidden},
+      {"rms_eps", shape.rms_eps},
+      {"rope_theta", shape.rope_theta},
+      {"tie_embeddings", shape.tie_embeddings},
+      {"steps", cfg.train.steps},
+      {"grad_accum", cfg.train.grad_accum},
+      {"max_grad_norm", cfg.train.max_grad_norm},
+      {"beta1", cfg.optim.beta1},
+      {"beta2", cfg.optim.beta2},
+      {"eps", cfg.optim.eps},
+      {"weight_decay",
+       cfg.optim.weight_decay}}.dump();
   const auto script = kRoot + "/scripts/reference/full_ft_reference.py";
   const auto result = RunShell(Python() + " '" + script + "' '" + init + "' '" + batches + "' '" +
                                config + "' '" + out + "' 2>&1");

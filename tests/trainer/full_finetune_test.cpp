@@ -11,7 +11,10 @@
 #include "sweeps/model_shapes.h"
 #include "tests/support/scratch.h"
 #include "tests/support/trainer/recording_sink.h"
+#include "trainer/train/schedule.h"
+#include "trainer/train/train_step.h"
 #include "trainer/train/trial_runner.h"
+#include "trainer/train/trial_state.h"
 
 namespace qlsweep::trainer {
 namespace {
@@ -59,7 +62,7 @@ TEST(FullFineTune, EveryWeightTrainsAndTheEvalLossFalls) {
     const double base = done["base_eval_loss"].get<double>();
     const double final_loss = done["final_eval_loss"].get<double>();
     std::printf("%s: eval loss %.4f -> %.4f\n", optim, base, final_loss);
-    EXPECT_LT(final_loss, base - 0.2) << optim;  // stated bound: it learns, clearly
+    EXPECT_LT(final_loss, base - 0.2) << optim;    // stated bound: it learns, clearly
     EXPECT_FALSE(done.contains("skipped_steps"));  // no loss scaling outside fp16
     EXPECT_FALSE(Steps(run)[0].contains("loss_scale"));
   }
@@ -143,6 +146,47 @@ TEST(Fp16LossScaling, FullTrialOnTheCpuRecordsScalesAndLearns) {
   const auto run = RunOk(FullTrial(R"({"train": {"steps": 12}, "optim": {"lr": 0.003},
       "hardware": {"dtype": "fp16"}})"));
   ExpectScalerEvents(run);
+}
+
+// An overflow inside a real step: with the scale started at 2^30 the fp16 gradients of the
+// tiny model's first steps are inf, so those steps are skipped (no weight changes), the scale
+// halves each time, and once it is small enough the steps go through and the weights move.
+TEST(Fp16LossScaling, OverflowingStepsAreSkippedUntilTheScaleFits) {
+  const auto cfg = FullTrial(R"({"train": {"steps": 40}, "hardware": {"dtype": "fp16"}})");
+  Phase phase;
+  TrialState s = SetupTrial(cfg, phase);
+  ASSERT_NE(s.scaler, nullptr);
+  s.scaler = std::make_unique<LossScaler>(LossScalerOptions{.init_scale = std::ldexp(1.0f, 30)});
+  const auto snapshot = [&s] {
+    std::vector<torch::Tensor> out;
+    for (const auto& p : s.params) out.push_back(p.detach().clone());
+    return out;
+  };
+  const auto changed = [](const std::vector<torch::Tensor>& a,
+                          const std::vector<torch::Tensor>& b) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!torch::equal(a[i], b[i])) return true;
+    }
+    return false;
+  };
+  int64_t skipped = 0;
+  double scale = std::ldexp(1.0, 30);
+  for (int64_t step = 1; step <= cfg.train.steps; ++step) {
+    const auto before = snapshot();
+    const StepResult r = TrainStep(s, cfg, 1e-3, phase);
+    EXPECT_EQ(r.loss_scale, scale) << step;
+    EXPECT_EQ(changed(before, snapshot()), !r.skipped) << step;
+    if (!r.skipped) break;
+    EXPECT_FALSE(std::isfinite(r.grad_norm)) << step;
+    ++skipped;
+    scale /= 2;
+    for (const auto& p : s.params) EXPECT_FALSE(p.grad().defined());  // dropped for the next
+  }
+  std::printf("skipped %lld steps from 2^30 down to a scale of %.0f\n",
+              static_cast<long long>(skipped), scale);
+  EXPECT_GE(skipped, 1);
+  EXPECT_LT(skipped, cfg.train.steps);  // a scale that fits was reached
+  EXPECT_EQ(s.scaler->Scale(), scale);
 }
 
 }  // namespace

@@ -20,8 +20,10 @@ using qlsweep::testing::RunShell;
 
 // The reference's output for growth interval `interval` and step kinds `kinds` (f, i, n).
 nlohmann::json Reference(int interval, const std::string& kinds) {
-  const auto script = std::string(QLSWEEP_SOURCE_DIR) + "/scripts/reference/grad_scaler_reference.py";
-  const auto run = RunShell(Python() + " '" + script + "' " + std::to_string(interval) + " " + kinds);
+  const auto script =
+      std::string(QLSWEEP_SOURCE_DIR) + "/scripts/reference/grad_scaler_reference.py";
+  const auto run =
+      RunShell(Python() + " '" + script + "' " + std::to_string(interval) + " " + kinds);
   EXPECT_EQ(run.exit_code, 0) << run.out;
   return nlohmann::json::parse(run.out);
 }

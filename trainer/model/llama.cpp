@@ -4,8 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "trainer/model/rope.h"
 #include "trainer/model/checkpoint.h"
+#include "trainer/model/rope.h"
 
 namespace qlsweep::trainer {
 namespace {

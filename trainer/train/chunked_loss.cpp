@@ -45,7 +45,8 @@ class ChunkedCrossEntropyFunction : public torch::autograd::Function<ChunkedCros
     // the chunks in float32 ([V, D]; LoRA trials never build it).
     const bool weight_grad = ctx->needs_input_grad(1);
     torch::Tensor grad_weight;
-    if (weight_grad) grad_weight = torch::zeros(weight.sizes(), weight.options().dtype(torch::kFloat32));
+    if (weight_grad)
+      grad_weight = torch::zeros(weight.sizes(), weight.options().dtype(torch::kFloat32));
     for (int64_t start = 0; start < n; start += chunk) {
       const int64_t len = std::min(chunk, n - start);
       auto logits = torch::matmul(hidden.narrow(0, start, len), weight.t()).to(torch::kFloat32);

@@ -7,8 +7,8 @@
 namespace qlsweep::trainer {
 
 struct LossResult {
-  torch::Tensor loss;  // [] float32: mean over labelled tokens; differentiable w.r.t. hidden (and
-                       // w.r.t. weight when it requires a gradient: full fine-tuning)
+  torch::Tensor loss;   // [] float32: mean over labelled tokens; differentiable w.r.t. hidden (and
+                        // w.r.t. weight when it requires a gradient: full fine-tuning)
   int64_t correct = 0;  // labelled tokens whose arg-max prediction equals the label
   int64_t counted = 0;  // labelled tokens (label != -100)
 };

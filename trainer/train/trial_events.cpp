@@ -73,9 +73,9 @@ json EvalEvent(int64_t step, const EvalResult& r, bool base) {
 json StepEvent(int64_t step, const StepResult& r, double lr, int64_t tokens,
                const MemorySample& memory) {
   json event = {{ev::kKey, ev::kStep},       {f::kStep, step},
-          {f::kLoss, r.loss},          {f::kLr, lr},
-          {f::kGradNorm, r.grad_norm}, {f::kTokens, tokens},
-          {k::kStepTimeS, r.seconds},  {f::kMemory, MemoryJson(memory)}};
+                {f::kLoss, r.loss},          {f::kLr, lr},
+                {f::kGradNorm, r.grad_norm}, {f::kTokens, tokens},
+                {k::kStepTimeS, r.seconds},  {f::kMemory, MemoryJson(memory)}};
   if (r.scaled) {
     event[f::kLossScale] = r.loss_scale;
     event[f::kSkipped] = r.skipped ? 1 : 0;

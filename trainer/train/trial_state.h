@@ -40,7 +40,7 @@ struct TrialState {
   LoraSpec lora;
   LlamaModel model{nullptr};
   std::unique_ptr<DataSource> data;
-  bool full = false;  // train.method full: every weight trainable, no adapters
+  bool full = false;                  // train.method full: every weight trainable, no adapters
   std::vector<torch::Tensor> params;  // the trainable tensors: adapters, or every weight (full)
   int64_t trainable_params = 0;
   std::unique_ptr<Optimizer> optimizer;  // one rank: over `params`; sharded: null (see dp)
