@@ -67,8 +67,19 @@ TEST(SweepsTrainMethod, SweepOverMethodAndRankHasOneFullTrial) {
   ASSERT_EQ(s.trials.size(), 3u);
   EXPECT_EQ(s.trials[0].name, "train.method=lora,lora.r=8");
   EXPECT_EQ(s.trials[1].name, "train.method=lora,lora.r=16");
-  EXPECT_EQ(s.trials[2].name, "train.method=full,lora.r=8");  // r=16 merged into it
+  // Named without the ignored lora.r; its r=16 twin is the same trial, merged into it.
+  EXPECT_EQ(s.trials[2].name, "train.method=full");
   EXPECT_EQ(s.trials[2].train.method, "full");
+}
+
+TEST(SweepsTrainMethod, AFullReferenceIsNamedWithoutTheLoraKeys) {
+  const auto s = LoadSweepText(
+      "name: m\nbase: {quantization.type: none}\nreference: train.method=full\ngrid:\n"
+      "  train.method: [full, lora]\n  lora.r: [4, 8]\n",
+      "s.yaml");
+  ASSERT_EQ(s.trials.size(), 3u);
+  EXPECT_EQ(s.trials[0].name, "train.method=full");
+  EXPECT_EQ(s.reference, "train.method=full");
 }
 
 TEST(SweepsTrainMethod, Fp16IsOneGpuOnly) {
