@@ -57,9 +57,12 @@ std::string EstimateHeadline(const sweeps::TrialConfig& cfg) {
   const std::string quant =
       q.type == "none" ? "16-bit base" : q.type + (q.double_quant ? " + double quant" : "");
   const int c = ComputeBytes(cfg.hardware);
-  return cfg.model.preset + ", " + quant + ", LoRA r=" + std::to_string(cfg.lora.r) + " on " +
-         Join(cfg.lora.targets) + ", micro-batch " + std::to_string(cfg.train.micro_batch) +
-         " x seq " + std::to_string(cfg.data.seq_len) +
+  const std::string method =
+      cfg.train.method == "full"
+          ? "full fine-tuning (every weight trainable)"
+          : quant + ", LoRA r=" + std::to_string(cfg.lora.r) + " on " + Join(cfg.lora.targets);
+  return cfg.model.preset + ", " + method + ", micro-batch " +
+         std::to_string(cfg.train.micro_batch) + " x seq " + std::to_string(cfg.data.seq_len) +
          (cfg.train.grad_checkpointing ? ", checkpointing" : ", no checkpointing") + ", " +
          cfg.optim.name + ", compute " + (c == 4 ? "fp32" : "16-bit");
 }

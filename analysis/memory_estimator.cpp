@@ -18,11 +18,15 @@ std::string Format(const char* format, auto... args) {
   return buffer;
 }
 
-// The 7 projections: 4-bit or 16-bit storage.
-MemoryComponent BaseWeights(const sweeps::ModelShape& s, const sweeps::QuantizationConfig& q,
-                            int c) {
+// The 7 projections: 4-bit or 16-bit storage (trainable in full fine-tuning).
+MemoryComponent BaseWeights(const sweeps::ModelShape& s, const sweeps::QuantizationConfig& q, int c,
+                            bool full) {
   const int64_t n = s.LinearParams();
   const int64_t bytes = BaseLinearBytes(s, q, c);
+  if (full) {
+    return {"weights (7 projections, trainable)", bytes,
+            Format("params * c = %lld * %d", static_cast<long long>(n), c)};
+  }
   if (q.type == "none") {
     return {"base weights (7 projections, 16-bit)", bytes,
             Format("params * c = %lld * %d", static_cast<long long>(n), c)};
@@ -64,12 +68,30 @@ std::vector<int64_t> AdapterTensors(const sweeps::ModelShape& s, const sweeps::L
   return out;
 }
 
+// Per-tensor element counts of every weight (full fine-tuning): the embedding table, per layer
+// the 7 projections and 2 norms, the final norm, lm_head unless tied.
+std::vector<int64_t> WeightTensors(const sweeps::ModelShape& s) {
+  std::vector<int64_t> out = {s.vocab * s.hidden};
+  for (int64_t layer = 0; layer < s.layers; ++layer) {
+    for (const auto& p : Projections(s)) out.push_back(p.in * p.out);
+    out.push_back(s.hidden);
+    out.push_back(s.hidden);
+  }
+  out.push_back(s.hidden);
+  if (!s.tie_embeddings) out.push_back(s.vocab * s.hidden);
+  return out;
+}
+
+bool IsFull(const sweeps::TrialConfig& cfg) { return cfg.train.method == "full"; }
+
 MemoryComponent OptimizerStates(const sweeps::TrialConfig& cfg, const sweeps::ModelShape& s) {
   const std::string& name = cfg.optim.name;
   const bool eight_bit = name.find("8bit") != std::string::npos;
   const bool paged = name.rfind("paged", 0) == 0;
   int64_t bytes = 0;
-  for (int64_t numel : AdapterTensors(s, cfg.lora)) bytes += AdamStateBytes(numel, eight_bit);
+  for (int64_t numel : IsFull(cfg) ? WeightTensors(s) : AdapterTensors(s, cfg.lora)) {
+    bytes += AdamStateBytes(numel, eight_bit);
+  }
   std::string note = eight_bit ? "m, v: 8-bit + fp32 absmax per 256 (fp32 below 4096 elements)"
                                : "m, v: 2 * 4 bytes per trainable param";
   if (paged) note += "; paged: managed memory, evictable to host";
@@ -167,6 +189,46 @@ MemoryComponent FlatOptimizerStates(const sweeps::TrialConfig& cfg, int64_t lora
           cfg.optim.name.rfind("paged", 0) == 0};
 }
 
+// Sums the components, then adds allocator slack and the CUDA (and NCCL) context.
+void Total(const sweeps::TrialConfig& cfg, int64_t ranks, MemoryEstimate* e) {
+  for (const auto& part : e->components) {
+    e->allocated_bytes += part.bytes;
+    if (part.pageable) e->pageable_bytes += part.bytes;
+  }
+  e->fragmentation_bytes =
+      static_cast<int64_t>(static_cast<double>(e->allocated_bytes) * kFragmentationFactor);
+  e->reserved_bytes = e->allocated_bytes + e->fragmentation_bytes;
+  e->context_bytes =
+      cfg.hardware.device == "cpu" ? 0 : kCudaContextBytes + (ranks > 1 ? kNcclContextBytes : 0);
+  e->total_bytes = e->reserved_bytes + e->context_bytes;
+}
+
+// Full fine-tuning (train.method full; quantization none, one GPU): every weight in the compute
+// dtype with a gradient of its size, AdamW states over all of them, the activations of a model
+// without adapters, and the output weight's float32 gradient accumulator in the loss.
+MemoryEstimate EstimateFull(const sweeps::TrialConfig& cfg, const sweeps::ModelShape& s, int c) {
+  sweeps::TrialConfig plain = cfg;  // lora.* are ignored: no adapter activations
+  plain.lora.targets.clear();
+  plain.lora.dropout = 0;
+  const int64_t n = s.TotalParams();
+  MemoryEstimate e;
+  e.components.push_back(BaseWeights(s, cfg.quantization, c, true));
+  auto other = OtherWeights(s, cfg.quantization, c);
+  other.name += " (trainable)";
+  e.components.push_back(other);
+  e.components.push_back({"gradients (every weight)", n * c,
+                          Format("params * c = %lld * %d", static_cast<long long>(n), c)});
+  e.components.push_back(OptimizerStates(cfg, s));
+  for (auto& a : Activations(plain, s, c)) e.components.push_back(std::move(a));
+  e.components.push_back(LossBuffers(plain, s, c));
+  const int64_t table = s.vocab * s.hidden;
+  e.components.push_back(
+      {"output weight gradient (loss, transient)", table * (4 + c),
+       Format("float32 sum V*D*4 + one chunk's V*D*c, V*D = %lld", static_cast<long long>(table))});
+  Total(cfg, 1, &e);
+  return e;
+}
+
 }  // namespace
 
 MemoryEstimate EstimateMemory(const sweeps::TrialConfig& cfg) {
@@ -177,11 +239,12 @@ MemoryEstimate EstimateMemory(const sweeps::TrialConfig& cfg) {
   }
   const sweeps::ModelShape s = sweeps::PresetShape(cfg.model.preset);
   const int c = ComputeBytes(cfg.hardware);
+  if (IsFull(cfg)) return EstimateFull(cfg, s, c);
   const int64_t lora = LoraParams(s, cfg.lora);
   const int64_t ranks = std::max(1, cfg.hardware.gpus);
   const int stage = ranks > 1 ? cfg.distributed.zero_stage : 0;
   MemoryEstimate e;
-  e.components.push_back(BaseWeights(s, cfg.quantization, c));
+  e.components.push_back(BaseWeights(s, cfg.quantization, c, false));
   if (stage == 3) ShardBase(s, ranks, &e.components);
   e.components.push_back(OtherWeights(s, cfg.quantization, c));
   e.components.push_back(
@@ -197,16 +260,7 @@ MemoryEstimate EstimateMemory(const sweeps::TrialConfig& cfg) {
   for (auto& a : Activations(cfg, s, c)) e.components.push_back(std::move(a));
   e.components.push_back(DequantizedWeight(cfg, s, c));
   e.components.push_back(LossBuffers(cfg, s, c));
-  for (const auto& part : e.components) {
-    e.allocated_bytes += part.bytes;
-    if (part.pageable) e.pageable_bytes += part.bytes;
-  }
-  e.fragmentation_bytes =
-      static_cast<int64_t>(static_cast<double>(e.allocated_bytes) * kFragmentationFactor);
-  e.reserved_bytes = e.allocated_bytes + e.fragmentation_bytes;
-  e.context_bytes =
-      cfg.hardware.device == "cpu" ? 0 : kCudaContextBytes + (ranks > 1 ? kNcclContextBytes : 0);
-  e.total_bytes = e.reserved_bytes + e.context_bytes;
+  Total(cfg, ranks, &e);
   return e;
 }
 

@@ -1,5 +1,6 @@
-// Analytic GPU memory budget of one QLoRA trial, component by component, and its verdict on a card.
-// Every formula and constant is written out, with its source, in docs/memory-estimator.md.
+// Analytic GPU memory budget of one QLoRA (or full fine-tuning) trial, component by component, and
+// its verdict on a card. Every formula and constant is written out, with its source, in
+// docs/memory-estimator.md.
 //
 // Legend: B micro-batch, T sequence length, D hidden, H query heads, Hkv key/value heads,
 // hd = D / H head dim, F MLP width, V vocabulary, R LoRA rank, L decoder layers,
@@ -100,6 +101,8 @@ struct MemoryEstimate {
 // docs/memory-estimator.md). Assumes what the trainer does: every component is live at the peak
 // (conservative: the loss buffers and a layer's recompute do not overlap in time), fused
 // attention (no T x T score matrix), and the paged states counted as if resident.
+// A full fine-tuning trial (train.method full) has no adapters: every weight is trainable, with a
+// gradient and AdamW states of its own (docs/memory-estimator.md, "Full fine-tuning").
 // Throws std::invalid_argument for an unknown model preset, and for a trial with model.weights
 // (whose shapes only the trainer reads).
 MemoryEstimate EstimateMemory(const sweeps::TrialConfig& cfg);

@@ -48,7 +48,8 @@ const std::vector<std::string_view>& DoneResultKeys() {
       r::kFinalEvalStep,  r::kPerplexity,        r::kTokenAccuracy,       r::kEvalSequences,
       r::kEvalTokens,     r::kTokensPerS,        r::kTokensPerSInclFirst, r::kStepTimeS,
       r::kBudgetBytes,    r::kContextBytes,      r::kAllocatorCapBytes,   r::kTrainableParams,
-      r::kPeakAllocBytes, r::kPeakReservedBytes, r::kDevicePeakBytes,     r::kWallS};
+      r::kPeakAllocBytes, r::kPeakReservedBytes, r::kDevicePeakBytes,     r::kWallS,
+      r::kSkippedSteps,   r::kFinalLossScale};  // the last two: fp16 trials only
   return keys;
 }
 

@@ -29,6 +29,10 @@ inline constexpr std::string_view kStep = "step";
 inline constexpr std::string_view kLoss = "loss";
 inline constexpr std::string_view kLr = "lr";
 inline constexpr std::string_view kGradNorm = "grad_norm";
+// fp16 trials (dynamic loss scaling): the scale the step's loss was multiplied by, and 1 when
+// its gradients held an inf or NaN and the optimizer step was skipped (else 0).
+inline constexpr std::string_view kLossScale = "loss_scale";
+inline constexpr std::string_view kSkipped = "skipped";
 inline constexpr std::string_view kTokens = "tokens";
 inline constexpr std::string_view kSequences = "sequences";
 inline constexpr std::string_view kEvalLoss = "eval_loss";

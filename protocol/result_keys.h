@@ -23,6 +23,9 @@ inline constexpr std::string_view kBudgetBytes = "budget_bytes";
 inline constexpr std::string_view kContextBytes = "context_bytes";
 inline constexpr std::string_view kAllocatorCapBytes = "allocator_cap_bytes";
 inline constexpr std::string_view kTrainableParams = "trainable_params";
+// fp16 trials: optimizer steps skipped for inf/NaN gradients, and the loss scale at the end.
+inline constexpr std::string_view kSkippedSteps = "skipped_steps";
+inline constexpr std::string_view kFinalLossScale = "final_loss_scale";
 inline constexpr std::string_view kParams = "params";
 inline constexpr std::string_view kBaseBytes = "base_bytes";
 inline constexpr std::string_view kLoadS = "load_s";

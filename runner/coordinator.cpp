@@ -146,7 +146,10 @@ class SweepRun {
       in.self_exe = options_.self_exe;
       in.config_path = WriteTrialFile(sweeps::TrialDocument(*trial), trial->id, root_ / "trials");
       in.h5_path = running->attempt->h5_path();
-      if (options_.save_adapters) in.adapter_dir = (root_ / "adapters" / trial->id).string();
+      // A full fine-tuning trial has no adapter to save (train --save-adapter refuses it).
+      if (options_.save_adapters && trial->train.method != "full") {
+        in.adapter_dir = (root_ / "adapters" / trial->id).string();
+      }
       in.ranks = trial->hardware.gpus;
       in.host_trials = static_cast<int>(slots_.size());
       in.cuda_visible_devices = gpu;

@@ -193,9 +193,9 @@ class FarmRun {
     }
     for (size_t i : group) workers_[i].state = WorkerState::kBusy;
     cost_.dispatch_s += Since(idle_since_[group[0]]);
-    channel_.Send(
-        leader.rank, FarmTag::kAssign,
-        Encode(Assignment{trial.id, document, trial.hardware.gpus, gpus, options_.save_adapters}));
+    channel_.Send(leader.rank, FarmTag::kAssign,
+                  Encode(Assignment{trial.id, document, trial.hardware.gpus, gpus,
+                                    options_.save_adapters && trial.train.method != "full"}));
     running_.push_back(std::move(running));
   }
 

@@ -29,7 +29,8 @@ std::optional<SeriesRow> SeriesRowOf(const nlohmann::json& event) {
         std::string(storage::kTrainGroup),
         {number(event, f::kStep), number(event, f::kLoss), number(event, f::kLr),
          number(event, f::kGradNorm), number(event, r::kStepTimeS), number(event, f::kTokens),
-         number(mem, r::kAllocBytes), number(mem, r::kReservedBytes)}};
+         number(mem, r::kAllocBytes), number(mem, r::kReservedBytes), number(event, f::kLossScale),
+         number(event, f::kSkipped)}};
   }
   if (kind == ev::kEval) {
     return SeriesRow{std::string(storage::kEvalGroup),

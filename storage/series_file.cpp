@@ -56,12 +56,14 @@ struct SeriesFile::Impl {
 const std::vector<std::string>& SeriesFile::TrainColumns() {
   namespace field = protocol::field;
   namespace result = protocol::result;
-  // The step event's fields; alloc_bytes and reserved_bytes are those of its memory object.
+  // The step event's fields; alloc_bytes and reserved_bytes are those of its memory object;
+  // loss_scale and skipped only fp16 trials have (NaN in the others' rows).
   static const std::vector<std::string> columns = {
       std::string(field::kStep),        std::string(field::kLoss),
       std::string(field::kLr),          std::string(field::kGradNorm),
       std::string(result::kStepTimeS),  std::string(field::kTokens),
-      std::string(result::kAllocBytes), std::string(result::kReservedBytes)};
+      std::string(result::kAllocBytes), std::string(result::kReservedBytes),
+      std::string(field::kLossScale),   std::string(field::kSkipped)};
   return columns;
 }
 

@@ -19,8 +19,9 @@ inline std::string SeriesDataset(std::string_view group, std::string_view column
 
 // Layout (docs/records.md): attribute /config (JSON text), attribute /trial_id;
 // group /train with one 1-D float64 dataset per column (step, loss, lr, grad_norm, step_time_s,
-// tokens, alloc_bytes, reserved_bytes), group /eval likewise (step, eval_loss, perplexity,
-// token_accuracy). All datasets exist before SWMR writing starts; rows are only appended.
+// tokens, alloc_bytes, reserved_bytes, loss_scale, skipped), group /eval likewise (step, eval_loss,
+// perplexity, token_accuracy). All datasets exist before SWMR writing starts; rows are only
+// appended.
 class SeriesFile {
  public:
   // Creates (truncating) `path` and switches it to SWMR write mode. Throws StorageError.

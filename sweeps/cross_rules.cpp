@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "sweeps/model_shapes.h"
+#include "sweeps/schema.h"
 
 namespace qlsweep::sweeps {
 namespace {
@@ -31,7 +32,46 @@ std::string PathKindProblem(const std::string& path, bool file_ok, bool folder_o
   return file_ok ? "" : "'" + path + "' is a file, not a folder";
 }
 
+// train.method full: a dense 16-bit base on one GPU, without a starting adapter; fp16 (loss
+// scaled on one rank) is not sharded.
+void CheckMethodRules(const nlohmann::json& resolved, const std::map<std::string, int>& key_lines,
+                      std::vector<ConfigIssue>& issues) {
+  const auto gpus = resolved.at("hardware").at("gpus").get<int64_t>();
+  if (resolved.at("hardware").at("dtype").get<std::string>() == "fp16" && gpus > 1) {
+    issues.push_back(ConfigIssue{
+        "", FirstSetLine(key_lines, {"hardware.dtype", "hardware.gpus"}), "hardware.dtype",
+        "fp16 (dynamic loss scaling) runs on one GPU only; use bf16 for hardware.gpus " +
+            std::to_string(gpus)});
+  }
+  if (resolved.at("train").at("method").get<std::string>() != "full") return;
+  const auto quant = resolved.at("quantization").at("type").get<std::string>();
+  if (quant != "none") {
+    issues.push_back(ConfigIssue{
+        "", FirstSetLine(key_lines, {"quantization.type", "train.method"}), "quantization.type",
+        "train.method full trains every weight in 16-bit: set quantization.type to none (it is '" +
+            quant + "')"});
+  }
+  if (gpus != 1) {
+    issues.push_back(
+        ConfigIssue{"", FirstSetLine(key_lines, {"hardware.gpus", "train.method"}), "hardware.gpus",
+                    "train.method full runs on one GPU: set hardware.gpus to 1 (it is " +
+                        std::to_string(gpus) + ")"});
+  }
+  if (!resolved.at("lora").at("init").get<std::string>().empty()) {
+    issues.push_back(
+        ConfigIssue{"", FirstSetLine(key_lines, {"lora.init", "train.method"}), "lora.init",
+                    "train.method full has no adapter to start from: remove lora.init"});
+  }
+}
+
 }  // namespace
+
+void ResetIgnoredKeys(nlohmann::json& resolved) {
+  if (resolved.at("train").at("method").get<std::string>() != "full") return;
+  for (const auto& spec : Schema()) {
+    if (spec.Section() == "lora") resolved["lora"][spec.Leaf()] = spec.default_value;
+  }
+}
 
 std::vector<ConfigIssue> CheckCrossRules(const nlohmann::json& resolved,
                                          const std::map<std::string, int>& key_lines) {
@@ -88,6 +128,7 @@ std::vector<ConfigIssue> CheckCrossRules(const nlohmann::json& resolved,
         "limits a CPU trial's memory and needs hardware.device cpu (a GPU's memory is limited by "
         "hardware.gpu_profile)"});
   }
+  CheckMethodRules(resolved, key_lines, issues);
   // A preset's context length is known before anything runs (real weights are checked on load).
   if (weights.empty()) {
     const auto preset = PresetShape(resolved.at("model").at("preset").get<std::string>());

@@ -22,10 +22,14 @@ struct Candidate {
   int line = 0;  // line of the point or include entry it came from; 0 for plain grid trials
 };
 
-std::string Label(const Assignments& assignments) {
+// "key=value,..." of `assignments`; with `full_method`, without the lora.* keys that a full
+// fine-tuning trial ignores (sweeps/cross_rules.h: ResetIgnoredKeys).
+std::string Label(const Assignments& assignments, bool full_method = false) {
   std::string out;
-  for (const auto& a : assignments)
+  for (const auto& a : assignments) {
+    if (full_method && a.key.rfind("lora.", 0) == 0) continue;
     out += (out.empty() ? "" : ",") + a.key + "=" + ValueText(a.value);
+  }
   return out;
 }
 
@@ -226,14 +230,18 @@ class Expander {
       while (true) {
         Assignments set = Prefix();
         std::string name = point ? point->name : "";
+        std::string full_name = name;  // the name without the lora.* keys a full trial ignores
         if (point) set.insert(set.end(), point->set.begin(), point->set.end());
         for (size_t a = 0; a < spec_.axes.size(); ++a) {
           const Assignments& position = spec_.axes[a].positions[index[a]];
           set.insert(set.end(), position.begin(), position.end());
           name = Join(name, Label(position));
+          full_name = Join(full_name, Label(position, true));
         }
         if (name.empty()) name = "base";
+        if (full_name.empty()) full_name = "base";
         if (auto trial = Resolve(set, name)) {
+          if (trial->train.method == "full") trial->name = full_name;
           out.push_back(Candidate{std::move(*trial), point ? point->line : 0});
         }
         size_t a = spec_.axes.size();

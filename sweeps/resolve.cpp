@@ -64,6 +64,7 @@ std::optional<TrialConfig> ResolveAssignments(const Assignments& assignments,
   // Real weights bring their own shapes: the record names no preset (CheckCrossRules refuses one
   // that was set).
   if (!resolved["model"]["weights"].get<std::string>().empty()) resolved["model"]["preset"] = "";
+  ResetIgnoredKeys(resolved);
   for (auto& issue : cross) {
     issue.file = file;
     if (!trial_label.empty()) issue.message += " (in trial '" + trial_label + "')";
@@ -92,7 +93,7 @@ TrialConfig TrialFromResolved(const nlohmann::json& resolved, std::string name) 
   t.train = TrainConfig{Int(train, "steps"),        Int(train, "micro_batch"),
                         Int(train, "grad_accum"),   Float(train, "max_grad_norm"),
                         Int(train, "warmup_steps"), Bool(train, "grad_checkpointing"),
-                        Int(train, "seed")};
+                        Int(train, "seed"),         Str(train, "method")};
   const auto& optim = resolved.at("optim");
   t.optim = OptimConfig{Str(optim, "name"),    Float(optim, "lr"),  Float(optim, "beta1"),
                         Float(optim, "beta2"), Float(optim, "eps"), Float(optim, "weight_decay")};

@@ -117,6 +117,10 @@ std::vector<KeySpec> BuildSchema() {
           "linear warmup steps, then cosine decay; at most train.steps"),
       Bool("train.grad_checkpointing", true, "recompute each decoder layer in the backward pass"),
       Int("train.seed", 0, AtLeast(0), "seed for weights, data and dropout"),
+      Added(Str("train.method", "lora", {"lora", "full"},
+                "lora = adapters on a frozen base quantized per quantization.type; full = every "
+                "weight trainable in the compute dtype (needs quantization.type none and "
+                "hardware.gpus 1; lora.* are then ignored and recorded at their defaults)")),
 
       Str("optim.name", "paged_adamw_8bit",
           {"adamw", "adamw_8bit", "paged_adamw", "paged_adamw_8bit"},
@@ -135,7 +139,8 @@ std::vector<KeySpec> BuildSchema() {
 
       Str("hardware.device", "auto", {"auto", "cpu", "cuda"}, "where the trial runs"),
       Str("hardware.dtype", "auto", {"auto", "bf16", "fp16", "fp32"},
-          "compute dtype; auto = bf16 on GPU, fp32 on CPU"),
+          "compute dtype; auto = bf16 on GPU, fp32 on CPU; fp16 trains with dynamic loss "
+          "scaling"),
       Str("hardware.gpu_profile", "", {},
           "emulate this card's memory (a runner GPU profile); empty = the whole GPU"),
       Added(Int("hardware.gpus", 1, Between(1, 1024),

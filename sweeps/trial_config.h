@@ -48,6 +48,7 @@ struct TrainConfig {
   int warmup_steps;         // linear warmup, then cosine decay
   bool grad_checkpointing;  // recompute each decoder layer in backward
   int seed;
+  std::string method;  // lora (adapters on a frozen base) | full (every weight trainable, 16-bit)
 };
 
 struct OptimConfig {
@@ -66,7 +67,7 @@ struct EvalConfig {
 
 struct HardwareConfig {
   std::string device;       // auto | cpu | cuda
-  std::string dtype;        // auto (bf16 on GPU, fp32 on CPU) | bf16 | fp16 | fp32
+  std::string dtype;        // auto (bf16 on GPU, fp32 on CPU) | bf16 | fp16 (loss-scaled) | fp32
   std::string gpu_profile;  // emulate this card's memory (sweeps/gpu_profiles.h); empty = whole GPU
   int gpus;                 // ranks of the trial (one per GPU); > 1 = sharded under mpirun
 };

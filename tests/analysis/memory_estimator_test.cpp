@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "analysis/estimate_table.h"
 #include "sweeps/load.h"
 
 namespace qlsweep::analysis {
@@ -258,6 +259,51 @@ TEST(AnalysisMemory, ZeroStagesDivideTheirPartsByTheRanks) {
               static_cast<double>(Component(s0, "base weights")) / 4, 4);
   EXPECT_GT(Component(s3, "gathered decoder layer"), 0);
   for (const auto& c : s0.components) EXPECT_EQ(c.name.rfind("gathered", 0), std::string::npos);
+}
+
+// Full fine-tuning of SmolLM2-135M (tied embeddings) in bf16 with fp32 AdamW: weights, their
+// gradients (c bytes each) and 8 bytes of moments per parameter, exactly; no adapter rows.
+TEST(AnalysisMemory, FullFineTuningCountsEveryWeightWithGradientAndStates) {
+  const auto full = Trial({{"model.preset", "smollm2-135m"},
+                           {"train.method", "full"},
+                           {"quantization.type", "none"},
+                           {"optim.name", "adamw"},
+                           {"hardware.device", "cuda"},
+                           {"hardware.dtype", "bf16"}});
+  const auto shape = sweeps::PresetShape("smollm2-135m");
+  const int64_t n = shape.TotalParams();
+  const auto e = EstimateMemory(full);
+  EXPECT_EQ(Component(e, "weights (7 projections") + Component(e, "embeddings, lm_head, norms"),
+            n * 2);
+  EXPECT_EQ(Component(e, "gradients (every weight)"), n * 2);
+  EXPECT_EQ(Component(e, "optimizer states (adamw)"), n * 8);
+  EXPECT_EQ(Component(e, "output weight gradient"), shape.vocab * shape.hidden * (4 + 2));
+  for (const auto& c : e.components) EXPECT_EQ(c.name.find("LoRA"), std::string::npos) << c.name;
+  int64_t sum = 0;
+  for (const auto& c : e.components) sum += c.bytes;
+  EXPECT_EQ(sum, e.allocated_bytes);
+  // LoRA rank, targets and dropout are ignored (and reset by the schema) for full trials.
+  auto other = full;
+  other.lora.r = 64;
+  other.lora.dropout = 0.1;
+  EXPECT_EQ(EstimateMemory(other).total_bytes, e.total_bytes);
+  // 8-bit states: 2 bytes + 8/256 per element, fp32 for tensors under 4096 elements (the 576-wide
+  // norms of SmolLM2).
+  auto eight = full;
+  eight.optim.name = "adamw_8bit";
+  const int64_t norms = (2 * shape.layers + 1) * shape.hidden;
+  const int64_t big = n - norms;
+  EXPECT_EQ(Component(EstimateMemory(eight), "optimizer states (adamw_8bit)"),
+            norms * 8 + 2 * big + 8 * (big / 256));
+  // Against LoRA on the same 16-bit base: more than the weights again (gradients) plus states.
+  const auto lora = Trial({{"model.preset", "smollm2-135m"},
+                           {"quantization.type", "none"},
+                           {"optim.name", "adamw"},
+                           {"hardware.device", "cuda"},
+                           {"hardware.dtype", "bf16"}});
+  EXPECT_GT(e.total_bytes - EstimateMemory(lora).total_bytes, n * (2 + 8) / 2);
+  EXPECT_EQ(EstimateHeadline(full).rfind("smollm2-135m, full fine-tuning (every weight", 0), 0u)
+      << EstimateHeadline(full);
 }
 
 }  // namespace

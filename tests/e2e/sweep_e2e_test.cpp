@@ -123,6 +123,34 @@ TEST_F(SweepEndToEnd, QueryRefusesWrites) {
 
 // --save-adapters leaves each finished trial's PEFT adapter under <db dir>/adapters/<id>/, and a
 // trial started from it (lora.init, 0 steps) scores the eval loss the sweep recorded.
+// A sweep of LoRA and full fine-tuning (the seed report's quality reference) records both;
+// --save-adapters saves the LoRA trial's adapter and no folder for the full trial, which records
+// every weight as trainable and a falling eval loss.
+TEST_F(SweepEndToEnd, FullFineTuningBesideLoraWithSavedAdapters) {
+  const auto sweep = WriteSweep(qlsweep::e2e::TinyCpuSweep(
+      "full", "train.method: [lora, full]\n  lora.r: [2, 4]", 6, "reference: train.method=full\n"));
+  auto run = RunQlsweep("run " + sweep + " --db " + db_ + " --quiet --save-adapters");
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  auto trials = qlsweep::storage::RunIndex::OpenReadOnly(db_)->Trials("full");
+  ASSERT_EQ(trials.size(), 3u);  // the two full trials are one
+  int full = 0;
+  for (const auto& t : trials) {
+    ASSERT_EQ(t.status, TrialStatus::kDone) << t.name << ": " << t.error;
+    const bool is_full = t.name == "train.method=full";
+    full += is_full;
+    EXPECT_EQ(std::filesystem::exists(dir_ / "adapters" / t.id), !is_full) << t.name;
+    if (is_full) {
+      EXPECT_EQ(t.params.at("train.method"), "full");
+      EXPECT_EQ(t.params.at("lora.r"), "16");               // ignored, recorded at its default
+      EXPECT_EQ(t.results.at("trainable_params"), 158016);  // every weight of the tiny model
+      EXPECT_LT(t.results.at("final_eval_loss"), t.results.at("base_eval_loss"));
+    } else {
+      EXPECT_LT(t.results.at("trainable_params"), 30000);  // adapters only
+    }
+  }
+  EXPECT_EQ(full, 1);
+}
+
 TEST_F(SweepEndToEnd, SavedAdaptersEvaluateToTheRecordedLoss) {
   const auto sweep = WriteSweep(qlsweep::e2e::TinyCpuSweep("adapters", "lora.r: [2]", 4));
   auto run = RunQlsweep("run " + sweep + " --db " + db_ + " --quiet --save-adapters");

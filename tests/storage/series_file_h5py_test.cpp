@@ -34,7 +34,7 @@ with h5py.File(path, "r", swmr=swmr) as f:
     assert sorted(f.keys()) == ["eval", "train"], list(f.keys())
     assert sorted(f["train"].keys()) == sorted(
         ["step", "loss", "lr", "grad_norm", "step_time_s", "tokens", "alloc_bytes",
-         "reserved_bytes"]), list(f["train"].keys())
+         "reserved_bytes", "loss_scale", "skipped"]), list(f["train"].keys())
     for group in ("train", "eval"):
         for name, dataset in f[group].items():
             assert dataset.dtype == "float64", (name, dataset.dtype)

@@ -30,8 +30,7 @@ TEST(SweepsSchema, KeysAreSectionDotLeafUniqueAndGroupedBySection) {
     }
   }
   EXPECT_EQ(Sections(), (std::vector<std::string>{"model", "quantization", "lora", "data", "train",
-                                                  "optim", "eval", "hardware",
-                                                  "distributed"}));
+                                                  "optim", "eval", "hardware", "distributed"}));
 }
 
 TEST(SweepsSchema, EveryDefaultPassesItsOwnCheckAndIsCanonical) {
@@ -52,7 +51,7 @@ TEST(SweepsSchema, DefaultsAreTheDocumentedOnes) {
     "data": {"source": "synthetic", "path": "", "seq_len": 512, "eval_fraction": 0.05,
              "prompt_template": "alpaca"},
     "train": {"steps": 20, "micro_batch": 1, "grad_accum": 1, "max_grad_norm": 1.0,
-              "warmup_steps": 2, "grad_checkpointing": true, "seed": 0},
+              "warmup_steps": 2, "grad_checkpointing": true, "seed": 0, "method": "lora"},
     "optim": {"name": "paged_adamw_8bit", "lr": 0.0002, "beta1": 0.9, "beta2": 0.999,
               "eps": 1e-8, "weight_decay": 0.0},
     "eval": {"interval": 0, "sequences": 8},

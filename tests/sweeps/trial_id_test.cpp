@@ -95,13 +95,14 @@ model: {preset: tiny}
 TEST(SweepsTrialId, FlattenParamsGivesOneJsonTextPerDottedKey) {
   TrialConfig t = ResolveTrial(nlohmann::json::parse(R"({"lora": {"r": 8}})"));
   auto params = FlattenParams(t.resolved);
-  EXPECT_EQ(params.size(), 38u);
+  EXPECT_EQ(params.size(), 39u);  // every schema key, train.method and host_memory_mib included
   EXPECT_EQ(params.at("lora.r"), "8");
   EXPECT_EQ(params.at("lora.alpha"), "32.0");
   EXPECT_EQ(params.at("model.preset"), "\"tiny\"");
   EXPECT_EQ(params.at("quantization.double_quant"), "true");
   EXPECT_EQ(params.at("quantization.skip"), R"(["embed","norm","lm_head"])");
   EXPECT_EQ(params.at("optim.eps"), "1e-08");
+  EXPECT_EQ(params.at("train.method"), "\"lora\"");
 }
 
 }  // namespace

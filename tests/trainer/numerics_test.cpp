@@ -51,6 +51,31 @@ TEST(ChunkedCrossEntropy, MatchesFullCrossEntropyInValueAndGradient) {
   EXPECT_EQ(chunked.correct, argmax_hits.item<int64_t>());
 }
 
+// Full fine-tuning trains the output weight: its gradient, summed over chunks in float32, is the
+// full cross-entropy's (the tied case adds the embedding's on top, outside the loss). A frozen
+// weight gets none.
+TEST(ChunkedCrossEntropy, TrainableWeightGetsTheFullCrossEntropysGradient) {
+  torch::manual_seed(2);
+  auto hidden = torch::randn({2, 7, 8}, torch::requires_grad());
+  auto weight = torch::randn({11, 8}, torch::requires_grad());
+  auto labels = torch::randint(11, {2, 7}, torch::kInt64);
+  labels.index_put_({1, 2}, -100);
+  ChunkedCrossEntropy(hidden, weight, labels, /*chunk_tokens=*/4).loss.backward();
+  const auto grad_chunked = weight.grad().clone();
+  weight.mutable_grad().reset();
+  torch::nn::functional::cross_entropy(
+      torch::matmul(hidden, weight.t()).reshape({-1, 11}), labels.reshape({-1}),
+      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100))
+      .backward();
+  // fp32 sums over 4 chunks vs one GEMM: 1e-5 relative covers the rounding.
+  EXPECT_TRUE(torch::allclose(grad_chunked, weight.grad(), 1e-5, 1e-6));
+  EXPECT_GT(grad_chunked.abs().max().item<double>(), 1e-3);
+
+  auto frozen = torch::randn({11, 8});
+  ChunkedCrossEntropy(hidden, frozen, labels, 4).loss.backward();
+  EXPECT_FALSE(frozen.grad().defined());
+}
+
 TEST(LoraLinear, FreshAdapterLeavesBaseOutputUnchangedExactly) {
   torch::manual_seed(1);
   LoraLinear lora(16, 8, /*rank=*/4, /*alpha=*/8, /*dropout=*/0.0, torch::TensorOptions());

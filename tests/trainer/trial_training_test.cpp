@@ -124,5 +124,35 @@ TEST(TrialTraining, EvaluationUsesTheSameSequencesWhateverTheMicroBatch) {
               four.Last()["base_eval_loss"].get<double>(), 1e-5);
 }
 
+// The seed report's "accumulation 1x16 equals batch 16": both read the same 16 rows per step (a
+// data source's rows are a stream that does not depend on the micro-batch) and weight each
+// micro-batch's loss by its share of the step's tokens, so the updates are the same up to float32
+// summation order. Without dropout: its masks are drawn per micro-batch shape.
+TEST(TrialTraining, AccumulationOf16EqualsABatchOf16) {
+  for (const char* data :
+       {R"({"source": "synthetic"})", R"({"source": "tokens", "eval_fraction": 0.2, "path": ")"}) {
+    std::string source = data;
+    if (source.find("tokens") != std::string::npos) {
+      source += Asset("tests/assets/data/tokens.jsonl") + "\"}";
+    }
+    const auto trial = [&](int micro, int accum) {
+      return TinyTrial(R"({"data": )" + source + R"(, "lora": {"dropout": 0.0},
+          "train": {"steps": 3, "micro_batch": )" +
+                       std::to_string(micro) + R"(, "grad_accum": )" + std::to_string(accum) +
+                       "}}");
+    };
+    const auto accumulated = RunOk(trial(1, 16));
+    const auto batched = RunOk(trial(16, 1));
+    ASSERT_EQ(accumulated.Losses().size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+      EXPECT_NEAR(accumulated.Losses()[i], batched.Losses()[i], 1e-5 * batched.Losses()[i])
+          << source << " step " << i + 1;
+    }
+    EXPECT_NEAR(accumulated.Last()["final_eval_loss"].get<double>(),
+                batched.Last()["final_eval_loss"].get<double>(), 1e-5)
+        << source;
+  }
+}
+
 }  // namespace
 }  // namespace qlsweep::trainer

@@ -2,9 +2,10 @@
 #include "trainer/model/llama.h"
 
 #include <cmath>
+#include <stdexcept>
 
-#include "trainer/model/rope.h"
 #include "trainer/model/checkpoint.h"
+#include "trainer/model/rope.h"
 
 namespace qlsweep::trainer {
 namespace {
@@ -131,6 +132,34 @@ std::vector<std::pair<std::string, LoraLinear>> LlamaModelImpl::NamedProjections
     }
     ++i;
   }
+  return out;
+}
+
+std::vector<std::pair<std::string, torch::Tensor*>> LlamaModelImpl::NamedWeights() {
+  std::vector<std::pair<std::string, torch::Tensor*>> out;
+  const auto add_matrix = [&out](const std::string& name, FrozenMatrix& matrix) {
+    if (matrix.quantized()) {
+      throw std::logic_error(name + " is 4-bit: its dense weight does not exist");
+    }
+    if (matrix.defined()) out.emplace_back(name, matrix.Tensors().front());
+  };
+  add_matrix("model.embed_tokens.weight", embed);
+  for (int64_t i = 0; i < shape_.layers; ++i) {
+    auto& layer = *layers[i]->as<DecoderLayerImpl>();
+    for (auto& [name, proj] : layer.projections()) {
+      add_matrix(ProjectionPath(i, name) + ".weight", proj->mutable_base());
+    }
+    out.emplace_back(LayerName(i, "input_layernorm.weight"), &layer.input_norm);
+    out.emplace_back(LayerName(i, "post_attention_layernorm.weight"), &layer.post_norm);
+  }
+  out.emplace_back("model.norm.weight", &final_norm);
+  if (!shape_.tie_embeddings) add_matrix("lm_head.weight", lm_head);
+  return out;
+}
+
+std::vector<torch::Tensor> LlamaModelImpl::MakeWeightsTrainable() {
+  std::vector<torch::Tensor> out;
+  for (auto& [name, slot] : NamedWeights()) out.push_back(slot->requires_grad_(true));
   return out;
 }
 

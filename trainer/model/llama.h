@@ -68,6 +68,13 @@ class LlamaModelImpl : public torch::nn::Module {
   // Every projection with its HF module path, e.g. "model.layers.0.self_attn.q_proj", in layer
   // order (q, k, v, o, gate, up, down).
   std::vector<std::pair<std::string, LoraLinear>> NamedProjections() const;
+  // Every dense weight with its HF tensor name ("model.embed_tokens.weight", ...,
+  // "lm_head.weight" unless tied), in LoadBase's order, as slots of the model's own tensors.
+  // Empty slots are left out; a 4-bit weight has no dense tensor and throws std::logic_error.
+  std::vector<std::pair<std::string, torch::Tensor*>> NamedWeights();
+  // Full fine-tuning: marks every weight (embeddings, norms, projections, lm_head) as requiring
+  // a gradient and returns them in NamedWeights' order. Needs a dense base (quantization none).
+  std::vector<torch::Tensor> MakeWeightsTrainable();
 
   // tokens: [B, T] int64 -> final hidden states [B, T, D] (after the last RMSNorm).
   // With checkpointing on (and grad mode on) each decoder layer is recomputed in backward.

@@ -41,6 +41,12 @@ class ChunkedCrossEntropyFunction : public torch::autograd::Function<ChunkedCros
     const int64_t n = hidden.size(0);
     auto scale = grad_out[0].to(torch::kFloat32) / counted;
     auto grad_hidden = torch::empty_like(hidden);
+    // Full fine-tuning trains the output weight too: its gradient probs^T @ hidden, summed over
+    // the chunks in float32 ([V, D]; LoRA trials never build it).
+    const bool weight_grad = ctx->needs_input_grad(1);
+    torch::Tensor grad_weight;
+    if (weight_grad)
+      grad_weight = torch::zeros(weight.sizes(), weight.options().dtype(torch::kFloat32));
     for (int64_t start = 0; start < n; start += chunk) {
       const int64_t len = std::min(chunk, n - start);
       auto logits = torch::matmul(hidden.narrow(0, start, len), weight.t()).to(torch::kFloat32);
@@ -49,9 +55,14 @@ class ChunkedCrossEntropyFunction : public torch::autograd::Function<ChunkedCros
       auto probs = torch::softmax(logits, -1);
       probs.scatter_add_(1, lab.clamp_min(0).unsqueeze(1), -torch::ones({len, 1}, probs.options()));
       probs.mul_(valid.unsqueeze(1).to(probs.dtype()) * scale);
-      grad_hidden.narrow(0, start, len).copy_(torch::matmul(probs.to(hidden.dtype()), weight));
+      auto scaled = probs.to(hidden.dtype());  // [len, V]
+      grad_hidden.narrow(0, start, len).copy_(torch::matmul(scaled, weight));
+      if (weight_grad) {
+        grad_weight.add_(torch::matmul(scaled.t(), hidden.narrow(0, start, len)));
+      }
     }
-    return {grad_hidden, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    if (weight_grad) grad_weight = grad_weight.to(weight.scalar_type());
+    return {grad_hidden, grad_weight, torch::Tensor(), torch::Tensor()};
   }
 };
 

@@ -7,12 +7,14 @@
 namespace qlsweep::trainer {
 
 struct LossResult {
-  torch::Tensor loss;   // [] float32: mean over labelled tokens; differentiable w.r.t. hidden
+  torch::Tensor loss;   // [] float32: mean over labelled tokens; differentiable w.r.t. hidden (and
+                        // w.r.t. weight when it requires a gradient: full fine-tuning)
   int64_t correct = 0;  // labelled tokens whose arg-max prediction equals the label
   int64_t counted = 0;  // labelled tokens (label != -100)
 };
 
-// hidden: [B, T, D] (compute dtype); weight: [V, D] frozen output projection (same dtype);
+// hidden: [B, T, D] (compute dtype); weight: [V, D] output projection (same dtype; frozen, or
+// trainable in full fine-tuning, when its gradient is summed over the chunks in float32);
 // labels: [B, T] int64, -100 = not counted. Logits are formed `chunk_tokens` rows at a time in
 // fp32; backward recomputes them chunk by chunk. Equals
 // cross_entropy(hidden @ weight^T, labels, ignore_index=-100) in value and gradient.

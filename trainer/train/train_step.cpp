@@ -34,13 +34,14 @@ StepResult TrainStep(TrialState& s, const sweeps::TrialConfig& cfg, double lr, P
   double tokens = 0;
   const auto batches = RankBatches(s, cfg.train.grad_accum, &tokens);
   double loss_sum = 0;  // summed token losses of this rank
+  const double scale = s.scaler ? s.scaler->Scale() : 1.0;
   for (const auto& batch : batches) {
     phase.name = protocol::phase::kForward;
     auto hidden = s.model->forward(batch.tokens.to(s.device));
     auto r = ChunkedCrossEntropy(hidden, s.model->OutputWeight(), batch.labels.to(s.device));
     phase.name = protocol::phase::kBackward;
     const double weight = static_cast<double>(r.counted) / std::max(tokens, 1.0);
-    (r.loss * weight).backward();
+    (r.loss * (weight * scale)).backward();
     loss_sum += r.loss.item<double>() * static_cast<double>(r.counted);
   }
   phase.name = protocol::phase::kOptimizer;
@@ -49,10 +50,17 @@ StepResult TrainStep(TrialState& s, const sweeps::TrialConfig& cfg, double lr, P
     out.grad_norm = s.dp->Step(lr, cfg.train.max_grad_norm);
     loss_sum = AllReduceSumHost(*s.dist->host, {loss_sum})[0];
   } else {
+    const bool found_inf = s.scaler && s.scaler->Unscale(s.params);
     const double max_norm = cfg.train.max_grad_norm > 0 ? cfg.train.max_grad_norm : INFINITY;
     out.grad_norm = torch::nn::utils::clip_grad_norm_(s.params, max_norm);
-    s.optimizer->Step(lr);
+    if (!found_inf) s.optimizer->Step(lr);
     s.optimizer->ZeroGrad();
+    if (s.scaler) {
+      s.scaler->Update(found_inf);
+      out.scaled = true;
+      out.loss_scale = scale;
+      out.skipped = found_inf;
+    }
   }
   if (s.device.is_cuda()) torch::cuda::synchronize();
   out.loss = loss_sum / std::max(tokens, 1.0);

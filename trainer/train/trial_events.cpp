@@ -72,10 +72,15 @@ json EvalEvent(int64_t step, const EvalResult& r, bool base) {
 
 json StepEvent(int64_t step, const StepResult& r, double lr, int64_t tokens,
                const MemorySample& memory) {
-  return {{ev::kKey, ev::kStep},       {f::kStep, step},
-          {f::kLoss, r.loss},          {f::kLr, lr},
-          {f::kGradNorm, r.grad_norm}, {f::kTokens, tokens},
-          {k::kStepTimeS, r.seconds},  {f::kMemory, MemoryJson(memory)}};
+  json event = {{ev::kKey, ev::kStep},       {f::kStep, step},
+                {f::kLoss, r.loss},          {f::kLr, lr},
+                {f::kGradNorm, r.grad_norm}, {f::kTokens, tokens},
+                {k::kStepTimeS, r.seconds},  {f::kMemory, MemoryJson(memory)}};
+  if (r.scaled) {
+    event[f::kLossScale] = r.loss_scale;
+    event[f::kSkipped] = r.skipped ? 1 : 0;
+  }
+  return event;
 }
 
 json DoneEvent(TrialState& s, const TrialSummary& t) {
@@ -101,6 +106,10 @@ json DoneEvent(TrialState& s, const TrialSummary& t) {
                {k::kPeakReservedBytes, mem.peak_reserved_bytes},
                {k::kDevicePeakBytes, s.memory->device_peak_bytes()},
                {k::kWallS, t.wall_s}};
+  if (s.scaler) {
+    done[k::kSkippedSteps] = t.skipped_steps;
+    done[k::kFinalLossScale] = s.scaler->Scale();
+  }
   if (!t.rank_device_peaks.empty()) {
     done[k::kWorldSize] = t.rank_device_peaks.size();
     done[f::kRankPeaks] = t.rank_device_peaks;

@@ -47,6 +47,7 @@ struct TrialSummary {
   double final_loss = 0;
   EvalResult base, last_eval;
   int64_t last_eval_step = 0;
+  int64_t skipped_steps = 0;  // fp16: optimizer steps skipped for inf/NaN gradients
   SpeedMeter speed;
   double wall_s = 0;
   std::vector<int64_t> rank_device_peaks;  // sharded trials: every rank's device peak

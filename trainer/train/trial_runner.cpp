@@ -30,6 +30,12 @@ bool EvalDue(const sweeps::TrialConfig& cfg, int64_t step) {
 int Train(const sweeps::TrialConfig& cfg, const TrialOutputs& outputs, EventSink& sink,
           Phase& phase) {
   const auto start = Clock::now();
+  if (!outputs.adapter_dir.empty() && cfg.train.method == "full") {
+    throw std::invalid_argument(
+        "--save-adapter " + outputs.adapter_dir +
+        ": train.method full trains the whole model and has no adapter to save (its weights "
+        "are not saved)");
+  }
   sink.Emit(LoadProgressEvent());
   TrialState s = SetupTrial(cfg, phase);
   sink.Emit(StartedEvent(cfg, s));
@@ -60,6 +66,7 @@ int Train(const sweeps::TrialConfig& cfg, const TrialOutputs& outputs, EventSink
     const StepResult r = TrainStep(s, cfg, lr, phase);
     t.speed.Add(r.seconds);
     t.final_loss = r.loss;
+    if (r.skipped) ++t.skipped_steps;
     TightenGpuProfileCap(s.budget, s.device);
     sink.Emit(StepEvent(step, r, lr, t.speed.tokens_per_step * step, s.memory->Sample()));
     if (EvalDue(cfg, step)) {

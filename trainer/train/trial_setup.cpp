@@ -136,8 +136,16 @@ TrialState SetupTrial(const sweeps::TrialConfig& cfg, Phase& phase) {
                                 ": the eval split is empty (no document fell under "
                                 "data.eval_fraction; use more data or a larger fraction)");
   }
+  s.full = cfg.train.method == "full";
   s.lora = LoraSpecOf(cfg.lora);
   const auto policy = PolicyOf(cfg.quantization);
+  if (s.full) {  // the schema's cross rules refuse these too; a hand-made config may not have them
+    if (policy.type != "none" || cfg.hardware.gpus > 1 || !cfg.lora.init.empty()) {
+      throw std::invalid_argument(
+          "train.method full needs quantization.type none, hardware.gpus 1 and no lora.init");
+    }
+    s.lora.targets.clear();  // no adapters: every weight trains itself
+  }
   const auto opts = torch::TensorOptions().dtype(s.dtype).device(s.device);
   const auto seed = static_cast<uint64_t>(cfg.train.seed);
   if (!cfg.lora.init.empty()) CheckAdapterConfig(cfg.lora.init, s.lora);  // before any GPU work
@@ -155,9 +163,11 @@ TrialState SetupTrial(const sweeps::TrialConfig& cfg, Phase& phase) {
   s.model->train();
   torch::manual_seed(seed + 2);  // dropout masks
 
-  s.params = s.model->parameters();
+  s.params = s.full ? s.model->MakeWeightsTrainable() : s.model->parameters();
   for (const auto& p : s.params) s.trainable_params += p.numel();
+  if (s.dtype == torch::kFloat16) s.scaler = std::make_unique<LossScaler>();
   if (s.dist) {
+    if (s.scaler) throw std::invalid_argument("hardware.dtype fp16 runs on one GPU only");
     s.dp = std::make_unique<DataParallel>(s.params, cfg.distributed.zero_stage, cfg.optim,
                                           s.dist->Tensors(), s.device);
   } else {

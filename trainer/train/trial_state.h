@@ -14,6 +14,7 @@
 #include "trainer/memory/memory_cap.h"
 #include "trainer/memory/memory_stats.h"
 #include "trainer/model/llama.h"
+#include "trainer/optim/loss_scaler.h"
 #include "trainer/optim/optimizer.h"
 #include "trainer/parallel/data_parallel.h"
 #include "trainer/parallel/dist_context.h"
@@ -39,9 +40,11 @@ struct TrialState {
   LoraSpec lora;
   LlamaModel model{nullptr};
   std::unique_ptr<DataSource> data;
-  std::vector<torch::Tensor> params;  // every model parameter (the trainable adapters)
+  bool full = false;                  // train.method full: every weight trainable, no adapters
+  std::vector<torch::Tensor> params;  // the trainable tensors: adapters, or every weight (full)
   int64_t trainable_params = 0;
   std::unique_ptr<Optimizer> optimizer;  // one rank: over `params`; sharded: null (see dp)
+  std::unique_ptr<LossScaler> scaler;    // fp16 only: dynamic loss scaling (optim/loss_scaler.h)
   std::unique_ptr<DistContext> dist;     // sharded trials (hardware.gpus > 1) only
   std::unique_ptr<DataParallel> dp;      // sharded trials: gradient sync, ZeRO optimizer
   std::vector<std::unique_ptr<LayerShard>> layer_shards;  // ZeRO-3: each layer's frozen base

@@ -1,0 +1,95 @@
+// train.method and the fp16 rules: full fine-tuning's cross rules, its ignored lora keys, old ids.
+#include <gtest/gtest.h>
+
+#include "sweeps/load.h"
+#include "sweeps/trial_id.h"
+#include "tests/sweeps/test_util.h"
+
+namespace qlsweep::sweeps {
+namespace {
+
+using testing::Brief;
+using testing::Describe;
+using testing::IssuesOf;
+
+std::vector<ConfigIssue> TrialIssues(const std::string& yaml) {
+  return IssuesOf([&] { LoadTrialText(yaml, "t.yaml"); });
+}
+
+TEST(SweepsTrainMethod, DefaultIsLoraAndLeavesOldIdsAlone) {
+  const auto plain = ResolveTrial(nlohmann::json::parse(R"({"lora": {"r": 8}})"));
+  EXPECT_EQ(plain.train.method, "lora");
+  EXPECT_EQ(CanonicalJson(plain.resolved).find("method"), std::string::npos);
+  const auto spelled =
+      ResolveTrial(nlohmann::json::parse(R"({"lora": {"r": 8}, "train": {"method": "lora"}})"));
+  EXPECT_EQ(spelled.id, plain.id);
+}
+
+TEST(SweepsTrainMethod, FullNeedsA16BitBaseAndOneGpuAndSaysSo) {
+  auto issues = TrialIssues("train.method: full\n");  // quantization.type defaults to nf4
+  ASSERT_EQ(issues.size(), 1u) << Describe(issues);
+  EXPECT_EQ(Brief(issues[0]),
+            "1: quantization.type: train.method full trains every weight in 16-bit: set "
+            "quantization.type to none (it is 'nf4')");
+  issues = TrialIssues("train.method: full\nquantization.type: none\nhardware.gpus: 2\n");
+  ASSERT_EQ(issues.size(), 1u) << Describe(issues);
+  EXPECT_EQ(
+      Brief(issues[0]),
+      "3: hardware.gpus: train.method full runs on one GPU: set hardware.gpus to 1 (it is 2)");
+  issues = TrialIssues("train.method: full\nquantization.type: none\nlora.init: /a\n");
+  ASSERT_EQ(issues.size(), 1u) << Describe(issues);
+  EXPECT_EQ(Brief(issues[0]),
+            "3: lora.init: train.method full has no adapter to start from: remove lora.init");
+  const auto full = LoadTrialText("train.method: full\nquantization.type: none\n", "t.yaml");
+  EXPECT_EQ(full.train.method, "full");
+  EXPECT_NE(CanonicalJson(full.resolved).find("\"method\":\"full\""), std::string::npos);
+}
+
+TEST(SweepsTrainMethod, FullIgnoresLoraKeysAndRecordsTheirDefaults) {
+  const auto a = LoadTrialText(
+      "train.method: full\nquantization.type: none\nlora: {r: 4, alpha: 8, dropout: 0.2, "
+      "targets: [q]}\n",
+      "t.yaml");
+  const auto b = LoadTrialText("train.method: full\nquantization.type: none\n", "t.yaml");
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.resolved, b.resolved);
+  EXPECT_EQ(a.lora.r, 16);  // the schema's defaults
+  EXPECT_EQ(a.lora.targets.size(), 7u);
+  // A LoRA trial keeps its lora keys.
+  EXPECT_EQ(LoadTrialText("lora.r: 4\n", "t.yaml").lora.r, 4);
+}
+
+TEST(SweepsTrainMethod, SweepOverMethodAndRankHasOneFullTrial) {
+  const auto s = LoadSweepText(
+      "name: m\nbase: {quantization.type: none}\ngrid:\n  train.method: [lora, full]\n"
+      "  lora.r: [8, 16]\n",
+      "s.yaml");
+  ASSERT_EQ(s.trials.size(), 3u);
+  EXPECT_EQ(s.trials[0].name, "train.method=lora,lora.r=8");
+  EXPECT_EQ(s.trials[1].name, "train.method=lora,lora.r=16");
+  // Named without the ignored lora.r; its r=16 twin is the same trial, merged into it.
+  EXPECT_EQ(s.trials[2].name, "train.method=full");
+  EXPECT_EQ(s.trials[2].train.method, "full");
+}
+
+TEST(SweepsTrainMethod, AFullReferenceIsNamedWithoutTheLoraKeys) {
+  const auto s = LoadSweepText(
+      "name: m\nbase: {quantization.type: none}\nreference: train.method=full\ngrid:\n"
+      "  train.method: [full, lora]\n  lora.r: [4, 8]\n",
+      "s.yaml");
+  ASSERT_EQ(s.trials.size(), 3u);
+  EXPECT_EQ(s.trials[0].name, "train.method=full");
+  EXPECT_EQ(s.reference, "train.method=full");
+}
+
+TEST(SweepsTrainMethod, Fp16IsOneGpuOnly) {
+  auto issues = TrialIssues("hardware: {dtype: fp16, gpus: 2}\n");
+  ASSERT_EQ(issues.size(), 1u) << Describe(issues);
+  EXPECT_EQ(Brief(issues[0]),
+            "1: hardware.dtype: fp16 (dynamic loss scaling) runs on one GPU only; use bf16 for "
+            "hardware.gpus 2");
+  EXPECT_NO_THROW(LoadTrialText("hardware: {dtype: fp16}\n", "t.yaml"));
+}
+
+}  // namespace
+}  // namespace qlsweep::sweeps
