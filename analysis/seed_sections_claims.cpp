@@ -21,11 +21,9 @@ std::string DiffCell(const std::optional<Sampled>& a, const std::optional<Sample
 
 // Whether the trainer scaled the trial's fp16 loss: its results name a loss scale (a trainer with
 // dynamic loss scaling records the final scale; one without records none).
+// Whether the trial ran with fp16 loss scaling (its done event records the final scale).
 bool LossScaled(const storage::TrialRow& t) {
-  for (const auto& [key, value] : t.results) {
-    if (key.find("loss_scale") != std::string::npos) return true;  // literal-ok: a name part
-  }
-  return false;
+  return t.results.find(std::string(protocol::result::kFinalLossScale)) != t.results.end();
 }
 
 }  // namespace

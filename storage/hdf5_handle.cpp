@@ -10,12 +10,14 @@
 
 #include "storage/child_call.h"
 #include "storage/run_index.h"
+#include "storage/series_file.h"
 
 namespace qlsweep::storage {
 namespace {
 
-// A variable-length string attribute of a sound file reads in well under a millisecond.
-constexpr std::chrono::milliseconds kVariableStringDeadline{10000};
+// A variable-length string attribute of a sound file reads in well under a millisecond; the
+// deadline only ends reads that libhdf5 would never finish.
+std::chrono::milliseconds variable_string_deadline{10000};
 
 // Metadata read attempts of a SWMR reader; the back-off doubles from 1 us, so 10 take < 1 ms.
 constexpr unsigned kSwmrReadAttempts = 10;
@@ -38,6 +40,10 @@ std::string Hdf5ErrorText() {
 }
 
 }  // namespace
+
+void SetVariableStringDeadline(std::chrono::milliseconds deadline) {
+  variable_string_deadline = deadline;
+}
 
 void SilenceHdf5Errors() {
   // No library shutdown at exit: after a failed write (a full disk) HDF5's atexit handler closes
@@ -128,7 +134,7 @@ std::string ReadStringAttribute(hid_t location, const std::string& name, const s
           H5free_memory(text);
           return value;
         },
-        kVariableStringDeadline, "series file " + path + ": reading attribute '" + name + "'");
+        variable_string_deadline, "series file " + path + ": reading attribute '" + name + "'");
   }
   const size_t size = H5Tget_size(file_type.get());
   Check(H5Tset_size(memory_type.get(), size), path, what);

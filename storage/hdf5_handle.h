@@ -60,7 +60,8 @@ H5Id OpenForRead(const std::string& path);
 // A scalar variable-length UTF-8 string attribute (h5py reads it as str).
 void WriteStringAttribute(hid_t location, const std::string& name, const std::string& value,
                           const std::string& path);
-// Reads a scalar string attribute, variable- or fixed-length.
+// Reads a scalar string attribute, variable- or fixed-length. A variable-length one is read in a
+// child process (storage/child_call.h) that is stopped after the deadline below.
 std::string ReadStringAttribute(hid_t location, const std::string& name, const std::string& path);
 
 }  // namespace qlsweep::storage

@@ -1,6 +1,7 @@
 // SeriesFile: one HDF5 file per trial of extendible, chunked per-step series (SWMR, crash-safe).
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <string_view>
@@ -46,6 +47,12 @@ class SeriesFile {
 // StorageError naming the file and the dataset.
 std::vector<double> ReadSeries(const std::string& path, const std::string& dataset);
 // Reads a string attribute of the root group ("config", "trial_id"). Throws StorageError.
+// A variable-length one is read in a child process (storage/child_call.h) stopped after the
+// deadline below: libhdf5 can loop forever on a damaged global heap.
 std::string ReadRootAttribute(const std::string& path, const std::string& name);
+
+// The deadline of such a read (default 10 s; a sound file's takes well under a millisecond). The
+// fuzz harness lowers it: mutated files make libhdf5 loop often, each loop costing the deadline.
+void SetVariableStringDeadline(std::chrono::milliseconds deadline);
 
 }  // namespace qlsweep::storage
