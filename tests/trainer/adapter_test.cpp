@@ -12,10 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/scratch.h"
+#include "trainer/io/adapter_io.h"
 #include "trainer/io/hf_checkpoint.h"
 #include "trainer/io/safetensors.h"
 #include "trainer/model/load.h"
-#include "trainer/io/adapter_io.h"
 
 namespace qlsweep::trainer {
 namespace {

@@ -143,7 +143,8 @@ void CheckAdapterConfig(const std::string& dir, const LoraSpec& lora) {
   CheckConfig(fs::path(dir) / kConfig, lora);
 }
 
-void LoadAdapter(const NamedProjections& projections, const LoraSpec& lora, const std::string& dir) {
+void LoadAdapter(const NamedProjections& projections, const LoraSpec& lora,
+                 const std::string& dir) {
   const fs::path folder(dir);
   CheckAdapterConfig(dir, lora);
   const fs::path weights = folder / kWeights;
