@@ -16,6 +16,8 @@
 namespace qlsweep::storage {
 namespace {
 
+void (*child_start_hook)() = nullptr;
+
 void WriteAll(int fd, const std::string& bytes) {
   size_t done = 0;
   while (done < bytes.size()) {
@@ -29,6 +31,7 @@ void WriteAll(int fd, const std::string& bytes) {
 // The child: one status byte ('+' value, '!' error message) and the payload, then _exit (no
 // atexit handlers or static destructors of the parent's libraries run twice).
 [[noreturn]] void RunChild(int fd, const std::function<std::string()>& produce) {
+  if (child_start_hook != nullptr) child_start_hook();
   std::string reply;
   try {
     reply = "+" + produce();
@@ -43,6 +46,8 @@ void WriteAll(int fd, const std::string& bytes) {
 }
 
 }  // namespace
+
+void SetChildStartHook(void (*hook)()) { child_start_hook = hook; }
 
 std::string CallInChild(const std::function<std::string()>& produce,
                         std::chrono::milliseconds deadline, const std::string& what) {

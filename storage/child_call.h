@@ -15,4 +15,9 @@ namespace qlsweep::storage {
 std::string CallInChild(const std::function<std::string()>& produce,
                         std::chrono::milliseconds deadline, const std::string& what);
 
+// A function run first in every child of CallInChild (null: none). The fuzz harness uses it to
+// detach libFuzzer's crash handling there: a memory error that libhdf5 makes on a damaged file
+// stays in the child and comes back as an error, as it does in the product.
+void SetChildStartHook(void (*hook)());
+
 }  // namespace qlsweep::storage
