@@ -96,16 +96,20 @@ int TradeoffCommand(const storage::RunIndex& index, const std::string& sweep, co
   return 0;
 }
 
+// Whether this build can launch trials; says why not (exit 1) when it cannot. Checked after the
+// inputs, so that bad input exits 2 in every build.
+bool CanRunTrials() {
+  if (QLSWEEP_HAS_TRAINER) return true;
+  std::fprintf(stderr,
+               "qlsweep: this build has no trainer (configured with QLSWEEP_WITH_TORCH=OFF), so "
+               "`run` cannot launch trials; use a build with libtorch (scripts/setup configures "
+               "build/). Nothing was run.\n");
+  return false;
+}
+
 }  // namespace
 
 int RunCommand(const RunArgs& args, const CommonOptions& common) {
-  if (!QLSWEEP_HAS_TRAINER) {
-    std::fprintf(stderr,
-                 "qlsweep: this build has no trainer (configured with QLSWEEP_WITH_TORCH=OFF), so "
-                 "`run` cannot launch trials; use a build with libtorch (scripts/setup configures "
-                 "build/). Nothing was run.\n");
-    return 1;
-  }
   // Under mpirun/srun: rank 0 coordinates, the other ranks serve trials (docs/farm.md).
   const auto farm = FarmMember::Join();
   RunOptions options;
@@ -116,6 +120,7 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
     return kExitInvalid;
   }
   if (farm && !farm->coordinator()) {
+    if (!CanRunTrials()) return kExitFailure;
     return farm->ServeTrials(common.db_path, NodeDevices(options.gpus));
   }
   sweeps::ExpandedSweep sweep;
@@ -147,6 +152,7 @@ int RunCommand(const RunArgs& args, const CommonOptions& common) {
     std::fprintf(stderr, "qlsweep: %s; nothing was run\n", e.what());
     return kExitInvalid;
   }
+  if (!CanRunTrials()) return kExitFailure;
   options.db_path = common.db_path;
   options.retry_failed = args.retry_failed;
   options.trial_timeout_s = args.timeout_s;
