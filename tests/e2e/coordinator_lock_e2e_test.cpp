@@ -36,7 +36,11 @@ std::string ReadText(const std::string& path) {
 TEST_F(OneCoordinator, ASecondRunOnTheSameDatabaseIsTurnedAwayNamingTheFirst) {
   const auto sweep = WriteSweep(TinyCpuSweep("twice", "lora.r: [2, 4, 8]", 8));
   BackgroundQlsweep first({"run", sweep, "--db", db_, "--quiet"}, (dir_ / "first.log").string());
-  ASSERT_TRUE(WaitFor([&] { return CountStatus(TrialsNow(db_, "twice"), qlsweep::protocol::TrialStatus::kRunning) == 1; }, 60));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return CountStatus(TrialsNow(db_, "twice"), qlsweep::protocol::TrialStatus::kRunning) == 1;
+      },
+      60));
 
   const auto start = std::chrono::steady_clock::now();
   const auto second = RunQlsweep("run " + sweep + " --db " + db_ + " --quiet 2>&1");
@@ -65,7 +69,11 @@ TEST_F(OneCoordinator, ASecondRunOnTheSameDatabaseIsTurnedAwayNamingTheFirst) {
 TEST_F(OneCoordinator, TheLockDiesWithItsHolder) {
   const auto sweep = WriteSweep(TinyCpuSweep("killed", "lora.r: [2, 4]", 8));
   BackgroundQlsweep first({"run", sweep, "--db", db_, "--quiet"}, (dir_ / "first.log").string());
-  ASSERT_TRUE(WaitFor([&] { return CountStatus(TrialsNow(db_, "killed"), qlsweep::protocol::TrialStatus::kRunning) == 1; }, 60));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return CountStatus(TrialsNow(db_, "killed"), qlsweep::protocol::TrialStatus::kRunning) == 1;
+      },
+      60));
   EXPECT_TRUE(Has(ReadText(db_ + ".lock"), "pid " + std::to_string(first.pid()) + " on host "));
   ASSERT_EQ(kill(first.pid(), SIGKILL), 0);
   EXPECT_EQ(first.Wait(10), 128 + SIGKILL);

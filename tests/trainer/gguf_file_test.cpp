@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "tests/support/expect_error.h"
-#include "tests/support/scratch.h"
 #include "tests/support/gguf_test_writer.h"
+#include "tests/support/scratch.h"
 #include "trainer/io/gguf_dequant.h"
 #include "trainer/io/gguf_file.h"
 #include "trainer/io/gguf_qk_order.h"
