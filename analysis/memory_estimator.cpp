@@ -2,6 +2,8 @@
 // loss buffers; then allocator slack and the CUDA context; then the verdict against a card.
 #include "analysis/memory_estimator.h"
 
+#include "sweeps/loss_chunk.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -126,6 +128,15 @@ std::vector<MemoryComponent> Activations(const sweeps::TrialConfig& cfg,
   const std::string parts = Format("attn %lld + MLP %lld + norms %lld + LoRA %lld",
                                    static_cast<long long>(attention), static_cast<long long>(mlp),
                                    static_cast<long long>(norms), static_cast<long long>(adapters));
+  if (cfg.train.grad_checkpointing && cfg.train.offload_activations) {
+    // Parked in pinned host memory (trainer/model/activation_offload.h); on the device: the input
+    // being recomputed and the next one, copied back ahead of it.
+    return {{"activations: saved layer inputs (offloaded)", 2 * input,
+             Format("2 of L on the device, B*T*D*c = %lld*%lld*%d each; %lld bytes in host memory",
+                    static_cast<long long>(bt), static_cast<long long>(s.hidden), c,
+                    static_cast<long long>(s.layers * input))},
+            {"activations: one layer recomputed", working, parts}};
+  }
   if (cfg.train.grad_checkpointing) {
     return {{"activations: saved layer inputs", s.layers * input,
              Format("L*B*T*D*c = %lld*%lld*%lld*%d", static_cast<long long>(s.layers),
@@ -149,12 +160,13 @@ MemoryComponent DequantizedWeight(const sweeps::TrialConfig& cfg, const sweeps::
           Format("largest projection F*D*c = %lld * %d", static_cast<long long>(largest), c)};
 }
 
-// Chunked cross-entropy (trainer/train/chunked_loss.cpp): per chunk of N = min(1024, B*T) tokens,
-// fp32 logits N*V*4, their softmax N*V*4 and its cast to the compute dtype N*V*c; plus the final
-// hidden states it saves and their gradient, 2*B*T*D*c.
+// Chunked cross-entropy (trainer/train/chunked_loss.cpp): per chunk of N = min(LossChunkTokens,
+// B*T) tokens (sweeps/loss_chunk.h: 128 MiB of logits), fp32 logits N*V*4, their softmax N*V*4 and
+// its cast to the compute dtype N*V*c; plus the final hidden states it saves and their gradient,
+// 2*B*T*D*c.
 MemoryComponent LossBuffers(const sweeps::TrialConfig& cfg, const sweeps::ModelShape& s, int c) {
   const int64_t bt = int64_t{cfg.train.micro_batch} * cfg.data.seq_len;
-  const int64_t chunk = std::min(kLossChunkTokens, bt);
+  const int64_t chunk = std::min(sweeps::LossChunkTokens(s.vocab, c), bt);
   const int64_t bytes = chunk * s.vocab * (8 + c) + 2 * bt * s.hidden * c;
   return {"logits and loss buffers", bytes,
           Format("N*V*(4+4+c) + 2*B*T*D*c, N = %lld, V = %lld", static_cast<long long>(chunk),

@@ -36,9 +36,6 @@ inline constexpr int64_t kNcclContextBytes = 720 * kMiB;
 // measurement; the lead's 7B run had reserved / allocated - 1 = 2.7%.
 inline constexpr double kFragmentationFactor = 0.05;
 
-// Tokens per chunk of the chunked cross-entropy (trainer/train/chunked_loss.h default).
-inline constexpr int64_t kLossChunkTokens = 1024;
-
 // 8-bit optimizer states (bitsandbytes): one fp32 absmax per 256 values; tensors with fewer than
 // 4096 elements keep fp32 states.
 inline constexpr int64_t kOptim8bitBlock = 256;

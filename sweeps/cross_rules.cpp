@@ -84,6 +84,13 @@ std::vector<ConfigIssue> CheckCrossRules(const nlohmann::json& resolved,
         "train.warmup_steps (" + std::to_string(warmup) + ") may not exceed train.steps (" +
             std::to_string(steps) + ")"});
   }
+  if (resolved.at("train").at("offload_activations").get<bool>() &&
+      !resolved.at("train").at("grad_checkpointing").get<bool>()) {
+    issues.push_back(ConfigIssue{
+        "", FirstSetLine(key_lines, {"train.offload_activations", "train.grad_checkpointing"}),
+        "train.offload_activations",
+        "offloads the inputs that checkpointing saves: set train.grad_checkpointing to true"});
+  }
   const auto source = resolved.at("data").at("source").get<std::string>();
   if (source != "synthetic" && resolved.at("data").at("path").get<std::string>().empty()) {
     issues.push_back(ConfigIssue{"", FirstSetLine(key_lines, {"data.path", "data.source"}),

@@ -90,10 +90,15 @@ TrialConfig TrialFromResolved(const nlohmann::json& resolved, std::string name) 
   t.data = DataConfig{Str(data, "source"), Str(data, "path"), Int(data, "seq_len"),
                       Float(data, "eval_fraction"), Str(data, "prompt_template")};
   const auto& train = resolved.at("train");
-  t.train = TrainConfig{Int(train, "steps"),        Int(train, "micro_batch"),
-                        Int(train, "grad_accum"),   Float(train, "max_grad_norm"),
-                        Int(train, "warmup_steps"), Bool(train, "grad_checkpointing"),
-                        Int(train, "seed"),         Str(train, "method")};
+  t.train = TrainConfig{Int(train, "steps"),
+                        Int(train, "micro_batch"),
+                        Int(train, "grad_accum"),
+                        Float(train, "max_grad_norm"),
+                        Int(train, "warmup_steps"),
+                        Bool(train, "grad_checkpointing"),
+                        Int(train, "seed"),
+                        Str(train, "method"),
+                        Bool(train, "offload_activations")};
   const auto& optim = resolved.at("optim");
   t.optim = OptimConfig{Str(optim, "name"),    Float(optim, "lr"),  Float(optim, "beta1"),
                         Float(optim, "beta2"), Float(optim, "eps"), Float(optim, "weight_decay")};

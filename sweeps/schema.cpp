@@ -116,6 +116,10 @@ std::vector<KeySpec> BuildSchema() {
       Int("train.warmup_steps", 2, AtLeast(0),
           "linear warmup steps, then cosine decay; at most train.steps"),
       Bool("train.grad_checkpointing", true, "recompute each decoder layer in the backward pass"),
+      Added(Bool("train.offload_activations", false,
+                 "keep each checkpointed layer's saved input in pinned host memory between forward "
+                 "and backward (copied on a side stream, back one layer ahead); needs "
+                 "train.grad_checkpointing")),
       Int("train.seed", 0, AtLeast(0), "seed for weights, data and dropout"),
       Added(Str("train.method", "lora", {"lora", "full"},
                 "lora = adapters on a frozen base quantized per quantization.type; full = every "

@@ -49,6 +49,7 @@ struct TrainConfig {
   bool grad_checkpointing;  // recompute each decoder layer in backward
   int seed;
   std::string method;  // lora (adapters on a frozen base) | full (every weight trainable, 16-bit)
+  bool offload_activations = false;  // saved layer inputs in pinned host memory (checkpointing)
 };
 
 struct OptimConfig {

@@ -1,4 +1,5 @@
-// train.method and the fp16 rules: full fine-tuning's cross rules, its ignored lora keys, old ids.
+// train.method, the fp16 and offload rules: full fine-tuning's cross rules, its ignored lora keys,
+// old ids.
 #include <gtest/gtest.h>
 
 #include "sweeps/load.h"
@@ -89,6 +90,21 @@ TEST(SweepsTrainMethod, Fp16IsOneGpuOnly) {
             "1: hardware.dtype: fp16 (dynamic loss scaling) runs on one GPU only; use bf16 for "
             "hardware.gpus 2");
   EXPECT_NO_THROW(LoadTrialText("hardware: {dtype: fp16}\n", "t.yaml"));
+}
+
+TEST(SweepsTrainMethod, OffloadNeedsCheckpointingAndLeavesOldIdsAlone) {
+  const auto plain = ResolveTrial(nlohmann::json::parse(R"({"lora": {"r": 8}})"));
+  EXPECT_FALSE(plain.train.offload_activations);
+  EXPECT_EQ(CanonicalJson(plain.resolved).find("offload"), std::string::npos);
+  const auto on = ResolveTrial(
+      nlohmann::json::parse(R"({"lora": {"r": 8}, "train": {"offload_activations": true}})"));
+  EXPECT_TRUE(on.train.offload_activations);
+  EXPECT_NE(on.id, plain.id);
+  auto issues = TrialIssues("train:\n  grad_checkpointing: false\n  offload_activations: true\n");
+  ASSERT_EQ(issues.size(), 1u) << Describe(issues);
+  EXPECT_EQ(Brief(issues[0]),
+            "3: train.offload_activations: offloads the inputs that checkpointing saves: set "
+            "train.grad_checkpointing to true");
 }
 
 }  // namespace

@@ -82,6 +82,35 @@ TEST(GpuTrial, FullFineTuningOfTheSmolLm2ShapeInBf16) {
   }
 }
 
+// Activation offload on CUDA (side-stream copies to pinned host memory and back, one layer
+// ahead): the same losses as keeping the saved inputs on the device, and a peak lower by about
+// the inputs it parks (L - 2 of L layers' B*T*D*c).
+TEST(GpuTrial, OffloadedActivationsTrainAlikeWithALowerPeak) {
+  const auto run = [](bool offload) {
+    return RunOnCuda(R"({"model": {"preset": "smollm2-135m"}, "data": {"seq_len": 2048},
+        "eval": {"sequences": 4}, "train": {"steps": 4, "micro_batch": 2, "grad_accum": 2,
+        "warmup_steps": 1, "offload_activations": )" +
+                     std::string(offload ? "true" : "false") + R"(},
+        "hardware": {"device": "cuda"}})");
+  };
+  const auto kept = run(false);
+  const auto parked = run(true);
+  ASSERT_EQ(kept.Losses().size(), parked.Losses().size());
+  for (size_t i = 0; i < kept.Losses().size(); ++i) {
+    // Flash attention's backward sums with atomics, so two runs of one config already differ in
+    // the last bits; 1e-3 relative is far below what a wrong or stale input would do.
+    EXPECT_NEAR(parked.Losses()[i], kept.Losses()[i], 1e-3 * kept.Losses()[i]) << "step " << i;
+  }
+  const auto shape = sweeps::PresetShape("smollm2-135m");
+  const int64_t parked_bytes = (shape.layers - 2) * 2 * 2048 * shape.hidden * 2;
+  const auto peak_kept = kept.events.back()["peak_alloc_bytes"].get<int64_t>();
+  const auto peak_parked = parked.events.back()["peak_alloc_bytes"].get<int64_t>();
+  std::printf("offload smollm2-135m seq 2048 x 2: peak alloc %lld -> %lld bytes (%lld parked)\n",
+              static_cast<long long>(peak_kept), static_cast<long long>(peak_parked),
+              static_cast<long long>(parked_bytes));
+  EXPECT_LT(peak_parked, peak_kept - parked_bytes * 8 / 10);
+}
+
 // fp16 on CUDA: every step carries its loss scale and skip flag, the scale follows GradScaler's
 // rule, and the trial learns.
 TEST(GpuTrial, Fp16TrialScalesItsLossOnCuda) {

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "trainer/model/activation_offload.h"
 #include "trainer/model/llama.h"
 #include "trainer/train/chunked_loss.h"
 #include "trainer/train/schedule.h"
@@ -127,6 +128,59 @@ TEST(Checkpointing, GradientsEqualThoseWithoutCheckpointing) {
     // Same ops on the same inputs in fp32: equal up to 1e-6 relative.
     EXPECT_TRUE(torch::allclose(plain[i], recomputed[i], 1e-6, 1e-7)) << "parameter " << i;
   }
+}
+
+// Offloaded saved inputs come back bit for bit: the gradients equal plain checkpointing's
+// exactly, over two forward/backward rounds (the slots are reset by each forward), and each slot
+// is fetched once. On the CPU the host copy is a clone; tests/trainer/gpu_trial_test.cpp runs the
+// CUDA side-stream path.
+TEST(Checkpointing, OffloadedInputsGiveTheSameGradients) {
+  LoraSpec lora{4, 8, 0.1, {"q", "v", "down"}};
+  auto model = MakeRandomLlama(11, SmallShape(), lora, torch::TensorOptions());
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : model->parameters()) p.normal_(0, 0.1);
+  }
+  model->train();
+  model->set_checkpointing(true);
+  auto tokens = torch::randint(37, {2, 9}, torch::kInt64);
+  auto labels = torch::randint(37, {2, 9}, torch::kInt64);
+  auto grads = [&](bool offload) {
+    model->set_activation_offload(offload, torch::kCPU);
+    model->zero_grad();
+    torch::manual_seed(321);
+    for (int round = 0; round < 2; ++round) {
+      auto hidden = model->forward(tokens);
+      ChunkedCrossEntropy(hidden, model->OutputWeight(), labels).loss.backward();
+    }
+    std::vector<torch::Tensor> out;
+    for (auto& p : model->parameters()) out.push_back(p.grad().clone());
+    return out;
+  };
+  auto kept = grads(false);
+  auto parked = grads(true);
+  ASSERT_EQ(kept.size(), parked.size());
+  for (size_t i = 0; i < kept.size(); ++i) {
+    EXPECT_GT(kept[i].abs().sum().item<double>(), 0.0) << "parameter " << i;
+    EXPECT_TRUE(torch::equal(kept[i], parked[i])) << "parameter " << i;
+  }
+}
+
+TEST(ActivationOffloadSlots, FetchReturnsWhatWasParkedOnceAndRefusesOtherSlots) {
+  ActivationOffload offload(torch::kCPU);
+  auto a = torch::randn({1, 3, 4}), b = torch::randn({1, 3, 4});
+  EXPECT_EQ(offload.Park(a), 0);
+  EXPECT_EQ(offload.Park(b), 1);
+  const auto a_parked = a.clone();
+  a.add_(1);  // the parked copy is not the caller's tensor
+  EXPECT_EQ(offload.parked_bytes(), 2 * 12 * 4);
+  EXPECT_TRUE(torch::equal(offload.Fetch(1), b));
+  EXPECT_THROW(offload.Fetch(1), std::logic_error);  // fetched once
+  EXPECT_TRUE(torch::equal(offload.Fetch(0), a_parked));
+  EXPECT_THROW(offload.Fetch(2), std::logic_error);
+  offload.Reset();
+  EXPECT_THROW(offload.Fetch(0), std::logic_error);
+  EXPECT_EQ(offload.parked_bytes(), 0);
 }
 
 TEST(LlamaModel, BaseWeightsDoNotDependOnLoraRank) {

@@ -5,12 +5,23 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <cuda_runtime_api.h>
 
+#include <c10/core/AllocatorConfig.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "sweeps/gpu_profiles.h"
 
 namespace qlsweep::trainer {
+
+void UseExpandableSegments() {
+  if (std::getenv("PYTORCH_CUDA_ALLOC_CONF") != nullptr ||
+      std::getenv("PYTORCH_ALLOC_CONF") != nullptr) {
+    return;  // the user's allocator settings win
+  }
+  c10::CachingAllocator::setAllocatorSettings("expandable_segments:True");
+}
 
 MemoryBudget ApplyGpuProfile(const std::string& profile_name, const torch::Device& device) {
   const auto* profile = sweeps::FindGpuProfile(profile_name);

@@ -15,6 +15,12 @@ struct MemoryBudget {
   int64_t device_total_bytes = 0;
 };
 
+// Switches PyTorch's caching allocator to expandable segments (one growing virtual range per
+// stream, mapped page by page) unless the environment's PYTORCH_CUDA_ALLOC_CONF or
+// PYTORCH_ALLOC_CONF says otherwise: freed blocks coalesce, so what is reserved stays close to
+// what is allocated (docs/results.md measures it). Called before the trial's first allocation.
+void UseExpandableSegments();
+
 // Initialises CUDA on `device`, measures what is already in use there (the CUDA context, library
 // handles: on the real card they take the same room) and caps the caching allocator at
 // profile memory - that, through setMemoryFraction. Every tensor, cuBLAS workspace included,

@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include "trainer/model/activation_offload.h"
 #include "trainer/model/llama.h"
 
 namespace qlsweep::trainer {
@@ -11,7 +12,9 @@ namespace qlsweep::trainer {
 // RNG state (so LoRA dropout masks match) and accumulates the adapters' gradients.
 // x: [B, T, D] and must require grad (callers make the embedding output require grad, as HF's
 // enable_input_require_grads does); cos, sin: [T, hd]. Returns [B, T, D].
+// With `offload`, x is parked in host memory until backward instead of held on the device.
 torch::Tensor CheckpointedLayer(DecoderLayerImpl& layer, const torch::Tensor& x,
-                                const torch::Tensor& cos, const torch::Tensor& sin);
+                                const torch::Tensor& cos, const torch::Tensor& sin,
+                                ActivationOffload* offload = nullptr);
 
 }  // namespace qlsweep::trainer

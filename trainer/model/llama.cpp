@@ -167,6 +167,10 @@ torch::Tensor LlamaModelImpl::OutputWeight() const {
   return shape_.tie_embeddings ? embed.Get(dtype_) : lm_head.Get(dtype_);
 }
 
+void LlamaModelImpl::set_activation_offload(bool on, const torch::Device& device) {
+  offload_ = on ? std::make_unique<ActivationOffload>(device) : nullptr;
+}
+
 int64_t LlamaModelImpl::BaseBytes() const {
   int64_t bytes = embed.Bytes() + lm_head.Bytes() + static_cast<int64_t>(final_norm.nbytes());
   for (const auto& module : *layers) {
@@ -184,9 +188,11 @@ torch::Tensor LlamaModelImpl::forward(const torch::Tensor& tokens) {
   auto x = torch::embedding(embed.Get(dtype_), tokens);  // [B, T, D]
   const bool checkpoint = checkpointing_ && is_training() && torch::GradMode::is_enabled();
   if (checkpoint) x.requires_grad_(true);
+  ActivationOffload* offload = checkpoint ? offload_.get() : nullptr;
+  if (offload != nullptr) offload->Reset();
   for (auto& module : *layers) {
     auto& layer = *module->as<DecoderLayerImpl>();
-    x = checkpoint ? CheckpointedLayer(layer, x, cos, sin) : layer.forward(x, cos, sin);
+    x = checkpoint ? CheckpointedLayer(layer, x, cos, sin, offload) : layer.forward(x, cos, sin);
   }
   return RmsNorm(x, final_norm, shape_.rms_eps);
 }

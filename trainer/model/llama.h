@@ -3,12 +3,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <torch/torch.h>
 
 #include "sweeps/model_shapes.h"
+#include "trainer/model/activation_offload.h"
 #include "trainer/model/layer_gate.h"
 #include "trainer/peft/lora_linear.h"
 #include "trainer/peft/lora_spec.h"
@@ -86,6 +88,9 @@ class LlamaModelImpl : public torch::nn::Module {
   const ModelShape& shape() const { return shape_; }
   torch::Dtype dtype() const { return dtype_; }
   void set_checkpointing(bool on) { checkpointing_ = on; }
+  // With checkpointing: park each layer's saved input in host memory between forward and
+  // backward (activation_offload.h); `device` is the model's.
+  void set_activation_offload(bool on, const torch::Device& device);
   // Device bytes of the frozen base (4-bit codes and scales, or dense tensors).
   int64_t BaseBytes() const;
 
@@ -98,6 +103,7 @@ class LlamaModelImpl : public torch::nn::Module {
   ModelShape shape_;
   torch::Dtype dtype_;
   bool checkpointing_ = false;
+  std::unique_ptr<ActivationOffload> offload_;
 };
 TORCH_MODULE(LlamaModel);
 

@@ -1,6 +1,12 @@
 // Chunked cross-entropy as a custom autograd function: forward and backward each loop over chunks.
 #include "trainer/train/chunked_loss.h"
 
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+
+#include "sweeps/loss_chunk.h"
+
 namespace qlsweep::trainer {
 namespace {
 
@@ -66,10 +72,24 @@ class ChunkedCrossEntropyFunction : public torch::autograd::Function<ChunkedCros
   }
 };
 
+int64_t ChunkTokens(const torch::Tensor& weight) {
+  if (const char* env = std::getenv("QLSWEEP_LOSS_CHUNK_TOKENS"); env != nullptr && *env != 0) {
+    char* end = nullptr;
+    const long long tokens = std::strtoll(env, &end, 10);
+    if (*end != 0 || tokens < 1) {
+      throw std::invalid_argument("QLSWEEP_LOSS_CHUNK_TOKENS must be a positive integer, not '" +
+                                  std::string(env) + "'");
+    }
+    return tokens;
+  }
+  return sweeps::LossChunkTokens(weight.size(0), static_cast<int64_t>(weight.element_size()));
+}
+
 }  // namespace
 
 LossResult ChunkedCrossEntropy(const torch::Tensor& hidden, const torch::Tensor& weight,
                                const torch::Tensor& labels, int64_t chunk_tokens) {
+  if (chunk_tokens <= 0) chunk_tokens = ChunkTokens(weight);
   const int64_t d = hidden.size(-1);
   auto out = ChunkedCrossEntropyFunction::apply(hidden.reshape({-1, d}), weight,
                                                 labels.reshape({-1}), chunk_tokens);

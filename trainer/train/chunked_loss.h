@@ -18,7 +18,10 @@ struct LossResult {
 // labels: [B, T] int64, -100 = not counted. Logits are formed `chunk_tokens` rows at a time in
 // fp32; backward recomputes them chunk by chunk. Equals
 // cross_entropy(hidden @ weight^T, labels, ignore_index=-100) in value and gradient.
+// chunk_tokens 0 = LossChunkTokens(V, dtype size) (sweeps/loss_chunk.h), or the environment's
+// QLSWEEP_LOSS_CHUNK_TOKENS when set (a benchmark's knob: bench/levers.sh measures the rule
+// against the former fixed 1024).
 LossResult ChunkedCrossEntropy(const torch::Tensor& hidden, const torch::Tensor& weight,
-                               const torch::Tensor& labels, int64_t chunk_tokens = 1024);
+                               const torch::Tensor& labels, int64_t chunk_tokens = 0);
 
 }  // namespace qlsweep::trainer

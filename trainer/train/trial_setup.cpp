@@ -93,6 +93,7 @@ TrialState SetupTrial(const sweeps::TrialConfig& cfg, Phase& phase) {
   const auto start = std::chrono::steady_clock::now();
   TrialState s;
   s.device = PickDevice(cfg.hardware.device);
+  if (s.device.is_cuda()) UseExpandableSegments();
   if (cfg.hardware.gpus > 1) {  // a sharded trial: one rank per GPU, NCCL before the budget
     s.dist = JoinDistributed(cfg);
     phase.dist = s.dist.get();
@@ -160,6 +161,7 @@ TrialState SetupTrial(const sweeps::TrialConfig& cfg, Phase& phase) {
   weights.reset();
   if (!cfg.lora.init.empty()) LoadAdapter(s.model->NamedProjections(), s.lora, cfg.lora.init);
   s.model->set_checkpointing(cfg.train.grad_checkpointing);
+  s.model->set_activation_offload(cfg.train.offload_activations, s.device);
   s.model->train();
   torch::manual_seed(seed + 2);  // dropout masks
 

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The memory levers of issue #15, each measured on its own against the former code path, then the
+# fits the issue asks for under emulated cards. One `qlsweep train` process per row (random weights
+# of the true shapes, 6 steps, micro-batch 1, r=16 on all 7 projections, NF4 + double quant, paged
+# 8-bit AdamW, checkpointing); prints markdown tables and keeps every process's events.
+#   scripts/device 'bench/levers.sh [levers|fits|all] [SEQS]'      (SEQS default 2048,4096)
+# Levers (docs/results.md, "Memory levers"):
+#   expandable  PyTorch's expandable segments (set by the trainer unless PYTORCH_CUDA_ALLOC_CONF is)
+#   chunk       the loss's logits chunk sized by bytes (sweeps/loss_chunk.h) instead of 1,024 tokens
+#   offload     train.offload_activations: saved layer inputs in pinned host memory
+# "baseline" turns the first two off through the environment (PYTORCH_CUDA_ALLOC_CONF=
+# expandable_segments:False, QLSWEEP_LOSS_CHUNK_TOKENS=1024) and leaves offload off: the code
+# path measured in earlier sessions.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bin=${QLSWEEP_BIN:-build/runner/qlsweep}
+out=${OUT:-/tmp/qlsweep-bench}/levers
+part=${1:-all}
+seqs=${2:-2048,4096}
+trial=${LEVERS_TRIAL:-bench/trials/llama2-7b-qlora16.yaml}
+py=$(command -v python3)
+[ -x /opt/torch/.venv/bin/python3 ] && py=/opt/torch/.venv/bin/python3
+mkdir -p "$out"
+rows="$out/rows.jsonl"
+: >"$rows"
+
+# run LABEL SEQ ENV-ASSIGNMENTS -- OVERRIDES...: one trial process, its last event to rows.jsonl.
+run() {
+  local label=$1 seq=$2 envs=$3
+  shift 4
+  local log="$out/${label// /_}-$seq.jsonl"
+  local start=$SECONDS
+  env $envs "$bin" train "$trial" data.seq_len="$seq" train.steps=6 train.warmup_steps=1 "$@" \
+    >"$log" 2>"$log.err"
+  local rc=$?
+  "$py" - "$log" "$label" "$seq" "$rc" "$((SECONDS - start))" "$*" >>"$rows" <<'EOF'
+import json, sys
+path, label, seq, rc, wall, overrides = sys.argv[1:]
+last = {}
+for line in open(path):
+    line = line.strip()
+    if line.startswith("{"):
+        try:
+            e = json.loads(line)
+        except ValueError:
+            continue
+        if e.get("event") in ("done", "oom", "error", "failed"):
+            last = e
+print(json.dumps({"label": label, "seq": int(seq), "rc": int(rc), "wall_s": int(wall),
+                  "overrides": overrides, "end": last}))
+EOF
+}
+
+base_env="PYTORCH_CUDA_ALLOC_CONF=expandable_segments:False QLSWEEP_LOSS_CHUNK_TOKENS=1024"
+if [ "$part" = levers ] || [ "$part" = all ]; then
+  for seq in ${seqs//,/ }; do
+    run baseline "$seq" "$base_env" --
+    run "+ expandable segments" "$seq" "QLSWEEP_LOSS_CHUNK_TOKENS=1024" --
+    run "+ loss chunk by bytes" "$seq" "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:False" --
+    run "+ activation offload" "$seq" "$base_env" -- train.offload_activations=true
+    run "all three" "$seq" "" -- train.offload_activations=true
+  done
+fi
+if [ "$part" = fits ] || [ "$part" = all ]; then
+  p4050=hardware.gpu_profile=rtx4050-laptop-6gb
+  run "4050: seed config" 2048 "" -- "$p4050"
+  run "4050: seed config + offload" 2048 "" -- "$p4050" train.offload_activations=true
+  run "4050: + offload" 4096 "" -- "$p4050" train.offload_activations=true
+  run "4050: + offload" 8192 "" -- "$p4050" train.offload_activations=true
+  for seq in 3072 4096 8192; do
+    run "llama3-8b 4060-8gb + offload" "$seq" "" -- model.preset=llama3-8b \
+      hardware.gpu_profile=rtx4060-8gb train.offload_activations=true
+  done
+fi
+
+"$py" - "$rows" <<'EOF' | tee "$out/table.md"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+gib = lambda b: "-" if b is None else f"{b / 2**30:.2f}"
+print("| run | seq | outcome | tokens/s | peak allocated GiB | peak reserved GiB | device peak GiB | budget margin MiB | wall s |")
+print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+for r in rows:
+    e = r["end"]
+    kind = e.get("event", f"exit {r['rc']}")
+    outcome = kind if kind != "oom" else f"oom ({e.get('phase', '?')})"
+    tps = e.get("tokens_per_s")
+    budget = e.get("budget_bytes") or 0
+    dev = e.get("device_peak_bytes")
+    margin = f"{(budget - dev) / 2**20:+.0f}" if budget and dev else "-"
+    print(f"| {r['label']} | {r['seq']} | {outcome} | {'-' if tps is None else f'{tps:,.0f}'} | "
+          f"{gib(e.get('peak_alloc_bytes'))} | {gib(e.get('peak_reserved_bytes'))} | {gib(dev)} | "
+          f"{margin} | {r['wall_s']} |")
+EOF

@@ -1,0 +1,50 @@
+// Activation offload: the saved input of each checkpointed decoder layer waits in pinned host
+// memory between forward and backward, and comes back one layer ahead of its recompute.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include <ATen/cuda/CUDAEvent.h>
+#include <c10/cuda/CUDAStream.h>
+#include <torch/torch.h>
+
+namespace qlsweep::trainer {
+
+// One per model. Forward parks each layer input in order (Park returns its slot); backward
+// fetches them in reverse order (Fetch(slot)), and each Fetch starts the copy of slot - 1 so it
+// overlaps the recompute and backward of the current layer. On CUDA the copies run on a side
+// stream (device -> host after the work already queued on the compute stream, host -> device
+// before the compute stream uses the tensor); the caching allocators keep every buffer alive
+// until its copy is done (record_stream, pinned-block events). On a CPU device the "host copy"
+// is a clone: the bookkeeping runs, nothing is saved.
+class ActivationOffload {
+ public:
+  explicit ActivationOffload(torch::Device device);
+
+  // Forgets the slots of an earlier forward (a forward without backward, e.g. an interrupted
+  // step, leaves some); called at the start of every checkpointed forward.
+  void Reset();
+  // x: [B, T, D] on the model's device, any dtype. Starts its copy to pinned host memory and
+  // returns its slot; the caller may drop x at once.
+  int64_t Park(const torch::Tensor& x);
+  // The tensor parked in `slot`, back on the device and usable on the current stream (bitwise
+  // equal to what was parked); prefetches slot - 1. A slot is fetched once.
+  torch::Tensor Fetch(int64_t slot);
+  // Host bytes currently parked (pinned), for the trial's memory account.
+  int64_t parked_bytes() const;
+
+ private:
+  struct Slot {
+    torch::Tensor host;                        // pinned [B, T, D], or a clone on a CPU device
+    torch::Tensor device;                      // set once its copy back has been started
+    std::optional<at::cuda::CUDAEvent> ready;  // the copy back is done (CUDA only)
+  };
+  void StartCopyBack(Slot& slot);
+
+  torch::Device device_;
+  std::optional<c10::cuda::CUDAStream> copy_stream_;  // CUDA only
+  std::vector<Slot> slots_;
+};
+
+}  // namespace qlsweep::trainer
