@@ -86,5 +86,29 @@ TEST(GpuMemoryCap, AllocatingPastTheEmulatedCardIsAnOutOfMemoryError) {
                c10::OutOfMemoryError);
 }
 
+// Trials run with expandable segments (UseExpandableSegments): the emulated card's cap still holds,
+// for one large tensor and for many small ones that grow the mapped range page by page.
+TEST(GpuMemoryCap, ExpandableSegmentsKeepTheCap) {
+  ASSERT_TRUE(torch::cuda::is_available());
+  UseExpandableSegments();
+  const auto budget = ApplyGpuProfile("rtx4050-laptop-6gb", torch::Device(torch::kCUDA, 0));
+  const auto bytes = torch::TensorOptions().dtype(torch::kUInt8).device(torch::kCUDA);
+  auto fits = torch::empty({int64_t{2} << 30}, bytes);
+  EXPECT_THROW(torch::empty({int64_t{5} << 30}, bytes), c10::OutOfMemoryError);
+  std::vector<torch::Tensor> pieces;
+  bool stopped = false;
+  for (int i = 0; i < 400 && !stopped; ++i) {  // 400 x 32 MiB = 12.5 GiB, far past the cap
+    try {
+      pieces.push_back(torch::empty({int64_t{32} << 20}, bytes));
+    } catch (const c10::OutOfMemoryError&) {
+      stopped = true;
+    }
+  }
+  EXPECT_TRUE(stopped);
+  const int64_t held =
+      (int64_t{2} << 30) + static_cast<int64_t>(pieces.size()) * (int64_t{32} << 20);
+  EXPECT_LE(held, budget.allocator_cap_bytes);
+}
+
 }  // namespace
 }  // namespace qlsweep::trainer
