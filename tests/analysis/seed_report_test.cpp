@@ -77,7 +77,7 @@ TEST(SeedReport, SeqLenRowsCompareActivationTotalAndTheHeldOutcome) {
   seq.push_back(Gpu7b("seq2048", 2048, {{std::string(result::kDevicePeakBytes), 6.26 * kGiB}}));
   seq.push_back(Gpu7b("held-seq2048", 2048, {}, TrialStatus::kOom));
   const auto report = BuildSeedReport(in);
-  const auto& s = Section(report, "Sequence length");
+  const auto s = Section(report, "Sequence length");
   ASSERT_EQ(s.claims.size(), 5u);
   EXPECT_EQ(s.claims[0].verdict.verdict, SeedVerdict::kDoesNotHold) << s.claims[0].verdict.reason;
   EXPECT_NE(s.claims[0].verdict.reason.find("activation: holds"), std::string::npos)
@@ -127,9 +127,9 @@ TEST(SeedReport, QualityAgainstFullFineTuningAtTheSameLength) {
   ASSERT_TRUE(q->se);
   EXPECT_NEAR(*q->se, 0.013718, 1e-5);
   const auto report = BuildSeedReport(in);
-  const auto& full = Section(report, "Quality vs full fine-tuning");
+  const auto full = Section(report, "Quality vs full fine-tuning");
   EXPECT_EQ(full.claims[0].verdict.verdict, SeedVerdict::kHolds) << full.claims[0].verdict.reason;
-  const auto& rank = Section(report, "LoRA rank");
+  const auto rank = Section(report, "LoRA rank");
   // r4: (3.88 - 3.61) / 0.58 = 0.47 against 85-90%.
   EXPECT_NE(rank.claims[0].verdict.reason.find("quality: does not hold"), std::string::npos)
       << rank.claims[0].verdict.reason;
@@ -161,7 +161,7 @@ TEST(SeedReport, OtherClaimsCompareEachConfigurationWithTheBaseline) {
     claims.push_back(Smol("accum16", s, 512, 4.13, 3.50 + jitter));
   }
   const auto report = BuildSeedReport(in);
-  const auto& s = Section(report, "The seed's other claims");
+  const auto s = Section(report, "The seed's other claims");
   std::map<std::string, SeedVerdict> by_claim;
   for (const auto& c : s.claims) by_claim[c.claim] = c.verdict.verdict;
   EXPECT_EQ(by_claim.at("accumulation 16 is identical to batch 16"), SeedVerdict::kHolds);
@@ -188,7 +188,7 @@ TEST(SeedReport, Fp16IsJudgedAsTheSeedStatesItOnceTheTrainerScalesItsLoss) {
       in.trials[SeedPart::kClaims].push_back(fp16);
     }
     const auto report = BuildSeedReport(in);
-    const auto& s = Section(report, "The seed's other claims");
+    const auto s = Section(report, "The seed's other claims");
     for (const auto& c : s.claims) {
       if (!c.claim.starts_with("bf16")) continue;
       EXPECT_EQ(c.verdict.verdict, scaled ? SeedVerdict::kHolds : SeedVerdict::kCannotCheck)
@@ -210,12 +210,12 @@ TEST(SeedReport, BatchTimesAreRelativeTo1x32AndSpeedIsPerOptimizerStep) {
   in.trials[SeedPart::kBatch] = {batch("b1x32", 1, 32, 3000), batch("b2x8", 2, 8, 4660)};
   in.trials[SeedPart::kSpeed] = {batch("r16-seq2048", 1, 16, 7665)};
   const auto report = BuildSeedReport(in);
-  const auto& b = Section(report, "Micro-batch");
+  const auto b = Section(report, "Micro-batch");
   EXPECT_EQ(b.table.rows[3][4], "64%");   // 3000 / 4660 of 1x32's time per sample
   EXPECT_EQ(b.table.rows[3][6], "7.03");  // 2 x 8 x 2048 tokens at 4660 tokens/s
   EXPECT_NE(b.claims[3].verdict.reason.find("time: does not hold"), std::string::npos)
       << b.claims[3].verdict.reason;
-  const auto& s = Section(report, "Training speed");
+  const auto s = Section(report, "Training speed");
   EXPECT_EQ(s.table.rows[0][2], "0.234");  // 7665 / (16 x 2048) steps/s on the GPU used
   EXPECT_EQ(s.table.rows[0][4], "44.5");   // 10,000 x 2048 / 7665 / 60 minutes per epoch
   EXPECT_EQ(s.claims[0].verdict.verdict, SeedVerdict::kDoesNotHold);  // 26,214 > 601 tokens/s
