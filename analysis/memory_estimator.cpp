@@ -107,8 +107,8 @@ MemoryComponent OptimizerStates(const sweeps::TrialConfig& cfg, const sweeps::Mo
 //   MLP: gate, up, act(gate), act*up      4*B*T*F
 //   RMSNorm outputs (attention, MLP)      2*B*T*D
 //   LoRA down-projections                 B*T*R per adapter
-//   all times c, plus with lora.dropout > 0 a dropped copy of each adapter's input and its mask:
-//                                         B*T*in*(c + 1) per adapter.
+//   all times c, plus with lora.dropout > 0 each adapter's 1-byte dropout mask: B*T*in per
+//   adapter (the dropped copy is recomputed in backward: trainer/peft/lora_update.h).
 std::vector<MemoryComponent> Activations(const sweeps::TrialConfig& cfg,
                                          const sweeps::ModelShape& s, int c) {
   const int64_t bt = int64_t{cfg.train.micro_batch} * cfg.data.seq_len;
@@ -122,7 +122,7 @@ std::vector<MemoryComponent> Activations(const sweeps::TrialConfig& cfg,
   const int64_t attention = bt * (2 * s.hidden + 2 * kv) * c;
   const int64_t mlp = 4 * bt * s.intermediate * c;
   const int64_t norms = 2 * bt * s.hidden * c;
-  const int64_t adapters = bt * lora_r * c + (cfg.lora.dropout > 0 ? bt * lora_in * (c + 1) : 0);
+  const int64_t adapters = bt * lora_r * c + (cfg.lora.dropout > 0 ? bt * lora_in : 0);
   const int64_t working = attention + mlp + norms + adapters;
   const int64_t input = bt * s.hidden * c;
   const std::string parts = Format("attn %lld + MLP %lld + norms %lld + LoRA %lld",

@@ -3,11 +3,14 @@
 # fits the issue asks for under emulated cards. One `qlsweep train` process per row (random weights
 # of the true shapes, 6 steps, micro-batch 1, r=16 on all 7 projections, NF4 + double quant, paged
 # 8-bit AdamW, checkpointing); prints markdown tables and keeps every process's events.
-#   scripts/device 'bench/levers.sh [levers|fits|all] [SEQS]'      (SEQS default 2048,4096)
+#   scripts/device 'bench/levers.sh [levers|fits|dropout|all] [SEQS]'  (SEQS default 2048,4096)
 # Levers (docs/results.md, "Memory levers"):
 #   expandable  PyTorch's expandable segments (set by the trainer unless PYTORCH_CUDA_ALLOC_CONF is)
 #   chunk       the loss's logits chunk sized by bytes (sweeps/loss_chunk.h) instead of 1,024 tokens
 #   offload     train.offload_activations: saved layer inputs in pinned host memory
+#   dropout     (part "dropout") the seed's recipe has lora.dropout 0.05: the LoRA update keeps its
+#               mask, not the dropped copy of its input (trainer/peft/lora_update.h); its "before"
+#               is the seed report's trials of the same configs, measured with the former code
 # "baseline" turns the first two off through the environment (PYTORCH_CUDA_ALLOC_CONF=
 # expandable_segments:False, QLSWEEP_LOSS_CHUNK_TOKENS=1024) and leaves offload off: the code
 # path measured in earlier sessions.
@@ -59,6 +62,15 @@ if [ "$part" = levers ] || [ "$part" = all ]; then
     run "+ loss chunk by bytes" "$seq" "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:False" --
     run "+ activation offload" "$seq" "$base_env" -- train.offload_activations=true
     run "all three" "$seq" "" -- train.offload_activations=true
+  done
+fi
+if [ "$part" = dropout ] || [ "$part" = all ]; then
+  for seq in ${seqs//,/ }; do
+    run "seed recipe (dropout 0.05), whole GPU" "$seq" "" -- lora.dropout=0.05
+    run "4050: seed recipe (dropout 0.05)" "$seq" "" -- lora.dropout=0.05 \
+      hardware.gpu_profile=rtx4050-laptop-6gb
+    run "4050: seed recipe + offload" "$seq" "" -- lora.dropout=0.05 \
+      hardware.gpu_profile=rtx4050-laptop-6gb train.offload_activations=true
   done
 fi
 if [ "$part" = fits ] || [ "$part" = all ]; then

@@ -28,7 +28,9 @@ class TrialSink : public trainer::EventSink {
   explicit TrialSink(std::unique_ptr<storage::SeriesFile> series) : series_(std::move(series)) {}
 
   void Emit(const json& event) override {
-    const auto text = event.dump();
+    // Invalid UTF-8 in a message (a library's text) is replaced, never thrown: an event that cannot
+    // be written would end the trial without a word.
+    const auto text = event.dump(-1, ' ', false, json::error_handler_t::replace);
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fputc('\n', stdout);
     std::fflush(stdout);
@@ -53,7 +55,7 @@ void EmitError(const std::string& message) {
   std::printf(
       "%s\n",
       json{{ev::kKey, ev::kError}, {f::kPhase, protocol::phase::kConfig}, {f::kMessage, message}}
-          .dump()
+          .dump(-1, ' ', false, json::error_handler_t::replace)
           .c_str());
   std::fflush(stdout);
   std::fprintf(stderr, "%s\n", message.c_str());

@@ -66,6 +66,12 @@ void TrialAttempt::Finish(const AttemptEnd& end) {
     const auto why = LauncherFailure(log_path());
     if (!why.empty()) outcome.error = "sharded trial ended: " + why;
   }
+  if (outcome.status == protocol::TrialStatus::kFailed &&
+      outcome.error.starts_with("trial exited with status")) {
+    // No event said why: the last words on its stderr do.
+    const auto last = LastLogLine(log_path());
+    if (!last.empty()) outcome.error += "; its log ends: " + last;
+  }
   RecordPrediction(trial_, &outcome.results);
   records_.index.RecordOutcome(outcome);
   ++records_.summary.ran;

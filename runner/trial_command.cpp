@@ -45,6 +45,18 @@ std::string LauncherFailure(const std::string& log_path) {
   return found;
 }
 
+std::string LastLogLine(const std::string& log_path) {
+  std::ifstream log(log_path);
+  std::string line, last;
+  while (std::getline(log, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty() && line.front() != '{') last = line;
+  }
+  constexpr size_t kMax = 400;
+  if (last.size() > kMax) last = last.substr(0, kMax) + "...";
+  return last;
+}
+
 TrialCommand BuildTrialCommand(const TrialCommandInputs& in) {
   TrialCommand cmd;
   if (in.ranks > 1) {

@@ -47,6 +47,10 @@ TrialCommand BuildTrialCommand(const TrialCommandInputs& in);
 // PID; empty when the log holds no such line.
 std::string LauncherFailure(const std::string& log_path);
 
+// The last non-empty line of a trial's log (its stderr) that is not a JSON event, at most 400
+// characters; "" when there is none. What a trial that died without an event said last.
+std::string LastLogLine(const std::string& log_path);
+
 // The mpirun to use ($QLSWEEP_MPIRUN, else the first `mpirun` on PATH); empty when none.
 std::string FindMpirun();
 

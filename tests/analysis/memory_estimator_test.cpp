@@ -109,7 +109,9 @@ TEST(AnalysisMemory, PeakOfTheMeasured7bTrialIsWithinTenPercent) {
   // 16,927,809,945 (+5.6%): above the measurement on every count, as a fits-verdict should be.
   // Since the loss chunk is sized by bytes (384 tokens for V = 32,000 instead of 1,024;
   // sweeps/loss_chunk.h) the estimate is 204,800,000 bytes lower: allocated 15,149,965,312
-  // (+2.3% over that measurement, taken with 1,024-token chunks).
+  // (+2.3% over that measurement, taken with 1,024-token chunks), and since the LoRA update keeps
+  // its dropout mask but no dropped copy of its input (trainer/peft/lora_update.h) 15,004,213,248
+  // (+1.3%; that measurement predates both).
   // Part of the excess is known: the estimate counts AdamW states in fp32 (320 MB) while
   // torch::optim::AdamW on bf16 parameters keeps them in bf16 (160 MB), and it assumes the loss
   // buffers and a layer's recompute are live at the same moment.
@@ -117,7 +119,7 @@ TEST(AnalysisMemory, PeakOfTheMeasured7bTrialIsWithinTenPercent) {
   const double measured = 14'814'661'120.0;
   EXPECT_NEAR(static_cast<double>(e.allocated_bytes), measured, 0.10 * measured);
   EXPECT_GE(e.allocated_bytes, 14'814'661'120);
-  EXPECT_EQ(e.allocated_bytes, 15'149'965'312);
+  EXPECT_EQ(e.allocated_bytes, 15'004'213'248);
   EXPECT_NEAR(static_cast<double>(e.total_bytes), 16'023'093'248.0, 0.10 * 16'023'093'248.0);
   EXPECT_EQ(e.context_bytes, kCudaContextBytes);
   EXPECT_EQ(e.reserved_bytes, e.allocated_bytes + e.fragmentation_bytes);

@@ -3,7 +3,12 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "runner/trial_command.h"
 #include "tests/support/protocol_printers.h"
 
 namespace qlsweep::runner {
@@ -138,6 +143,25 @@ TEST(OutcomeBuilder, ShardedFailuresNameTheirRank) {
       Fed({R"({"event":"error","phase":"backward","message":"boom","rank":3,"world_size":4})"})
           .Finish(1, 0, false, false, 1.0);
   EXPECT_EQ(failed.error, "rank 3 of 4: boom");
+}
+
+// A trial that died without an event: its record gets the last words of its stderr log.
+TEST(TrialLog, LastLineIsTheLastNonEventText) {
+  const auto path = (std::filesystem::temp_directory_path() /
+                     ("qlsweep_last_log_line_" + std::to_string(::getpid()) + ".log"))
+                        .string();
+  {
+    std::ofstream log(path);
+    log << "loading\nqlsweep: boom in the optimizer   \n{\"event\": \"step\"}\n\n";
+  }
+  EXPECT_EQ(LastLogLine(path), "qlsweep: boom in the optimizer");
+  {
+    std::ofstream log(path);
+    log << std::string(1000, 'x') << "\n";
+  }
+  EXPECT_EQ(LastLogLine(path), std::string(400, 'x') + "...");
+  std::filesystem::remove(path);
+  EXPECT_EQ(LastLogLine(path), "");  // no log: nothing to add
 }
 
 }  // namespace

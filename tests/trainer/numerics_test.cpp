@@ -6,6 +6,7 @@
 
 #include "trainer/model/activation_offload.h"
 #include "trainer/model/llama.h"
+#include "trainer/peft/lora_update.h"
 #include "trainer/train/chunked_loss.h"
 #include "trainer/train/schedule.h"
 
@@ -181,6 +182,33 @@ TEST(ActivationOffloadSlots, FetchReturnsWhatWasParkedOnceAndRefusesOtherSlots) 
   offload.Reset();
   EXPECT_THROW(offload.Fetch(0), std::logic_error);
   EXPECT_EQ(offload.parked_bytes(), 0);
+}
+
+// The LoRA update with dropout, by hand (no dropped copy kept), against the plain autograd
+// expression: the same mask from the same RNG state, the same values and gradients up to fp32
+// rounding (the keep-scale is applied as a product instead of a quotient: 1e-6 relative).
+TEST(LoraUpdate, DropoutByHandEqualsThePlainExpression) {
+  auto x = torch::randn({2, 5, 16}).requires_grad_(true);
+  auto a = (torch::randn({4, 16}) * 0.3).requires_grad_(true);
+  auto b = (torch::randn({8, 4}) * 0.3).requires_grad_(true);
+  auto g = torch::randn({2, 5, 8});
+  auto gen = at::globalContext().defaultGenerator(torch::kCPU);
+  const auto state = gen.get_state();
+  auto mine = LoraUpdateWithDropout(x, a, b, 0.25, 2.0);
+  mine.backward(g);
+  std::vector<torch::Tensor> by_hand = {mine.detach().clone(), x.grad().clone(), a.grad().clone(),
+                                        b.grad().clone()};
+  for (auto* t : {&x, &a, &b}) t->mutable_grad() = torch::Tensor();
+  gen.set_state(state);
+  auto plain = torch::nn::functional::linear(
+                   torch::nn::functional::linear(torch::dropout(x, 0.25, true), a), b) *
+               2.0;
+  plain.backward(g);
+  std::vector<torch::Tensor> reference = {plain.detach(), x.grad(), a.grad(), b.grad()};
+  for (size_t i = 0; i < reference.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(by_hand[i], reference[i], 1e-6, 1e-7)) << "tensor " << i;
+  }
+  EXPECT_GT((x.grad() == 0).sum().item<int64_t>(), 0);  // dropped inputs get no gradient
 }
 
 TEST(LlamaModel, BaseWeightsDoNotDependOnLoraRank) {

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "trainer/peft/lora_update.h"
 #include "trainer/quant/linear_4bit.h"
 
 namespace qlsweep::trainer {
@@ -42,6 +43,9 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
   auto y = base_.quantized() ? Linear4bit(x, base_.four_bit())
                              : torch::nn::functional::linear(x, base_.dense());
   if (rank_ == 0 || !adapter_enabled_) return y;
+  if (dropout_ > 0.0 && is_training() && torch::GradMode::is_enabled()) {
+    return y + LoraUpdateWithDropout(x, lora_a_, lora_b_, dropout_, scaling());
+  }
   auto h = dropout_ > 0.0 ? torch::dropout(x, dropout_, is_training()) : x;
   auto update = torch::nn::functional::linear(torch::nn::functional::linear(h, lora_a_), lora_b_);
   return y + update * scaling();

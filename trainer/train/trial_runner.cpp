@@ -119,11 +119,9 @@ int Fail(EventSink& sink, const Phase& phase, const nlohmann::json& event, int c
   return code;
 }
 
-}  // namespace
-
-int RunTrial(const sweeps::TrialConfig& cfg, EventSink& sink, const TrialOutputs& outputs) {
-  Phase phase;
-  RankSink ranked(sink, phase);
+// Runs the trial and turns each kind of failure into its event and exit code.
+int RunAndReport(const sweeps::TrialConfig& cfg, const TrialOutputs& outputs, EventSink& ranked,
+                 Phase& phase) {
   try {
     ApplyHostMemoryLimit(sweeps::HostMemoryMib(cfg));
     return Train(cfg, outputs, ranked, phase);
@@ -153,6 +151,22 @@ int RunTrial(const sweeps::TrialConfig& cfg, EventSink& sink, const TrialOutputs
                 protocol::kExitFailed);
   } catch (const std::exception& e) {
     return Fail(ranked, phase, ErrorEvent(phase.name, e.what()), protocol::kExitFailed);
+  }
+}
+
+}  // namespace
+
+int RunTrial(const sweeps::TrialConfig& cfg, EventSink& sink, const TrialOutputs& outputs) {
+  Phase phase;
+  RankSink ranked(sink, phase);
+  try {
+    return RunAndReport(cfg, outputs, ranked, phase);
+  } catch (const std::exception& e) {
+    // Reporting a failure failed (an exception inside a handler): still one error event, with the
+    // phase, so that the record says more than an exit status.
+    ranked.Emit(ErrorEvent(phase.name,
+                           std::string("the trial failed, and reporting it failed: ") + e.what()));
+    return protocol::kExitFailed;
   }
 }
 
