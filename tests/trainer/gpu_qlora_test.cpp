@@ -1,4 +1,5 @@
 // GPU tier: the CUDA 4-bit dequantization kernel, the QLoRA linear on CUDA, and the memory cap.
+#include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -108,6 +109,27 @@ TEST(GpuMemoryCap, ExpandableSegmentsKeepTheCap) {
   const int64_t held =
       (int64_t{2} << 30) + static_cast<int64_t>(pieces.size()) * (int64_t{32} << 20);
   EXPECT_LE(held, budget.allocator_cap_bytes);
+}
+
+// Memory taken outside the caching allocator after the cap was set (the CUDA context grows as
+// kernels load): once the device holds more than the card, the next check is an out-of-memory
+// error, and below that it only lowers the cap.
+TEST(GpuMemoryCap, GrowthOutsideTheAllocatorPastTheCardIsAnOutOfMemoryError) {
+  ASSERT_TRUE(torch::cuda::is_available());
+  const torch::Device device(torch::kCUDA, 0);
+  auto budget = ApplyGpuProfile("rtx4050-laptop-6gb", device);
+  const auto bytes = torch::TensorOptions().dtype(torch::kUInt8).device(device);
+  auto held = torch::empty({budget.allocator_cap_bytes - (int64_t{300} << 20)}, bytes);
+  void* outside = nullptr;  // 200 MiB more context: the device still fits the card
+  ASSERT_EQ(cudaMalloc(&outside, size_t{200} << 20), cudaSuccess);
+  const int64_t cap_before = budget.allocator_cap_bytes;
+  EXPECT_NO_THROW(TightenGpuProfileCap(budget, device));
+  EXPECT_LT(budget.allocator_cap_bytes, cap_before);
+  void* more = nullptr;  // 200 MiB more again: now past the card
+  ASSERT_EQ(cudaMalloc(&more, size_t{200} << 20), cudaSuccess);
+  EXPECT_THROW(TightenGpuProfileCap(budget, device), c10::OutOfMemoryError);
+  cudaFree(more);
+  cudaFree(outside);
 }
 
 }  // namespace

@@ -64,7 +64,17 @@ void TightenGpuProfileCap(MemoryBudget& b, const torch::Device& device) {
   C10_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
   const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
   const int64_t reserved = stats.reserved_bytes[kAggregate].current;
-  const int64_t outside = static_cast<int64_t>(total_bytes - free_bytes) - reserved;
+  const int64_t used = static_cast<int64_t>(total_bytes - free_bytes);
+  const int64_t outside = used - reserved;
+  // The cap was set against a smaller context; the kernels loaded since then grew it. If the
+  // device now holds more than the card has, the work since the last check would have run out of
+  // memory on the card: say so instead of recording a trial that only fits the bigger GPU.
+  constexpr int64_t kMiB = int64_t{1} << 20;
+  TORCH_CHECK_WITH(OutOfMemoryError, used <= b.budget_bytes, "the emulated card's ",
+                   b.budget_bytes / kMiB, " MiB were exceeded: the device holds ", used / kMiB,
+                   " MiB (", reserved / kMiB, " MiB reserved by the allocator, ", outside / kMiB,
+                   " MiB of CUDA context and libraries, grown from ", b.context_bytes / kMiB,
+                   " MiB as kernels loaded since the allocator was capped)");
   if (outside <= b.context_bytes) return;
   b.context_bytes = outside;
   b.allocator_cap_bytes = std::max<int64_t>(0, b.budget_bytes - outside);

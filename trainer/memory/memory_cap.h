@@ -32,6 +32,8 @@ MemoryBudget ApplyGpuProfile(const std::string& profile, const torch::Device& de
 // The CUDA context grows after start-up as kernels load lazily on first use (on the real card
 // too). Re-measures what the device holds outside the caching allocator (used - reserved) and
 // lowers the allocator cap so that the total stays within the budget; raises `context_bytes`.
+// Throws c10::OutOfMemoryError when the device already holds more than the budget (the context
+// grew past what the cap allowed for: on the card that work would have run out of memory).
 // Called after the base evaluation and after every optimizer step.
 void TightenGpuProfileCap(MemoryBudget& budget, const torch::Device& device);
 

@@ -126,13 +126,14 @@ int RunAndReport(const sweeps::TrialConfig& cfg, const TrialOutputs& outputs, Ev
     ApplyHostMemoryLimit(sweeps::HostMemoryMib(cfg));
     return Train(cfg, outputs, ranked, phase);
   } catch (const c10::OutOfMemoryError& e) {
-    return Fail(ranked, phase,
-                OomEvent(phase.name, e.what_without_backtrace(), phase.budget_bytes, phase.memory),
-                protocol::kExitOom);
+    return Fail(
+        ranked, phase,
+        OomEvent(phase.name, e.what_without_backtrace(), phase.budget_bytes, phase.memory.get()),
+        protocol::kExitOom);
   } catch (const std::bad_alloc& e) {  // host memory (CPU trials, pinned buffers)
     return Fail(ranked, phase,
                 OomEvent(phase.name, std::string("host allocation failed: ") + e.what(),
-                         phase.budget_bytes, phase.memory),
+                         phase.budget_bytes, phase.memory.get()),
                 protocol::kExitOom);
   } catch (const std::invalid_argument& e) {
     return Fail(ranked, phase, ErrorEvent(phase.name, e.what()), protocol::kExitConfig);
@@ -144,7 +145,7 @@ int RunAndReport(const sweeps::TrialConfig& cfg, const TrialOutputs& outputs, Ev
     if (IsHostAllocationFailure(e)) {  // a CPU tensor past hardware.host_memory_mib (or RAM)
       return Fail(
           ranked, phase,
-          OomEvent(phase.name, e.what_without_backtrace(), phase.budget_bytes, phase.memory),
+          OomEvent(phase.name, e.what_without_backtrace(), phase.budget_bytes, phase.memory.get()),
           protocol::kExitOom);
     }
     return Fail(ranked, phase, ErrorEvent(phase.name, e.what_without_backtrace()),

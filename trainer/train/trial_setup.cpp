@@ -96,7 +96,7 @@ TrialState SetupTrial(const sweeps::TrialConfig& cfg, Phase& phase) {
   if (s.device.is_cuda()) UseExpandableSegments();
   if (cfg.hardware.gpus > 1) {  // a sharded trial: one rank per GPU, NCCL before the budget
     s.dist = JoinDistributed(cfg);
-    phase.dist = s.dist.get();
+    phase.dist = s.dist;
     if (s.device.is_cuda()) {
       s.device = RankDevice(*s.dist);
       c10::cuda::set_device(s.device.index());
@@ -112,8 +112,8 @@ TrialState SetupTrial(const sweeps::TrialConfig& cfg, Phase& phase) {
   if (!cfg.hardware.gpu_profile.empty()) {
     s.budget = ApplyGpuProfile(cfg.hardware.gpu_profile, s.device);
   }
-  s.memory = std::make_unique<MemoryMonitor>(s.device);
-  phase.memory = s.memory.get();
+  s.memory = std::make_shared<MemoryMonitor>(s.device);
+  phase.memory = s.memory;
   phase.budget_bytes = s.budget.budget_bytes;
 
   // Real weights (HF folder or GGUF file) when model.weights is given, else the preset's shapes

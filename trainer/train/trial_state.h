@@ -26,16 +26,18 @@ namespace qlsweep::trainer {
 // The phase a trial is in, for the oom and error events (protocol::phase names).
 struct Phase {
   std::string name{protocol::phase::kLoad};
-  MemoryMonitor* memory = nullptr;  // set once the device is known, for the oom event
+  // Shared with TrialState, whose unwinding frees its own references before the failure handlers
+  // read these: the oom event's memory figures and a sharded trial's rank and abort need them.
+  std::shared_ptr<MemoryMonitor> memory;  // set once the device is known, for the oom event
   int64_t budget_bytes = 0;
-  DistContext* dist = nullptr;  // set once a sharded trial has joined its MPI job
+  std::shared_ptr<DistContext> dist;  // set once a sharded trial has joined its MPI job
 };
 
 struct TrialState {
   torch::Device device{torch::kCPU};
   torch::Dtype dtype = torch::kFloat32;
   MemoryBudget budget;  // the GPU profile's cap (zeros without a profile)
-  std::unique_ptr<MemoryMonitor> memory;
+  std::shared_ptr<MemoryMonitor> memory;
   sweeps::ModelShape shape;
   LoraSpec lora;
   LlamaModel model{nullptr};
@@ -45,7 +47,7 @@ struct TrialState {
   int64_t trainable_params = 0;
   std::unique_ptr<Optimizer> optimizer;  // one rank: over `params`; sharded: null (see dp)
   std::unique_ptr<LossScaler> scaler;    // fp16 only: dynamic loss scaling (optim/loss_scaler.h)
-  std::unique_ptr<DistContext> dist;     // sharded trials (hardware.gpus > 1) only
+  std::shared_ptr<DistContext> dist;     // sharded trials (hardware.gpus > 1) only
   std::unique_ptr<DataParallel> dp;      // sharded trials: gradient sync, ZeRO optimizer
   std::vector<std::unique_ptr<LayerShard>> layer_shards;  // ZeRO-3: each layer's frozen base
   double load_s = 0;  // seconds from start until the state was ready
