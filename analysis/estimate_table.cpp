@@ -41,7 +41,7 @@ TextTable EstimateTable(const MemoryEstimate& e, const sweeps::GpuProfile* profi
   t.rows.push_back(Row("allocator fragmentation", e.fragmentation_bytes,
                        Fixed(100 * kFragmentationFactor, "%.0f%%") + " of peak allocated"));
   t.rows.push_back(Row("CUDA context and workspaces", e.context_bytes,
-                       e.context_bytes > 0 ? "kCudaContextBytes (768 MiB)" : "cpu device: none"));
+                       e.context_bytes > 0 ? "kCudaContextBytes (896 MiB)" : "cpu device: none"));
   t.rows.push_back(Row("total", e.total_bytes, "predicted device-level peak"));
   if (profile != nullptr) {
     const Verdict v = Judge(e, *profile);

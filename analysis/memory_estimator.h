@@ -20,11 +20,13 @@ namespace qlsweep::analysis {
 inline constexpr int64_t kMiB = int64_t{1} << 20;
 
 // Resident device memory outside the caching allocator for one trial process: CUDA context,
-// cuBLAS handle and workspace, libtorch kernel images. Derived from the lead's H200 measurement
-// of the Llama-2-7B bf16 LoRA trial: device-level peak 16,023,093,248 minus allocator reserved
-// peak 15,219,032,064 = 804,061,184 bytes (766.8 MiB), rounded up to 768 MiB. Smaller cards load
-// fewer kernel images, so this errs on the safe side there.
-inline constexpr int64_t kCudaContextBytes = 768 * kMiB;
+// cuBLAS handle, libtorch and qlsweep kernel images (loaded lazily, on first use). First derived
+// from the lead's H200 measurement of the Llama-2-7B bf16 LoRA trial (device peak 16,023,093,248
+// minus reserved peak 15,219,032,064 = 766.8 MiB); the 7B QLoRA trial (its 4-bit kernels, flash
+// attention, 8-bit AdamW) holds 894 MiB once a step has run (H200, 2026-11-30, bench/levers.sh:
+// "894 MiB of CUDA context and libraries" in the emulated card's check), so 896 MiB. Smaller cards
+// load fewer kernel images, so this errs on the safe side there.
+inline constexpr int64_t kCudaContextBytes = 896 * kMiB;
 
 // Device memory NCCL takes in a sharded trial (communicator buffers, proxy state), outside the
 // caching allocator. Measured on two H200s (bench/sharded.sh, 2026-11-29): the 7B QLoRA trial's
@@ -32,9 +34,11 @@ inline constexpr int64_t kCudaContextBytes = 768 * kMiB;
 // allocator peak (4.79 vs 4.74 GiB allocated): +0.71 GiB, rounded to 720 MiB.
 inline constexpr int64_t kNcclContextBytes = 720 * kMiB;
 // Caching-allocator slack, as a share of the allocated peak: memory reserved in segments that the
-// peak's tensors do not fill (2 MiB rounding of large blocks, split blocks). An assumption, not a
-// measurement; the lead's 7B run had reserved / allocated - 1 = 2.7%.
-inline constexpr double kFragmentationFactor = 0.05;
+// peak's tensors do not fill (pages of expandable segments pinned by live tensors, a second
+// stream's segment with activation offload). Measured on the 7B QLoRA trial at seq 2048 with
+// expandable segments (H200, 2026-11-30, bench/levers.sh): reserved / allocated - 1 = 6.4%
+// (5.18 / 4.87 GiB), 8.3% with offload (4.85 / 4.48); 7% here.
+inline constexpr double kFragmentationFactor = 0.07;
 
 // 8-bit optimizer states (bitsandbytes): one fp32 absmax per 256 values; tensors with fewer than
 // 4096 elements keep fp32 states.
