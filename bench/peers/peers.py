@@ -155,7 +155,9 @@ def revision():
     if os.environ.get("QLSWEEP_REVISION"):
         return os.environ["QLSWEEP_REVISION"]
     try:
-        return subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], text=True,
+        # --dirty: a tree that is not its HEAD says so (the device tool's copy of a working tree
+        # can carry an older .git; set QLSWEEP_REVISION there).
+        return subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"], text=True,
                               capture_output=True, timeout=10).stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"

@@ -1,0 +1,43 @@
+# Written by qlsweep report; re-run with: gnuplot loss-curves.gp
+set terminal svg size 900,670 dynamic noenhanced font 'sans,13' background '#ffffff'
+set output 'loss-curves.svg'
+set linetype 1 lc rgb '#1f77b4' lw 2 pt 7
+set linetype 2 lc rgb '#ff7f0e' lw 2 pt 7
+set linetype 3 lc rgb '#2ca02c' lw 2 pt 7
+set linetype 4 lc rgb '#d62728' lw 2 pt 7
+set linetype 5 lc rgb '#9467bd' lw 2 pt 7
+set linetype 6 lc rgb '#8c564b' lw 2 pt 7
+set linetype 7 lc rgb '#e377c2' lw 2 pt 7
+set linetype 8 lc rgb '#7f7f7f' lw 2 pt 7
+set linetype 9 lc rgb '#bcbd22' lw 2 pt 7
+set linetype 10 lc rgb '#17becf' lw 2 pt 7
+set linetype cycle 10
+set grid lc rgb '#d8d8d8' lt 1 lw 1
+set border 3 lc rgb '#404040'
+set tics nomirror out
+set key outside right top Left reverse box lc rgb '#c0c0c0' width 1
+set datafile missing 'NaN'
+set multiplot layout 3,3 title 'Loss per trial - sweep seed-memory-quality (train lines, eval points; step 0: the untuned base model)' margins 0.07, 0.98, 0.06, 0.92 spacing 0.05, 0.09
+unset key
+set xrange [0:3]
+set yrange [10.7997:10.9428]
+set xtics 1
+set tics font ',9'
+set title 'seq_len=512, gpu_profile=, r=4' font ',10'
+plot 'loss-curves.dat' index 0 using 1:2 with lines lt 1, '' index 1 using 1:2 with points lt 2 ps 0.9
+set title 'seq_len=1024, gpu_profile=, r=8' font ',10'
+plot 'loss-curves.dat' index 2 using 1:2 with lines lt 1, '' index 3 using 1:2 with points lt 2 ps 0.9
+set title 'seq_len=2048, gpu_profile=, r=16' font ',10'
+plot 'loss-curves.dat' index 4 using 1:2 with lines lt 1, '' index 5 using 1:2 with points lt 2 ps 0.9
+set title 'seq_len=4096, gpu_profile=, r=32' font ',10'
+plot 'loss-curves.dat' index 6 using 1:2 with lines lt 1, '' index 7 using 1:2 with points lt 2 ps 0.9
+set title 'seq_len=512, gpu_profile=rtx4050-laptop-6gb, r=4' font ',10'
+plot 'loss-curves.dat' index 8 using 1:2 with lines lt 1, '' index 9 using 1:2 with points lt 2 ps 0.9
+set title 'seq_len=1024, gpu_profile=rtx4050-laptop-6gb, r=8' font ',10'
+plot 'loss-curves.dat' index 10 using 1:2 with lines lt 1, '' index 11 using 1:2 with points lt 2 ps 0.9
+set title 'seq_len=2048, gpu_profile=rtx4050-laptop-6gb, r=16 (oom)' font ',10'
+plot 'loss-curves.dat' index 12 using 1:2 with lines lt 1, '' index 13 using 1:2 with points lt 2 ps 0.9
+set title 'seq_len=4096, gpu_profile=rtx4050-laptop-6gb, r=32 (oom)' font ',10'
+plot 'loss-curves.dat' index 14 using 1:2 with points lt 2 ps 0.9
+unset multiplot
+unset output
