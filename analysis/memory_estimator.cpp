@@ -42,18 +42,21 @@ MemoryComponent BaseWeights(const sweeps::ModelShape& s, const sweeps::Quantizat
 
 // Embeddings, lm_head (unless tied) and norms: compute dtype unless quantization.skip leaves
 // embed or lm_head out, which stores them in the 4-bit format. Norm vectors are never quantized.
+// With `embed_on_host` (train.offload_embeddings) the input table is in host memory, not counted.
 MemoryComponent OtherWeights(const sweeps::ModelShape& s, const sweeps::QuantizationConfig& q,
-                             int c) {
+                             int c, bool embed_on_host = false) {
   const int64_t table = s.vocab * s.hidden;
   auto stored = [&](const char* kind) {
     return q.type == "none" || Has(q.skip, kind) ? table * c : QuantizedTensorBytes(table, q);
   };
   const int64_t norms = (2 * s.layers + 1) * s.hidden;
-  int64_t bytes = stored("embed") + norms * c;
+  const bool host = embed_on_host && !s.tie_embeddings;
+  int64_t bytes = (host ? 0 : stored("embed")) + norms * c;
   if (!s.tie_embeddings) bytes += stored("lm_head");
-  return {"embeddings, lm_head, norms", bytes,
+  return {host ? "lm_head, norms (embeddings in host memory)" : "embeddings, lm_head, norms", bytes,
           Format("V*D = %lld per table (%s), (2L+1)*D = %lld norm params; c = %d",
-                 static_cast<long long>(table), s.tie_embeddings ? "tied" : "embed + lm_head",
+                 static_cast<long long>(table),
+                 s.tie_embeddings ? "tied" : (host ? "lm_head" : "embed + lm_head"),
                  static_cast<long long>(norms), c)};
 }
 
@@ -258,7 +261,7 @@ MemoryEstimate EstimateMemory(const sweeps::TrialConfig& cfg) {
   MemoryEstimate e;
   e.components.push_back(BaseWeights(s, cfg.quantization, c, false));
   if (stage == 3) ShardBase(s, ranks, &e.components);
-  e.components.push_back(OtherWeights(s, cfg.quantization, c));
+  e.components.push_back(OtherWeights(s, cfg.quantization, c, cfg.train.offload_embeddings));
   e.components.push_back(
       {"LoRA adapters", lora * c,
        Format("%lld params (R*(in+out) per target per layer) * c", static_cast<long long>(lora))});

@@ -8,6 +8,7 @@
 #   expandable  PyTorch's expandable segments (set by the trainer unless PYTORCH_CUDA_ALLOC_CONF is)
 #   chunk       the loss's logits chunk sized by bytes (sweeps/loss_chunk.h) instead of 1,024 tokens
 #   offload     train.offload_activations: saved layer inputs in pinned host memory
+#   embeddings  train.offload_embeddings: the input embedding table in pinned host memory
 #   dropout     (part "dropout") the seed's recipe has lora.dropout 0.05: the LoRA update keeps its
 #               mask, not the dropped copy of its input (trainer/peft/lora_update.h); its "before"
 #               is the seed report's trials of the same configs, measured with the former code
@@ -61,7 +62,9 @@ if [ "$part" = levers ] || [ "$part" = all ]; then
     run "+ expandable segments" "$seq" "QLSWEEP_LOSS_CHUNK_TOKENS=1024" --
     run "+ loss chunk by bytes" "$seq" "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:False" --
     run "+ activation offload" "$seq" "$base_env" -- train.offload_activations=true
+    run "+ embeddings in host memory" "$seq" "$base_env" -- train.offload_embeddings=true
     run "all three" "$seq" "" -- train.offload_activations=true
+    run "all four" "$seq" "" -- train.offload_activations=true train.offload_embeddings=true
   done
 fi
 if [ "$part" = dropout ] || [ "$part" = all ]; then
@@ -71,6 +74,9 @@ if [ "$part" = dropout ] || [ "$part" = all ]; then
       hardware.gpu_profile=rtx4050-laptop-6gb
     run "4050: seed recipe + offload" "$seq" "" -- lora.dropout=0.05 \
       hardware.gpu_profile=rtx4050-laptop-6gb train.offload_activations=true
+    run "4050: seed recipe + both offloads" "$seq" "" -- lora.dropout=0.05 \
+      hardware.gpu_profile=rtx4050-laptop-6gb train.offload_activations=true \
+      train.offload_embeddings=true
   done
 fi
 if [ "$part" = fits ] || [ "$part" = all ]; then
@@ -82,6 +88,8 @@ if [ "$part" = fits ] || [ "$part" = all ]; then
   for seq in 3072 4096 8192; do
     run "llama3-8b 4060-8gb + offload" "$seq" "" -- model.preset=llama3-8b \
       hardware.gpu_profile=rtx4060-8gb train.offload_activations=true
+    run "llama3-8b 4060-8gb + both offloads" "$seq" "" -- model.preset=llama3-8b \
+      hardware.gpu_profile=rtx4060-8gb train.offload_activations=true train.offload_embeddings=true
   done
 fi
 

@@ -3,6 +3,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "sweeps/model_shapes.h"
 #include "sweeps/schema.h"
 
@@ -90,6 +92,30 @@ std::vector<ConfigIssue> CheckCrossRules(const nlohmann::json& resolved,
         "", FirstSetLine(key_lines, {"train.offload_activations", "train.grad_checkpointing"}),
         "train.offload_activations",
         "offloads the inputs that checkpointing saves: set train.grad_checkpointing to true"});
+  }
+  if (resolved.at("train").at("offload_embeddings").get<bool>()) {
+    const auto skip = resolved.at("quantization").at("skip").get<std::vector<std::string>>();
+    const int line = FirstSetLine(key_lines, {"train.offload_embeddings"});
+    if (std::find(skip.begin(), skip.end(), "embed") == skip.end()) {
+      issues.push_back(ConfigIssue{"", line, "train.offload_embeddings",
+                                   "needs a 16-bit embedding table: keep 'embed' in "
+                                   "quantization.skip"});
+    }
+    if (resolved.at("train").at("method").get<std::string>() == "full") {
+      issues.push_back(ConfigIssue{"", line, "train.offload_embeddings",
+                                   "train.method full trains the embedding table on the GPU: set "
+                                   "train.offload_embeddings to false"});
+    }
+    const auto preset = resolved.at("model").at("preset").get<std::string>();
+    const auto& known = PresetNames();
+    if (resolved.at("model").at("weights").get<std::string>().empty() &&
+        std::find(known.begin(), known.end(), preset) != known.end() &&
+        PresetShape(preset).tie_embeddings) {
+      issues.push_back(ConfigIssue{"", line, "train.offload_embeddings",
+                                   "model.preset " + preset +
+                                       " ties its embeddings to the output layer, which the loss "
+                                       "needs on the GPU: set train.offload_embeddings to false"});
+    }
   }
   const auto source = resolved.at("data").at("source").get<std::string>();
   if (source != "synthetic" && resolved.at("data").at("path").get<std::string>().empty()) {

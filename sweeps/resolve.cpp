@@ -98,7 +98,8 @@ TrialConfig TrialFromResolved(const nlohmann::json& resolved, std::string name) 
                         Bool(train, "grad_checkpointing"),
                         Int(train, "seed"),
                         Str(train, "method"),
-                        Bool(train, "offload_activations")};
+                        Bool(train, "offload_activations"),
+                        Bool(train, "offload_embeddings")};
   const auto& optim = resolved.at("optim");
   t.optim = OptimConfig{Str(optim, "name"),    Float(optim, "lr"),  Float(optim, "beta1"),
                         Float(optim, "beta2"), Float(optim, "eps"), Float(optim, "weight_decay")};

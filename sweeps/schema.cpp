@@ -120,6 +120,10 @@ std::vector<KeySpec> BuildSchema() {
                  "keep each checkpointed layer's saved input in pinned host memory between forward "
                  "and backward (copied on a side stream, back one layer ahead); needs "
                  "train.grad_checkpointing")),
+      Added(Bool("train.offload_embeddings", false,
+                 "keep the input embedding table in pinned host memory: each micro-batch's rows "
+                 "are gathered there and copied over (a 16-bit table, 'embed' in "
+                 "quantization.skip; not with tied embeddings or train.method full)")),
       Int("train.seed", 0, AtLeast(0), "seed for weights, data and dropout"),
       Added(Str("train.method", "lora", {"lora", "full"},
                 "lora = adapters on a frozen base quantized per quantization.type; full = every "

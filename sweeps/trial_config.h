@@ -50,6 +50,7 @@ struct TrainConfig {
   int seed;
   std::string method;  // lora (adapters on a frozen base) | full (every weight trainable, 16-bit)
   bool offload_activations = false;  // saved layer inputs in pinned host memory (checkpointing)
+  bool offload_embeddings = false;   // the input embedding table in pinned host memory
 };
 
 struct OptimConfig {

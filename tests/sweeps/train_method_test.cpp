@@ -107,5 +107,31 @@ TEST(SweepsTrainMethod, OffloadNeedsCheckpointingAndLeavesOldIdsAlone) {
             "train.grad_checkpointing to true");
 }
 
+TEST(SweepsTrainMethod, OffloadedEmbeddingsNeedA16BitUntiedTableAndLoraAndSaySo) {
+  const auto plain = ResolveTrial(nlohmann::json::parse(R"({"model": {"preset": "llama2-7b"}})"));
+  EXPECT_FALSE(plain.train.offload_embeddings);
+  EXPECT_EQ(CanonicalJson(plain.resolved).find("offload_embeddings"), std::string::npos);
+  EXPECT_NO_THROW(
+      LoadTrialText("model.preset: llama2-7b\ntrain.offload_embeddings: true\n", "t.yaml"));
+  auto issues = TrialIssues("model.preset: smollm2-135m\ntrain.offload_embeddings: true\n");
+  ASSERT_EQ(issues.size(), 1u) << Describe(issues);
+  EXPECT_EQ(Brief(issues[0]),
+            "2: train.offload_embeddings: model.preset smollm2-135m ties its embeddings to the "
+            "output layer, which the loss needs on the GPU: set train.offload_embeddings to false");
+  issues = TrialIssues(
+      "model.preset: llama2-7b\nquantization.skip: [norm]\ntrain.offload_embeddings: true\n");
+  ASSERT_EQ(issues.size(), 1u) << Describe(issues);
+  EXPECT_EQ(Brief(issues[0]),
+            "3: train.offload_embeddings: needs a 16-bit embedding table: keep 'embed' in "
+            "quantization.skip");
+  issues = TrialIssues(
+      "model.preset: llama2-7b\ntrain.method: full\nquantization.type: none\n"
+      "train.offload_embeddings: true\n");
+  ASSERT_EQ(issues.size(), 1u) << Describe(issues);
+  EXPECT_EQ(Brief(issues[0]),
+            "4: train.offload_embeddings: train.method full trains the embedding table on the "
+            "GPU: set train.offload_embeddings to false");
+}
+
 }  // namespace
 }  // namespace qlsweep::sweeps

@@ -95,8 +95,8 @@ model: {preset: tiny}
 TEST(SweepsTrialId, FlattenParamsGivesOneJsonTextPerDottedKey) {
   TrialConfig t = ResolveTrial(nlohmann::json::parse(R"({"lora": {"r": 8}})"));
   auto params = FlattenParams(t.resolved);
-  EXPECT_EQ(params.size(),
-            40u);  // every schema key, the later-added ones (train.method, ...) included
+  // Every schema key, the later-added ones (train.method, ...) included.
+  EXPECT_EQ(params.size(), 41u);
   EXPECT_EQ(params.at("lora.r"), "8");
   EXPECT_EQ(params.at("lora.alpha"), "32.0");
   EXPECT_EQ(params.at("model.preset"), "\"tiny\"");

@@ -111,6 +111,32 @@ TEST(GpuTrial, OffloadedActivationsTrainAlikeWithALowerPeak) {
   EXPECT_LT(peak_parked, peak_kept - parked_bytes * 8 / 10);
 }
 
+// The input embedding table in pinned host memory: the same losses, the table's bytes off the
+// device (base_bytes, the allocated peak).
+TEST(GpuTrial, EmbeddingsInHostMemoryTrainAlikeWithLessOnTheDevice) {
+  const auto run = [](bool offload) {
+    return RunOnCuda(R"({"model": {"preset": "tiny"}, "data": {"seq_len": 256},
+        "train": {"steps": 4, "micro_batch": 2, "warmup_steps": 1, "offload_embeddings": )" +
+                     std::string(offload ? "true" : "false") + R"(},
+        "hardware": {"device": "cuda"}})");
+  };
+  const auto kept = run(false);
+  const auto moved = run(true);
+  ASSERT_EQ(kept.Losses().size(), moved.Losses().size());
+  for (size_t i = 0; i < kept.Losses().size(); ++i) {
+    EXPECT_NEAR(moved.Losses()[i], kept.Losses()[i], 1e-3 * kept.Losses()[i]) << "step " << i;
+  }
+  const auto shape = sweeps::PresetShape("tiny");
+  const int64_t table = shape.vocab * shape.hidden * 2;  // bf16
+  EXPECT_EQ(moved.events.at(1)["base_bytes"].get<int64_t>(),
+            kept.events.at(1)["base_bytes"].get<int64_t>() - table);
+  // What the allocator holds once loaded, measured: less by the table (blocks round up to 512 B).
+  const auto loaded = [](const RecordingSink& sink) {
+    return sink.events.at(1)["memory"]["alloc_bytes"].get<int64_t>();
+  };
+  EXPECT_NEAR(static_cast<double>(loaded(kept) - loaded(moved)), static_cast<double>(table), 512.0);
+}
+
 // fp16 on CUDA: every step carries its loss scale and skip flag, the scale follows GradScaler's
 // rule, and the trial learns.
 TEST(GpuTrial, Fp16TrialScalesItsLossOnCuda) {

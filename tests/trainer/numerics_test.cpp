@@ -211,6 +211,50 @@ TEST(LoraUpdate, DropoutByHandEqualsThePlainExpression) {
   EXPECT_GT((x.grad() == 0).sum().item<int64_t>(), 0);  // dropped inputs get no gradient
 }
 
+// An embedding table in host memory gives the same hidden states and gradients (the rows are
+// gathered there instead of on the device); its bytes leave the device's count; a tied or 4-bit
+// table is refused.
+TEST(LlamaModel, EmbeddingsInHostMemoryGiveTheSameResults) {
+  LoraSpec lora{4, 8, 0.0, {"q", "down"}};
+  auto on_device = MakeRandomLlama(13, SmallShape(), lora, torch::TensorOptions());
+  auto on_host = MakeRandomLlama(13, SmallShape(), lora, torch::TensorOptions());
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : on_device->parameters()) p.normal_(0, 0.1);
+    auto src = on_device->parameters();
+    auto dst = on_host->parameters();
+    for (size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i]);
+  }
+  const int64_t before = on_host->BaseBytes();
+  on_host->OffloadEmbeddings(torch::kCPU);
+  EXPECT_TRUE(on_host->embeddings_on_host());
+  EXPECT_EQ(on_host->BaseBytes(), before - 37 * 16 * 4);  // fp32 [V, D] on this CPU model
+  auto tokens = torch::randint(37, {2, 9}, torch::kInt64);
+  auto labels = torch::randint(37, {2, 9}, torch::kInt64);
+  for (auto* model : {&on_device, &on_host}) {
+    (*model)->train();
+    (*model)->set_checkpointing(true);
+    ChunkedCrossEntropy((*model)->forward(tokens), (*model)->OutputWeight(), labels)
+        .loss.backward();
+  }
+  auto a = on_device->parameters(), b = on_host->parameters();
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_TRUE(torch::equal(a[i].grad(), b[i].grad())) << "parameter " << i;
+  }
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::equal(on_device->forward(tokens), on_host->forward(tokens)));
+
+  auto tied_shape = SmallShape();
+  tied_shape.tie_embeddings = true;
+  auto tied = MakeRandomLlama(1, tied_shape, lora, torch::TensorOptions());
+  EXPECT_THROW(tied->OffloadEmbeddings(torch::kCPU), std::invalid_argument);
+  QuantPolicy four_bit;
+  four_bit.type = "nf4";
+  four_bit.skip = {"norm", "lm_head"};
+  auto packed = MakeRandomLlama(1, SmallShape(), lora, torch::TensorOptions(), four_bit);
+  EXPECT_THROW(packed->OffloadEmbeddings(torch::kCPU), std::invalid_argument);
+}
+
 TEST(LlamaModel, BaseWeightsDoNotDependOnLoraRank) {
   auto a = MakeRandomLlama(5, SmallShape(), LoraSpec{2, 4, 0, {"q"}}, torch::TensorOptions());
   auto b = MakeRandomLlama(5, SmallShape(), LoraSpec{8, 4, 0, {"q", "v", "down"}},

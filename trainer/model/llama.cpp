@@ -171,8 +171,30 @@ void LlamaModelImpl::set_activation_offload(bool on, const torch::Device& device
   offload_ = on ? std::make_unique<ActivationOffload>(device) : nullptr;
 }
 
+void LlamaModelImpl::OffloadEmbeddings(const torch::Device& device) {
+  if (shape_.tie_embeddings) {
+    throw std::invalid_argument(
+        "train.offload_embeddings: this model ties its embeddings to the output layer, which the "
+        "loss needs on the GPU; set train.offload_embeddings to false");
+  }
+  if (!embed.defined() || embed.quantized()) {
+    throw std::invalid_argument(
+        "train.offload_embeddings needs a 16-bit embedding table: keep 'embed' in "
+        "quantization.skip");
+  }
+  torch::NoGradGuard no_grad;
+  auto host = torch::empty(
+      embed.dense().sizes(),
+      torch::TensorOptions().dtype(embed.dense().dtype()).pinned_memory(device.is_cuda()));
+  host.copy_(embed.dense());
+  embed.Set(host, QuantPolicy{}, false);
+  embed_device_ = device;
+}
+
 int64_t LlamaModelImpl::BaseBytes() const {
-  int64_t bytes = embed.Bytes() + lm_head.Bytes() + static_cast<int64_t>(final_norm.nbytes());
+  // Device bytes: a table in host memory is left out.
+  int64_t bytes = (embed_device_ ? 0 : embed.Bytes()) + lm_head.Bytes() +
+                  static_cast<int64_t>(final_norm.nbytes());
   for (const auto& module : *layers) {
     const auto& layer = *module->as<DecoderLayerImpl>();
     for (const auto& [name, proj] : layer.projections()) bytes += proj->base().Bytes();
@@ -185,7 +207,18 @@ torch::Tensor LlamaModelImpl::forward(const torch::Tensor& tokens) {
   const int64_t T = tokens.size(1);
   auto [cos, sin] =
       RopeTables(T, shape_.head_dim(), shape_.rope_theta, tokens.device(), shape_.rope_scaling);
-  auto x = torch::embedding(embed.Get(dtype_), tokens);  // [B, T, D]
+  torch::Tensor x;      // [B, T, D]
+  if (embed_device_) {  // gathered in host memory, then one copy of B*T rows
+    const auto& table = embed.dense();
+    auto rows = torch::empty(
+        {tokens.numel(), table.size(1)},
+        torch::TensorOptions().dtype(table.dtype()).pinned_memory(embed_device_->is_cuda()));
+    torch::index_select_out(rows, table, 0, tokens.reshape({-1}).to(torch::kCPU));
+    x = rows.view({tokens.size(0), tokens.size(1), table.size(1)})
+            .to(*embed_device_, /*non_blocking=*/true);
+  } else {
+    x = torch::embedding(embed.Get(dtype_), tokens);
+  }
   const bool checkpoint = checkpointing_ && is_training() && torch::GradMode::is_enabled();
   if (checkpoint) x.requires_grad_(true);
   ActivationOffload* offload = checkpoint ? offload_.get() : nullptr;

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,11 @@ class LlamaModelImpl : public torch::nn::Module {
   // With checkpointing: park each layer's saved input in host memory between forward and
   // backward (activation_offload.h); `device` is the model's.
   void set_activation_offload(bool on, const torch::Device& device);
+  // Moves the input embedding table to pinned host memory (to plain host memory on a CPU device);
+  // forward then gathers each batch's rows there and copies them to `device`. Needs a dense,
+  // untied table (std::invalid_argument otherwise).
+  void OffloadEmbeddings(const torch::Device& device);
+  bool embeddings_on_host() const { return embed_device_.has_value(); }
   // Device bytes of the frozen base (4-bit codes and scales, or dense tensors).
   int64_t BaseBytes() const;
 
@@ -104,6 +110,7 @@ class LlamaModelImpl : public torch::nn::Module {
   torch::Dtype dtype_;
   bool checkpointing_ = false;
   std::unique_ptr<ActivationOffload> offload_;
+  std::optional<torch::Device> embed_device_;  // set when the table lives in host memory
 };
 TORCH_MODULE(LlamaModel);
 

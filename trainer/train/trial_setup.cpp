@@ -2,6 +2,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAStream.h>
 
@@ -141,9 +142,11 @@ TrialState SetupTrial(const sweeps::TrialConfig& cfg, Phase& phase) {
   s.lora = LoraSpecOf(cfg.lora);
   const auto policy = PolicyOf(cfg.quantization);
   if (s.full) {  // the schema's cross rules refuse these too; a hand-made config may not have them
-    if (policy.type != "none" || cfg.hardware.gpus > 1 || !cfg.lora.init.empty()) {
+    if (policy.type != "none" || cfg.hardware.gpus > 1 || !cfg.lora.init.empty() ||
+        cfg.train.offload_embeddings) {
       throw std::invalid_argument(
-          "train.method full needs quantization.type none, hardware.gpus 1 and no lora.init");
+          "train.method full needs quantization.type none, hardware.gpus 1, no lora.init and no "
+          "train.offload_embeddings");
     }
     s.lora.targets.clear();  // no adapters: every weight trains itself
   }
@@ -162,6 +165,10 @@ TrialState SetupTrial(const sweeps::TrialConfig& cfg, Phase& phase) {
   if (!cfg.lora.init.empty()) LoadAdapter(s.model->NamedProjections(), s.lora, cfg.lora.init);
   s.model->set_checkpointing(cfg.train.grad_checkpointing);
   s.model->set_activation_offload(cfg.train.offload_activations, s.device);
+  if (cfg.train.offload_embeddings) {
+    s.model->OffloadEmbeddings(s.device);
+    if (s.device.is_cuda()) c10::cuda::CUDACachingAllocator::emptyCache();  // the table's pages
+  }
   s.model->train();
   torch::manual_seed(seed + 2);  // dropout masks
 
