@@ -151,7 +151,8 @@ search:
   auto trials = qlsweep::storage::RunIndex::OpenReadOnly(db_)->Trials("rnd");
   ASSERT_EQ(trials.size(), 3u);
   for (size_t i = 0; i < 3; ++i) {
-    EXPECT_EQ(trials[i].id, planned[i]["trial"].get<std::string>()) << i;  // what plan showed is what ran
+    EXPECT_EQ(trials[i].id, planned[i]["trial"].get<std::string>())
+        << i;  // what plan showed is what ran
     EXPECT_EQ(trials[i].status, TrialStatus::kDone) << i;
     const double r = std::stod(trials[i].params.at("lora.r"));
     EXPECT_GE(r, 2);

@@ -155,7 +155,8 @@ TEST(SweepsResolve, ChoiceErrorsListTheChoicesAndSuggestOne) {
       "lora:\n  targets: []\n");
   ASSERT_EQ(issues.size(), 4u) << Describe(issues);
   EXPECT_EQ(Brief(issues[0]),
-            "1: model.preset: must be one of tiny, smollm2-135m, llama2-7b, llama2-13b, llama2-70b, llama3-8b; "
+            "1: model.preset: must be one of tiny, smollm2-135m, llama2-7b, llama2-13b, "
+            "llama2-70b, llama3-8b; "
             "got 'llama2_7b'; did you mean 'llama2-7b'?");
   EXPECT_EQ(Brief(issues[1]),
             "2: lora.targets: each item must be one of q, k, v, o, gate, up, down; got 'x'");

@@ -1,5 +1,6 @@
-// PEFT adapter files: save a model's LoRA adapters (its NamedProjections) as adapter_model.safetensors +
-// adapter_config.json, and load them back (from qlsweep or from HF PEFT).
+// PEFT adapter files: save a model's LoRA adapters (its NamedProjections) as
+// adapter_model.safetensors + adapter_config.json, and load them back (from qlsweep or from HF
+// PEFT).
 #pragma once
 
 #include <string>
@@ -23,8 +24,8 @@ void SaveAdapter(const NamedProjections& projections, const LoraSpec& lora, cons
 void CheckAdapterConfig(const std::string& dir, const LoraSpec& lora);
 
 // Copies the adapters in `dir` (as SaveAdapter or PEFT's save_pretrained writes them) into the
-// projections' adapters, converted to their dtype and device. The adapter must match `lora`: same r,
-// lora_alpha and target modules, plain LoRA (no DoRA, rsLoRA, per-module rank or alpha, bias);
+// projections' adapters, converted to their dtype and device. The adapter must match `lora`: same
+// r, lora_alpha and target modules, plain LoRA (no DoRA, rsLoRA, per-module rank or alpha, bias);
 // every adapted projection's A and B present with its shape and no other tensor. Throws
 // std::invalid_argument naming the file and the key or tensor that disagrees.
 void LoadAdapter(const NamedProjections& projections, const LoraSpec& lora, const std::string& dir);

@@ -30,7 +30,8 @@ int64_t FrozenMatrix::Bytes() const {
 }
 
 std::vector<torch::Tensor*> FrozenMatrix::Tensors() {
-  if (!q_) return dense_.defined() ? std::vector<torch::Tensor*>{&dense_} : std::vector<torch::Tensor*>{};
+  if (!q_)
+    return dense_.defined() ? std::vector<torch::Tensor*>{&dense_} : std::vector<torch::Tensor*>{};
   if (q_->double_quant) return {&q_->packed, &q_->absmax_codes, &q_->absmax2};
   return {&q_->packed, &q_->absmax};
 }
