@@ -1,7 +1,10 @@
 // Rendering of memory estimates and GPU profiles as tables.
 #include "analysis/estimate_table.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <utility>
+#include <vector>
 
 namespace qlsweep::analysis {
 namespace {
@@ -67,6 +70,53 @@ std::string EstimateHeadline(const sweeps::TrialConfig& cfg) {
          cfg.optim.name + ", compute " + (c == 4 ? "fp32" : "16-bit");
 }
 
+// Settings that move memory without changing what the trial computes, for a config that does not
+// fit: each one the config allows and lacks, alone, then all of them together. Each predicted by
+// the estimator; one that lowers nothing (a tied table) is left out.
+TextTable MemorySwitches(const sweeps::TrialConfig& cfg, const sweeps::GpuProfile& profile) {
+  TextTable t;
+  t.headers = {"setting", "predicted total GiB", "margin GiB", "verdict"};
+  if (cfg.hardware.device == "cpu") return t;
+  const int64_t base = EstimateMemory(cfg).total_bytes;
+  std::vector<std::pair<std::string, sweeps::TrialConfig>> rows;
+  sweeps::TrialConfig all = cfg;
+  std::vector<std::string> names;
+  const auto add = [&](const std::string& name, const auto& set) {
+    sweeps::TrialConfig one = cfg;
+    set(one);
+    set(all);
+    if (EstimateMemory(one).total_bytes >= base) return;
+    rows.emplace_back(name, one);
+    names.push_back(name);
+  };
+  if (!cfg.train.grad_checkpointing) {
+    add("train.grad_checkpointing=true", [](auto& c) { c.train.grad_checkpointing = true; });
+  }
+  if (!cfg.train.offload_activations) {
+    add("train.offload_activations=true", [](auto& c) {
+      c.train.grad_checkpointing = true;
+      c.train.offload_activations = true;
+    });
+  }
+  const auto& skip = cfg.quantization.skip;
+  if (!cfg.train.offload_embeddings && cfg.train.method != "full" &&
+      std::find(skip.begin(), skip.end(), "embed") != skip.end()) {
+    add("train.offload_embeddings=true", [](auto& c) { c.train.offload_embeddings = true; });
+  }
+  if (names.size() > 1) {
+    std::string joined;
+    for (const auto& n : names) joined += (joined.empty() ? "" : " ") + n;
+    rows.emplace_back(joined, all);
+  }
+  for (const auto& [name, c] : rows) {
+    const Verdict v = Judge(EstimateMemory(c), profile);
+    t.rows.push_back({name, Gib(v.budget_bytes - v.margin_bytes),
+                      Fixed(v.margin_bytes / 1073741824.0, "%+.2f"),
+                      v.fits ? "fits" : "does not fit"});
+  }
+  return t;
+}
+
 std::string EstimateReport(const sweeps::TrialConfig& cfg, const sweeps::GpuProfile* profile,
                            TableFormat format) {
   const MemoryEstimate e = EstimateMemory(cfg);
@@ -78,6 +128,13 @@ std::string EstimateReport(const sweeps::TrialConfig& cfg, const sweeps::GpuProf
     out += "\n" + std::string(v.fits ? "Fits " : "Does not fit ") + profile->name + " (" +
            Gib(v.budget_bytes) + " GiB): " + Gib(v.fits ? v.margin_bytes : -v.margin_bytes) +
            " GiB " + (v.fits ? "to spare" : "short") + ".\n";
+    const TextTable switches = v.fits ? TextTable{} : MemorySwitches(cfg, *profile);
+    if (!switches.rows.empty()) {
+      out +=
+          "\nSettings that move memory without changing what the trial computes (predicted; "
+          "docs/results.md, \"Memory levers\", has them measured):\n\n" +
+          Render(switches, format);
+    }
   }
   return out;
 }

@@ -54,6 +54,35 @@ TEST(AnalysisEstimateTable, MarkdownReportStatesTheVerdict) {
             std::string::npos);
 }
 
+// A config that does not fit gets the settings that move memory without changing what it
+// computes, each predicted; one that fits, or a CPU trial, gets none.
+TEST(AnalysisEstimateTable, ShortOfTheCardListsTheMemorySwitches) {
+  const std::string report = EstimateReport(Qlora7b(2048), &Laptop(), TableFormat::kMarkdown);
+  const auto at = report.find("Settings that move memory");
+  ASSERT_NE(at, std::string::npos) << report;
+  const std::string table = report.substr(at);
+  for (const char* row : {"| train.offload_activations=true ", "| train.offload_embeddings=true ",
+                          "| train.offload_activations=true train.offload_embeddings=true "}) {
+    EXPECT_NE(table.find(row), std::string::npos) << row << "\n" << table;
+  }
+  auto offloaded = Qlora7b(2048);
+  offloaded.train.offload_activations = true;
+  EXPECT_LT(EstimateMemory(offloaded).total_bytes, EstimateMemory(Qlora7b(2048)).total_bytes);
+  EXPECT_EQ(EstimateReport(Qlora7b(512), &Laptop(), TableFormat::kMarkdown)
+                .find("Settings that move memory"),
+            std::string::npos);
+  auto cpu = Qlora7b(2048);
+  cpu.hardware.device = "cpu";
+  EXPECT_EQ(EstimateReport(cpu, &Laptop(), TableFormat::kMarkdown).find("Settings that move"),
+            std::string::npos);
+  // A tied table cannot leave the device: SmolLM2 gets no embedding row.
+  auto tied = sweeps::ResolveTrial(
+      {{"model.preset", "smollm2-135m"}, {"data.seq_len", 8192}, {"train.micro_batch", 64}});
+  const std::string small = EstimateReport(tied, &Laptop(), TableFormat::kMarkdown);
+  ASSERT_NE(small.find("Settings that move memory"), std::string::npos) << small;
+  EXPECT_EQ(small.find("offload_embeddings"), std::string::npos) << small;
+}
+
 TEST(AnalysisEstimateTable, CsvAndJsonCarryTheSameRows) {
   const auto cfg = Qlora7b(1024);
   const TextTable t = EstimateTable(EstimateMemory(cfg), &Laptop());
