@@ -84,8 +84,8 @@ TextTable MemorySwitches(const sweeps::TrialConfig& cfg, const sweeps::GpuProfil
   const auto add = [&](const std::string& name, const auto& set) {
     sweeps::TrialConfig one = cfg;
     set(one);
-    set(all);
     if (EstimateMemory(one).total_bytes >= base) return;
+    set(all);
     rows.emplace_back(name, one);
     names.push_back(name);
   };

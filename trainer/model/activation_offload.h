@@ -31,7 +31,7 @@ class ActivationOffload {
   // The tensor parked in `slot`, back on the device and usable on the current stream (bitwise
   // equal to what was parked); prefetches slot - 1. A slot is fetched once.
   torch::Tensor Fetch(int64_t slot);
-  // Host bytes currently parked (pinned), for the trial's memory account.
+  // Host bytes currently parked (pinned; a clone's bytes on a CPU device).
   int64_t parked_bytes() const;
 
  private:

@@ -18,7 +18,7 @@ class LoraDropoutFunction : public torch::autograd::Function<LoraDropoutFunction
     auto [h, mask] = at::native_dropout(x, p, /*train=*/true);
     auto t = torch::nn::functional::linear(h, a);  // [..., R]
     ctx->save_for_backward({x, mask, a, b, t});
-    ctx->saved_data["p"] = p;
+    ctx->saved_data["dropout"] = p;
     ctx->saved_data["scaling"] = scaling;
     return torch::nn::functional::linear(t, b) * scaling;
   }
@@ -26,8 +26,7 @@ class LoraDropoutFunction : public torch::autograd::Function<LoraDropoutFunction
   static variable_list backward(AutogradContext* ctx, variable_list grad_out) {
     auto saved = ctx->get_saved_variables();
     const auto &x = saved[0], mask = saved[1], a = saved[2], b = saved[3], t = saved[4];
-    const double p = ctx->saved_data["p"].toDouble();
-    const double keep_scale = 1.0 / (1.0 - p);
+    const double keep_scale = 1.0 / (1.0 - ctx->saved_data["dropout"].toDouble());
     // The same products, in the same order, as autograd takes through the plain expression.
     auto g = grad_out[0] * ctx->saved_data["scaling"].toDouble();  // [..., out]
     auto grad_b = Rows(g).t().mm(Rows(t));                         // [out, R]
