@@ -90,7 +90,9 @@ TEST_F(SweepInterruption, ResumesAfterTheCoordinatorIsKilled) {
 }
 
 TEST_F(SweepInterruption, CtrlCRecordsTheRunningTrialKilledAndStops) {
-  const auto sweep = WriteSweep(TinyCpuSweep("sigint", "lora.r: [2, 4]"));
+  // 60 steps (a few seconds): the trial is still running when SIGINT lands, also on a loaded
+  // machine (with 6 steps it once finished first under ctest -j2).
+  const auto sweep = WriteSweep(TinyCpuSweep("sigint", "lora.r: [2, 4]", 60));
   BackgroundQlsweep coordinator({"run", sweep, "--db", db_}, (dir_ / "run1.log").string());
   ASSERT_GT(RunningTrialProcess(coordinator, db_, "sigint", 0), 0);
   ASSERT_EQ(kill(coordinator.pid(), SIGINT), 0);
