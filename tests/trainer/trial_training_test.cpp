@@ -5,12 +5,17 @@
 #include <unistd.h>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "sweeps/load.h"
 #include "tests/support/scratch.h"
 #include "tests/support/trainer/recording_sink.h"
+#include "trainer/train/step_profile.h"
 #include "trainer/train/trial_runner.h"
 
 namespace qlsweep::trainer {
@@ -152,6 +157,44 @@ TEST(TrialTraining, AccumulationOf16EqualsABatchOf16) {
                 batched.Last()["final_eval_loss"].get<double>(), 1e-5)
         << source;
   }
+}
+
+// QLSWEEP_PROFILE_DIR profiles the chosen step only and writes its table (and trace) there; on
+// the CPU the table has no GPU time but the same layout. KernelGroup sorts real kernel names, as
+// an H200 trace of a 7B step spells them.
+TEST(TrialTraining, ProfileEnvironmentWritesTheChosenStepsKernelTable) {
+  const auto dir = ScratchDir("profile");
+  std::filesystem::remove_all(dir);
+  setenv("QLSWEEP_PROFILE_DIR", dir.c_str(), 1);
+  setenv("QLSWEEP_PROFILE_STEP", "2", 1);
+  setenv("QLSWEEP_PROFILE_TRACE", "1", 1);
+  RunOk(TinyTrial(R"({"train": {"steps": 3}})"));
+  unsetenv("QLSWEEP_PROFILE_DIR");
+  unsetenv("QLSWEEP_PROFILE_STEP");
+  unsetenv("QLSWEEP_PROFILE_TRACE");
+  std::ifstream table(dir + "/step2-kernels.md");
+  ASSERT_TRUE(table) << dir;
+  std::stringstream text;
+  text << table.rdbuf();
+  EXPECT_EQ(text.str().rfind("Step 2: wall ", 0), 0u) << text.str();
+  EXPECT_NE(text.str().find("| group | ms | share of GPU time | launches |"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/step2-trace.json"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/step1-kernels.md"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/step3-kernels.md"));
+
+  EXPECT_EQ(KernelGroup("nvjet_tst_128x256_64x4_1x2_h_bz_coopA_NNT"), "GEMM");
+  EXPECT_EQ(KernelGroup("sm90_xmma_gemm_bf16bf16_bf16f32_f32_tn_n_tilesize128x128x64"), "GEMM");
+  EXPECT_EQ(KernelGroup("void pytorch_flash::flash_bwd_dq_dk_dv_loop_seqk_parallel_kernel<>"),
+            "attention");
+  EXPECT_EQ(KernelGroup("void qlsweep::trainer::Dequantize4bitVec8Kernel<__nv_bfloat16>()"),
+            "4-bit dequantize");
+  EXPECT_EQ(KernelGroup("void at::native::reduce_kernel<512, 1, at::native::ReduceOp<float>>"),
+            "reduction");
+  EXPECT_EQ(KernelGroup("void at::native::vectorized_elementwise_kernel<4, MulFunctor<float>>"),
+            "elementwise");
+  EXPECT_EQ(KernelGroup("Memcpy DtoH (Device -> Pinned)"), "copy / convert");
+  EXPECT_EQ(KernelGroup("void AdamW8bitBlockKernel<float>()"), "optimizer");
+  EXPECT_EQ(KernelGroup("some_kernel"), "other");
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "trainer/memory/host_memory_limit.h"
 #include "trainer/train/evaluate.h"
 #include "trainer/train/schedule.h"
+#include "trainer/train/step_profile.h"
 #include "trainer/train/train_step.h"
 #include "trainer/train/trial_events.h"
 #include "trainer/train/trial_state.h"
@@ -59,11 +60,14 @@ int Train(const sweeps::TrialConfig& cfg, const TrialOutputs& outputs, EventSink
 
   t.speed.tokens_per_step = int64_t{cfg.train.micro_batch} * cfg.train.grad_accum *
                             cfg.data.seq_len * (s.dist ? s.dist->size : 1);  // all ranks
+  const auto profile = StepProfile::FromEnvironment(s.dist ? s.dist->rank : 0);
   s.memory->ResetPeaks();
   for (int64_t step = 1; step <= cfg.train.steps; ++step) {
     const double lr =
         CosineWithWarmup(cfg.optim.lr, step - 1, cfg.train.warmup_steps, cfg.train.steps);
+    if (profile) profile->Before(step);
     const StepResult r = TrainStep(s, cfg, lr, phase);
+    if (profile) profile->After(step, r.seconds);
     t.speed.Add(r.seconds);
     t.final_loss = r.loss;
     if (r.skipped) ++t.skipped_steps;
