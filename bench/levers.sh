@@ -3,7 +3,7 @@
 # fits the issue asks for under emulated cards. One `qlsweep train` process per row (random weights
 # of the true shapes, 6 steps, micro-batch 1, r=16 on all 7 projections, NF4 + double quant, paged
 # 8-bit AdamW, checkpointing); prints markdown tables and keeps every process's events.
-#   scripts/device 'bench/levers.sh [levers|fits|dropout|all] [SEQS]'  (SEQS default 2048,4096)
+#   scripts/device 'bench/levers.sh [levers|fits|dropout|embeddings|all] [SEQS]'  (SEQS default 2048,4096)
 # Levers (docs/results.md, "Memory levers"):
 #   expandable  PyTorch's expandable segments (set by the trainer unless PYTORCH_CUDA_ALLOC_CONF is)
 #   chunk       the loss's logits chunk sized by bytes (sweeps/loss_chunk.h) instead of 1,024 tokens
@@ -65,6 +65,16 @@ if [ "$part" = levers ] || [ "$part" = all ]; then
     run "+ embeddings in host memory" "$seq" "$base_env" -- train.offload_embeddings=true
     run "all three" "$seq" "" -- train.offload_activations=true
     run "all four" "$seq" "" -- train.offload_activations=true train.offload_embeddings=true
+  done
+fi
+if [ "$part" = embeddings ]; then  # the embeddings lever alone (its rows of "levers" and "dropout")
+  for seq in ${seqs//,/ }; do
+    run "+ embeddings in host memory" "$seq" "$base_env" -- train.offload_embeddings=true
+    run "all three" "$seq" "" -- train.offload_activations=true
+    run "all four" "$seq" "" -- train.offload_activations=true train.offload_embeddings=true
+    run "4050: seed recipe + both offloads" "$seq" "" -- lora.dropout=0.05 \
+      hardware.gpu_profile=rtx4050-laptop-6gb train.offload_activations=true \
+      train.offload_embeddings=true
   done
 fi
 if [ "$part" = dropout ] || [ "$part" = all ]; then
