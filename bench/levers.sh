@@ -3,12 +3,14 @@
 # fits the issue asks for under emulated cards. One `qlsweep train` process per row (random weights
 # of the true shapes, 6 steps, micro-batch 1, r=16 on all 7 projections, NF4 + double quant, paged
 # 8-bit AdamW, checkpointing); prints markdown tables and keeps every process's events.
-#   scripts/device 'bench/levers.sh [levers|fits|dropout|embeddings|all] [SEQS]'  (SEQS default 2048,4096)
+#   scripts/device 'bench/levers.sh [levers|fused|fits|dropout|embeddings|all] [SEQS]'  (SEQS default 2048,4096)
 # Levers (docs/results.md, "Memory levers"):
 #   expandable  PyTorch's expandable segments (set by the trainer unless PYTORCH_CUDA_ALLOC_CONF is)
 #   chunk       the loss's logits chunk sized by bytes (sweeps/loss_chunk.h) instead of 1,024 tokens
 #   offload     train.offload_activations: saved layer inputs in pinned host memory
 #   embeddings  train.offload_embeddings: the input embedding table in pinned host memory
+#   fused       (part "fused") the decoder's fused ops, each alone (QLSWEEP_FUSED_OPS=op), none,
+#               and all, with activation offload on as in the peers benchmark
 #   dropout     (part "dropout") the seed's recipe has lora.dropout 0.05: the LoRA update keeps its
 #               mask, not the dropped copy of its input (trainer/peft/lora_update.h); its "before"
 #               is the seed report's trials of the same configs, measured with the former code
@@ -65,6 +67,15 @@ if [ "$part" = levers ] || [ "$part" = all ]; then
     run "+ embeddings in host memory" "$seq" "$base_env" -- train.offload_embeddings=true
     run "all three" "$seq" "" -- train.offload_activations=true
     run "all four" "$seq" "" -- train.offload_activations=true train.offload_embeddings=true
+  done
+fi
+if [ "$part" = fused ] || [ "$part" = all ]; then  # the fused ops (trainer/model/fused_ops.h)
+  for seq in ${seqs//,/ }; do
+    run "none fused" "$seq" "QLSWEEP_FUSED_OPS=none" -- train.offload_activations=true
+    for op in lora rope rmsnorm swiglu; do
+      run "only $op fused" "$seq" "QLSWEEP_FUSED_OPS=$op" -- train.offload_activations=true
+    done
+    run "all fused" "$seq" "" -- train.offload_activations=true
   done
 fi
 if [ "$part" = embeddings ]; then  # the embeddings lever alone (its rows of "levers" and "dropout")

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "trainer/model/checkpoint.h"
+#include "trainer/model/fused_ops.h"
 #include "trainer/model/rope.h"
 
 namespace qlsweep::trainer {
@@ -29,6 +30,10 @@ std::string ProjectionPath(int64_t i, const std::string& proj) {
 }  // namespace
 
 torch::Tensor RmsNorm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
+  if (!weight.requires_grad() && weight.scalar_type() == x.scalar_type() &&
+      FusedKernelServes("rmsnorm", x)) {
+    return FusedRmsNorm(x, weight, eps);
+  }
   auto x32 = x.to(torch::kFloat32);
   auto normed = x32 * torch::rsqrt(x32.pow(2).mean(-1, /*keepdim=*/true) + eps);
   return weight * normed.to(x.dtype());
@@ -69,17 +74,24 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
   const GateScope present(base_gate);
   const int64_t B = x.size(0), T = x.size(1), hd = shape_.head_dim();
   auto h = RmsNorm(x, input_norm, shape_.rms_eps);
-  auto qh = q(h).view({B, T, shape_.heads, hd}).transpose(1, 2);     // [B, H, T, hd]
-  auto kh = k(h).view({B, T, shape_.kv_heads, hd}).transpose(1, 2);  // [B, Hkv, T, hd]
+  auto qt = q(h).view({B, T, shape_.heads, hd});                     // [B, T, H, hd]
+  auto kt = k(h).view({B, T, shape_.kv_heads, hd});                  // [B, T, Hkv, hd]
   auto vh = v(h).view({B, T, shape_.kv_heads, hd}).transpose(1, 2);  // [B, Hkv, T, hd]
-  qh = ApplyRope(qh, cos, sin);
-  kh = ApplyRope(kh, cos, sin);
+  torch::Tensor qh, kh;                                              // [B, H(kv), T, hd]
+  if (FusedKernelServes("rope", qt)) {
+    qh = FusedRope(qt, cos, sin).transpose(1, 2);
+    kh = FusedRope(kt, cos, sin).transpose(1, 2);
+  } else {
+    qh = ApplyRope(qt.transpose(1, 2), cos, sin);
+    kh = ApplyRope(kt.transpose(1, 2), cos, sin);
+  }
   auto attn = at::scaled_dot_product_attention(qh, kh, vh, /*attn_mask=*/{}, /*dropout_p=*/0.0,
                                                /*is_causal=*/true, /*scale=*/std::nullopt,
                                                /*enable_gqa=*/shape_.kv_heads != shape_.heads);
   auto hidden = x + o(attn.transpose(1, 2).reshape({B, T, shape_.heads * hd}));
   auto m = RmsNorm(hidden, post_norm, shape_.rms_eps);
-  return hidden + down(torch::silu(gate(m)) * up(m));
+  auto g = gate(m), u = up(m);  // [B, T, I]
+  return hidden + down(FusedKernelServes("swiglu", g) ? FusedSwiGlu(g, u) : torch::silu(g) * u);
 }
 
 LlamaModelImpl::LlamaModelImpl(const ModelShape& s, const LoraSpec& lora,

@@ -3,7 +3,8 @@
 
 #include <cmath>
 
-#include "trainer/peft/lora_update.h"
+#include "trainer/model/fused_ops.h"
+#include "trainer/peft/lora_projection.h"
 #include "trainer/quant/linear_4bit.h"
 
 namespace qlsweep::trainer {
@@ -40,13 +41,18 @@ void LoraLinearImpl::ResetAdapter() {
 }
 
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
+  const bool adapter = rank_ > 0 && adapter_enabled_;
+  const bool frozen = base_.quantized() || !base_.dense().requires_grad();
+  // Dropout only in training, with or without autograd (a checkpointed layer's first forward
+  // draws the masks its recompute draws again).
+  const double p = is_training() ? dropout_ : 0.0;
+  if (adapter && frozen && FusedOpEnabled("lora"))
+    return LoraProjection(x, base_, lora_a_, lora_b_, p, scaling());
   auto y = base_.quantized() ? Linear4bit(x, base_.four_bit())
                              : torch::nn::functional::linear(x, base_.dense());
-  if (rank_ == 0 || !adapter_enabled_) return y;
-  if (dropout_ > 0.0 && is_training() && torch::GradMode::is_enabled()) {
-    return y + LoraUpdateWithDropout(x, lora_a_, lora_b_, dropout_, scaling());
-  }
-  auto h = dropout_ > 0.0 ? torch::dropout(x, dropout_, is_training()) : x;
+  if (!adapter) return y;
+  // A base weight that trains: autograd through the plain expression.
+  auto h = p > 0.0 ? torch::dropout(x, p, /*train=*/true) : x;
   auto update = torch::nn::functional::linear(torch::nn::functional::linear(h, lora_a_), lora_b_);
   return y + update * scaling();
 }
