@@ -224,6 +224,29 @@ TEST(LoraProjection, EqualsThePlainExpressionWithAndWithoutDropout) {
   }
 }
 
+// Without its output (a checkpoint's recompute of the down projection): the same gradients,
+// bit for bit, from the same RNG state, and the shape of the output.
+TEST(LoraProjection, GradientsOnlyGivesTheSameGradients) {
+  torch::manual_seed(5);
+  FrozenMatrix base;
+  QuantPolicy policy;
+  policy.type = "nf4";
+  base.Set(torch::randn({8, 64}) * 0.1, policy, true);
+  auto g = torch::randn({2, 5, 8});
+  std::vector<std::vector<torch::Tensor>> grads;
+  for (const bool output_needed : {true, false}) {
+    torch::manual_seed(6);
+    auto x = torch::randn({2, 5, 64}).requires_grad_(true);
+    auto a = (torch::randn({4, 64}) * 0.3).requires_grad_(true);
+    auto b = (torch::randn({8, 4}) * 0.3).requires_grad_(true);
+    auto y = LoraProjection(x, base, a, b, 0.25, 2.0, output_needed);
+    EXPECT_EQ(y.sizes(), (std::vector<int64_t>{2, 5, 8}));
+    y.backward(g);
+    grads.push_back({x.grad(), a.grad(), b.grad()});
+  }
+  for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(torch::equal(grads[0][i], grads[1][i])) << i;
+}
+
 // An embedding table in host memory gives the same hidden states and gradients (the rows are
 // gathered there instead of on the device); its bytes leave the device's count; a tied or 4-bit
 // table is refused.

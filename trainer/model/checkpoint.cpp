@@ -48,7 +48,7 @@ class CheckpointFunction : public torch::autograd::Function<CheckpointFunction> 
     torch::Tensor y;
     {
       torch::AutoGradMode grad_on(true);
-      y = layer->forward(x, saved[1], saved[2]);
+      y = layer->RecomputeForBackward(x, saved[1], saved[2]);  // only its graph is used
     }
     gen.set_state(current);
     torch::autograd::backward({y}, {grad_out[0]});

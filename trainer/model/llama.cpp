@@ -49,7 +49,10 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelShape& s, const LoraSpec& lora,
       up(MakeProjection("up", s.hidden, s.intermediate, lora, opts)),
       down(MakeProjection("down", s.intermediate, s.hidden, lora, opts)),
       shape_(s) {
-  for (auto& [name, proj] : projections()) register_module(name, proj);
+  for (auto& [name, proj] : projections()) {
+    register_module(name, proj);
+    proj->set_fused(FusedOpEnabled("lora"));
+  }
   input_norm = torch::ones({s.hidden}, opts);
   post_norm = torch::ones({s.hidden}, opts);
 }
@@ -71,6 +74,17 @@ std::vector<torch::Tensor*> DecoderLayerImpl::FrozenTensors() {
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                         const torch::Tensor& sin) {
+  return Run(x, cos, sin, /*output_needed=*/true);
+}
+
+torch::Tensor DecoderLayerImpl::RecomputeForBackward(const torch::Tensor& x,
+                                                     const torch::Tensor& cos,
+                                                     const torch::Tensor& sin) {
+  return Run(x, cos, sin, /*output_needed=*/false);
+}
+
+torch::Tensor DecoderLayerImpl::Run(const torch::Tensor& x, const torch::Tensor& cos,
+                                    const torch::Tensor& sin, bool output_needed) {
   const GateScope present(base_gate);
   const int64_t B = x.size(0), T = x.size(1), hd = shape_.head_dim();
   auto h = RmsNorm(x, input_norm, shape_.rms_eps);
@@ -90,8 +104,12 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
                                                /*enable_gqa=*/shape_.kv_heads != shape_.heads);
   auto hidden = x + o(attn.transpose(1, 2).reshape({B, T, shape_.heads * hd}));
   auto m = RmsNorm(hidden, post_norm, shape_.rms_eps);
-  auto g = gate(m), u = up(m);  // [B, T, I]
-  return hidden + down(FusedKernelServes("swiglu", g) ? FusedSwiGlu(g, u) : torch::silu(g) * u);
+  // gate before up, in two statements: their dropout masks are drawn in PEFT's order (Python's
+  // left to right), not in whatever order a compiler evaluates operator* arguments.
+  auto g = gate(m);  // [B, T, I]
+  auto u = up(m);    // [B, T, I]
+  auto act = FusedKernelServes("swiglu", g) ? FusedSwiGlu(g, u) : torch::silu(g) * u;
+  return hidden + (output_needed ? down(act) : down->GradientsOnly(act));
 }
 
 LlamaModelImpl::LlamaModelImpl(const ModelShape& s, const LoraSpec& lora,

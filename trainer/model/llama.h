@@ -30,6 +30,11 @@ class DecoderLayerImpl : public torch::nn::Module {
   DecoderLayerImpl(const ModelShape& shape, const LoraSpec& lora, const torch::TensorOptions& opts);
   // x: [B, T, D]; cos, sin: [T, hd] -> [B, T, D].
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
+  // The same graph for a checkpoint's recompute, whose output only carries gradients back: the
+  // down projection's base GEMM (a fifth of the layer's GEMM work) is skipped, so the returned
+  // values are NOT the layer's output. Gradients to x and the adapters are those of forward.
+  torch::Tensor RecomputeForBackward(const torch::Tensor& x, const torch::Tensor& cos,
+                                     const torch::Tensor& sin);
 
   LoraLinear q, k, v, o, gate, up, down;
   torch::Tensor input_norm;                                             // [D], frozen
@@ -41,6 +46,9 @@ class DecoderLayerImpl : public torch::nn::Module {
   LayerGate* base_gate = nullptr;  // set by ZeRO-3: the base is all-gathered around each use
 
  private:
+  torch::Tensor Run(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                    bool output_needed);
+
   ModelShape shape_;
 };
 TORCH_MODULE(DecoderLayer);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "trainer/optim/clip_grad.h"
 #include "trainer/optim/make_optimizer.h"
 #include "trainer/parallel/tensor_comm.h"
 
@@ -52,7 +53,7 @@ double DataParallel::Step(double lr, double max_norm) {
   torch::Tensor mine;  // this rank's (clipped) gradient for owned_
   double norm = 0;
   if (stage_ <= 1) {
-    // Every rank holds the summed gradient: clip it with torch's own rule on per-parameter views,
+    // Every rank holds the summed gradient: clip it with the one-rank rule on per-parameter views,
     // exactly as one rank does (same norm, same rounding).
     AllReduceSum(comm_, grad);
     int64_t offset = 0;
@@ -60,7 +61,7 @@ double DataParallel::Step(double lr, double max_norm) {
       p.mutable_grad() = grad.narrow(0, offset, p.numel()).view(p.sizes());
       offset += p.numel();
     }
-    norm = torch::nn::utils::clip_grad_norm_(params_, clip);
+    norm = ClipGradNorm(params_, clip);
     for (auto& p : params_) p.mutable_grad() = torch::Tensor();
     mine = stage_ == 0 ? grad : grad.narrow(0, comm_.Rank() * partition_numel(), partition_numel());
   } else {

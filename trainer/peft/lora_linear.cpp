@@ -3,7 +3,6 @@
 
 #include <cmath>
 
-#include "trainer/model/fused_ops.h"
 #include "trainer/peft/lora_projection.h"
 #include "trainer/quant/linear_4bit.h"
 
@@ -40,14 +39,23 @@ void LoraLinearImpl::ResetAdapter() {
   lora_b_.zero_();
 }
 
+torch::Tensor LoraLinearImpl::GradientsOnly(const torch::Tensor& x) {
+  return Project(x, /*output_needed=*/false);
+}
+
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
+  return Project(x, /*output_needed=*/true);
+}
+
+torch::Tensor LoraLinearImpl::Project(const torch::Tensor& x, bool output_needed) {
   const bool adapter = rank_ > 0 && adapter_enabled_;
   const bool frozen = base_.quantized() || !base_.dense().requires_grad();
   // Dropout only in training, with or without autograd (a checkpointed layer's first forward
   // draws the masks its recompute draws again).
   const double p = is_training() ? dropout_ : 0.0;
-  if (adapter && frozen && FusedOpEnabled("lora"))
-    return LoraProjection(x, base_, lora_a_, lora_b_, p, scaling());
+  if (adapter && frozen && fused_) {
+    return LoraProjection(x, base_, lora_a_, lora_b_, p, scaling(), output_needed);
+  }
   auto y = base_.quantized() ? Linear4bit(x, base_.four_bit())
                              : torch::nn::functional::linear(x, base_.dense());
   if (!adapter) return y;

@@ -24,6 +24,10 @@ class LoraLinearImpl : public torch::nn::Module {
 
   // x: [..., in] (compute dtype) -> [..., out] (compute dtype).
   torch::Tensor forward(const torch::Tensor& x);
+  // forward's graph where only gradients are wanted from the result (a checkpoint's recompute of
+  // a layer's last projection): with the fused path the base GEMM is skipped and the values
+  // returned are unset; otherwise forward itself.
+  torch::Tensor GradientsOnly(const torch::Tensor& x);
 
   // dense: [out, in] on the adapter's device in the compute dtype; quantized per `policy`.
   void SetBase(const torch::Tensor& dense, const QuantPolicy& policy);
@@ -35,6 +39,9 @@ class LoraLinearImpl : public torch::nn::Module {
   bool has_adapter() const { return rank_ > 0; }
   // Off: forward returns the base projection only. On by default.
   void set_adapter_enabled(bool on) { adapter_enabled_ = on; }
+  // On (the default): a frozen base and the adapter run as one fused autograd function
+  // (trainer/peft/lora_projection.h); off: autograd through the plain expression.
+  void set_fused(bool on) { fused_ = on; }
   double scaling() const { return rank_ > 0 ? alpha_ / static_cast<double>(rank_) : 0.0; }
   int64_t in_features() const { return in_; }
   int64_t out_features() const { return out_; }
@@ -44,10 +51,13 @@ class LoraLinearImpl : public torch::nn::Module {
   torch::Tensor lora_b() const { return lora_b_; }  // [out, R], trainable
 
  private:
+  torch::Tensor Project(const torch::Tensor& x, bool output_needed);
+
   int64_t in_, out_, rank_;
   double alpha_;
   double dropout_;
   bool adapter_enabled_ = true;
+  bool fused_ = true;
   FrozenMatrix base_;
   torch::Tensor lora_a_;
   torch::Tensor lora_b_;

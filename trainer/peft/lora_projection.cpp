@@ -17,15 +17,22 @@ class LoraProjectionFunction : public torch::autograd::Function<LoraProjectionFu
  public:
   // The base travels as an address: it outlives the graph (owned by the module).
   static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, torch::Tensor a,
-                               torch::Tensor b, int64_t base_address, double p, double scaling) {
+                               torch::Tensor b, int64_t base_address, double p, double scaling,
+                               bool output_needed) {
     const auto& base = *reinterpret_cast<const FrozenMatrix*>(base_address);
-    const auto dtype = x.scalar_type();
-    auto y = torch::matmul(x, BaseWeight(base, dtype).t());  // [..., out]
     torch::Tensor mask;
     torch::Tensor h = x;
     if (p > 0.0) std::tie(h, mask) = at::native_dropout(x, p, /*train=*/true);
     auto t = torch::matmul(h, a.t());  // [..., R]
-    Rows(y).addmm_(Rows(t), b.t(), /*beta=*/1.0, /*alpha=*/scaling);
+    auto out_shape = x.sizes().vec();
+    out_shape.back() = b.size(0);
+    torch::Tensor y;  // [..., out]
+    if (output_needed) {
+      y = torch::matmul(x, BaseWeight(base, x.scalar_type()).t());
+      Rows(y).addmm_(Rows(t), b.t(), /*beta=*/1.0, /*alpha=*/scaling);
+    } else {
+      y = torch::empty(out_shape, x.options());
+    }
     ctx->saved_data["base"] = base_address;
     ctx->saved_data["p"] = p;
     ctx->saved_data["scaling"] = scaling;
@@ -53,7 +60,8 @@ class LoraProjectionFunction : public torch::autograd::Function<LoraProjectionFu
         Rows(grad_x).addmm_(Rows(g_t), a);
       }
     }
-    return {grad_x, grad_a, grad_b, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    return {grad_x,          grad_a,          grad_b,         torch::Tensor(),
+            torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -61,8 +69,9 @@ class LoraProjectionFunction : public torch::autograd::Function<LoraProjectionFu
 
 torch::Tensor LoraProjection(const torch::Tensor& x, const FrozenMatrix& base,
                              const torch::Tensor& a, const torch::Tensor& b, double p,
-                             double scaling) {
-  return LoraProjectionFunction::apply(x, a, b, reinterpret_cast<int64_t>(&base), p, scaling);
+                             double scaling, bool output_needed) {
+  return LoraProjectionFunction::apply(x, a, b, reinterpret_cast<int64_t>(&base), p, scaling,
+                                       output_needed);
 }
 
 }  // namespace qlsweep::trainer

@@ -19,8 +19,11 @@ namespace qlsweep::trainer {
 // Saved for backward: x (shared by the layer's projections), the [..., R] product, the dropout
 // mask (1 byte per input element) when p > 0; a 4-bit W is dequantized again in backward
 // (trainer/quant/linear_4bit.h says why). Gradients flow to x, a and b, never to W.
+// With `output_needed` false (a checkpoint's recompute of a layer's last projection, whose output
+// feeds nothing but the gradient) forward skips the base GEMM and the update and returns an
+// unset [..., out] tensor; backward is the same.
 torch::Tensor LoraProjection(const torch::Tensor& x, const FrozenMatrix& base,
                              const torch::Tensor& a, const torch::Tensor& b, double p,
-                             double scaling);
+                             double scaling, bool output_needed = true);
 
 }  // namespace qlsweep::trainer

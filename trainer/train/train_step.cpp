@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "protocol/events.h"
+#include "trainer/optim/clip_grad.h"
 #include "trainer/parallel/tensor_comm.h"
 #include "trainer/train/chunked_loss.h"
 
@@ -52,7 +53,7 @@ StepResult TrainStep(TrialState& s, const sweeps::TrialConfig& cfg, double lr, P
   } else {
     const bool found_inf = s.scaler && s.scaler->Unscale(s.params);
     const double max_norm = cfg.train.max_grad_norm > 0 ? cfg.train.max_grad_norm : INFINITY;
-    out.grad_norm = torch::nn::utils::clip_grad_norm_(s.params, max_norm);
+    out.grad_norm = ClipGradNorm(s.params, max_norm);
     if (!found_inf) s.optimizer->Step(lr);
     s.optimizer->ZeroGrad();
     if (s.scaler) {
