@@ -3,7 +3,7 @@
 # fits the issue asks for under emulated cards. One `qlsweep train` process per row (random weights
 # of the true shapes, 6 steps, micro-batch 1, r=16 on all 7 projections, NF4 + double quant, paged
 # 8-bit AdamW, checkpointing); prints markdown tables and keeps every process's events.
-#   scripts/device 'bench/levers.sh [levers|fused|fits|dropout|embeddings|all] [SEQS]'  (SEQS default 2048,4096)
+#   scripts/device 'bench/levers.sh [levers|fused|fits|fits2|dropout|embeddings|all] [SEQS]'  (SEQS default 2048,4096)
 # Levers (docs/results.md, "Memory levers"):
 #   expandable  PyTorch's expandable segments (set by the trainer unless PYTORCH_CUDA_ALLOC_CONF is)
 #   chunk       the loss's logits chunk sized by bytes (sweeps/loss_chunk.h) instead of 1,024 tokens
@@ -76,6 +76,21 @@ if [ "$part" = fused ] || [ "$part" = all ]; then  # the fused ops (trainer/mode
       run "only $op fused" "$seq" "QLSWEEP_FUSED_OPS=$op" -- train.offload_activations=true
     done
     run "all fused" "$seq" "" -- train.offload_activations=true
+  done
+fi
+if [ "$part" = fits2 ]; then  # the fits with both offloads (activations and the embedding table)
+  p4050=hardware.gpu_profile=rtx4050-laptop-6gb
+  both=(train.offload_activations=true train.offload_embeddings=true)
+  for seq in 2048 4096; do
+    run "4050: seed config + both offloads" "$seq" "" -- "$p4050" "${both[@]}"
+    run "4050: seed recipe (dropout 0.05) + both offloads" "$seq" "" -- "$p4050" "${both[@]}" \
+      lora.dropout=0.05
+  done
+  run "4050: seed config + activation offload, cuBLAS workspace 4 MiB" 4096 \
+    "CUBLAS_WORKSPACE_CONFIG=:4096:1" -- "$p4050" train.offload_activations=true
+  for seq in 6144 8192; do
+    run "llama3-8b 4060-8gb + both offloads" "$seq" "" -- model.preset=llama3-8b \
+      hardware.gpu_profile=rtx4060-8gb "${both[@]}"
   done
 fi
 if [ "$part" = embeddings ]; then  # the embeddings lever alone (its rows of "levers" and "dropout")

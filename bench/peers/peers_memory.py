@@ -14,14 +14,30 @@ import time
 INTERVAL_S = 0.02
 
 
+def visible_gpu(env=None):
+    """The GPU the programs compute on, as NVML names it: the first entry of CUDA_VISIBLE_DEVICES
+    (an index, or a UUID such as GPU-...; NVML counts every GPU, not only the visible ones), else
+    0. Returns ("index", int) or ("uuid", str)."""
+    import os
+    first = (os.environ if env is None else env).get("CUDA_VISIBLE_DEVICES", "").split(",")[0]
+    first = first.strip()
+    if first.isdigit():
+        return "index", int(first)
+    if first.startswith(("GPU-", "MIG-")):
+        return "uuid", first
+    return "index", 0
+
+
 class NvmlReader:
-    """GPU memory of a process through pynvml (package nvidia-ml-py), GPU 0."""
+    """GPU memory of a process through pynvml (package nvidia-ml-py), on the visible GPU."""
 
     def __init__(self):
         import pynvml
         self.nv = pynvml
         pynvml.nvmlInit()
-        self.handle = pynvml.nvmlDeviceGetHandleByIndex(0)
+        kind, gpu = visible_gpu()
+        self.handle = (pynvml.nvmlDeviceGetHandleByUUID(gpu) if kind == "uuid"
+                       else pynvml.nvmlDeviceGetHandleByIndex(gpu))
         self.baseline = self.device_used()
 
     def device_used(self):

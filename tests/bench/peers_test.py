@@ -138,6 +138,16 @@ class MemoryTest(unittest.TestCase):
         self.assertEqual(peers_memory.pick([p(8, None)], 8, 999), (999, "nvml-device-delta"))
         self.assertEqual(peers_memory.pick([], 8, -3), (0, "nvml-device-delta"))
 
+    def test_the_visible_gpu_is_the_one_read(self):
+        # A lane of scripts/device_lanes.sh sees GPU 1 only: NVML must read GPU 1 (reading GPU 0
+        # summed the other lane's processes, 2026-11-30).
+        self.assertEqual(peers_memory.visible_gpu({"CUDA_VISIBLE_DEVICES": "1"}), ("index", 1))
+        self.assertEqual(peers_memory.visible_gpu({"CUDA_VISIBLE_DEVICES": "3,2"}), ("index", 3))
+        self.assertEqual(peers_memory.visible_gpu({"CUDA_VISIBLE_DEVICES": "GPU-8a1b,1"}),
+                         ("uuid", "GPU-8a1b"))
+        self.assertEqual(peers_memory.visible_gpu({}), ("index", 0))
+        self.assertEqual(peers_memory.visible_gpu({"CUDA_VISIBLE_DEVICES": ""}), ("index", 0))
+
 
 class NvmlReaderTest(unittest.TestCase):
     def test_reads_through_pynvml(self):
