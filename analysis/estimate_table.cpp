@@ -41,10 +41,17 @@ TextTable EstimateTable(const MemoryEstimate& e, const sweeps::GpuProfile* profi
                        e.pageable_bytes > 0
                            ? "sum of the above; " + Gib(e.pageable_bytes) + " GiB of it pageable"
                            : "sum of the above"));
-  t.rows.push_back(Row("allocator fragmentation", e.fragmentation_bytes,
-                       Fixed(100 * kFragmentationFactor, "%.0f%%") + " of peak allocated"));
+  t.rows.push_back(
+      Row("allocator fragmentation", e.fragmentation_bytes,
+          Fixed(e.allocated_bytes > 0 ? 100.0 * static_cast<double>(e.fragmentation_bytes) /
+                                            static_cast<double>(e.allocated_bytes)
+                                      : 0.0,
+                "%.0f%%") +
+              " of peak allocated"));
   t.rows.push_back(Row("CUDA context and workspaces", e.context_bytes,
-                       e.context_bytes > 0 ? "kCudaContextBytes (896 MiB)" : "cpu device: none"));
+                       e.context_bytes > 0 ? "kCudaContextBytes (" +
+                                                 std::to_string(kCudaContextBytes / kMiB) + " MiB)"
+                                           : "cpu device: none"));
   t.rows.push_back(Row("total", e.total_bytes, "predicted device-level peak"));
   if (profile != nullptr) {
     const Verdict v = Judge(e, *profile);

@@ -110,11 +110,12 @@ constexpr int64_t kOffloadResidentInputs = 6;
 // (B*T*D*c) and one layer at a time is recomputed in backward; without, every layer keeps its
 // input and its working set. Working set of one layer, in elements:
 //   attention: q, k, v, attention output  B*T*(D + 2*Hkv*hd + D)
-//   MLP: gate, up, act(gate), act*up      4*B*T*F
+//   MLP: gate, up, act*up                 3*B*T*F on CUDA, where the fused SwiGLU kernel keeps
+//                                         no act(gate) (trainer/model/fused_ops.h); 4*B*T*F else
 //   RMSNorm outputs (attention, MLP)      2*B*T*D
 //   LoRA down-projections                 B*T*R per adapter
 //   all times c, plus with lora.dropout > 0 each adapter's 1-byte dropout mask: B*T*in per
-//   adapter (the dropped copy is recomputed in backward: trainer/peft/lora_update.h).
+//   adapter (the dropped copy is recomputed in backward: trainer/peft/lora_projection.h).
 std::vector<MemoryComponent> Activations(const sweeps::TrialConfig& cfg,
                                          const sweeps::ModelShape& s, int c) {
   const int64_t bt = int64_t{cfg.train.micro_batch} * cfg.data.seq_len;
@@ -126,7 +127,8 @@ std::vector<MemoryComponent> Activations(const sweeps::TrialConfig& cfg,
     lora_in += p.in;
   }
   const int64_t attention = bt * (2 * s.hidden + 2 * kv) * c;
-  const int64_t mlp = 4 * bt * s.intermediate * c;
+  const int64_t mlp_tensors = cfg.hardware.device == "cuda" ? 3 : 4;
+  const int64_t mlp = mlp_tensors * bt * s.intermediate * c;
   const int64_t norms = 2 * bt * s.hidden * c;
   const int64_t adapters = bt * lora_r * c + (cfg.lora.dropout > 0 ? bt * lora_in : 0);
   const int64_t working = attention + mlp + norms + adapters;
@@ -209,6 +211,15 @@ MemoryComponent FlatOptimizerStates(const sweeps::TrialConfig& cfg, int64_t lora
           cfg.optim.name.rfind("paged", 0) == 0};
 }
 
+}  // namespace
+
+double FragmentationFactor(const sweeps::TrialConfig& cfg) {
+  const bool offload = cfg.train.grad_checkpointing && cfg.train.offload_activations;
+  return offload ? kOffloadFragmentationFactor : kFragmentationFactor;
+}
+
+namespace {
+
 // Sums the components, then adds allocator slack and the CUDA (and NCCL) context.
 void Total(const sweeps::TrialConfig& cfg, int64_t ranks, MemoryEstimate* e) {
   for (const auto& part : e->components) {
@@ -216,7 +227,7 @@ void Total(const sweeps::TrialConfig& cfg, int64_t ranks, MemoryEstimate* e) {
     if (part.pageable) e->pageable_bytes += part.bytes;
   }
   e->fragmentation_bytes =
-      static_cast<int64_t>(static_cast<double>(e->allocated_bytes) * kFragmentationFactor);
+      static_cast<int64_t>(static_cast<double>(e->allocated_bytes) * FragmentationFactor(cfg));
   e->reserved_bytes = e->allocated_bytes + e->fragmentation_bytes;
   e->context_bytes =
       cfg.hardware.device == "cpu" ? 0 : kCudaContextBytes + (ranks > 1 ? kNcclContextBytes : 0);

@@ -24,9 +24,11 @@ inline constexpr int64_t kMiB = int64_t{1} << 20;
 // from the lead's H200 measurement of the Llama-2-7B bf16 LoRA trial (device peak 16,023,093,248
 // minus reserved peak 15,219,032,064 = 766.8 MiB); the 7B QLoRA trial (its 4-bit kernels, flash
 // attention, 8-bit AdamW) holds 894 MiB once a step has run (H200, 2026-11-30, bench/levers.sh:
-// "894 MiB of CUDA context and libraries" in the emulated card's check), so 896 MiB. Smaller cards
-// load fewer kernel images, so this errs on the safe side there.
-inline constexpr int64_t kCudaContextBytes = 896 * kMiB;
+// "894 MiB of CUDA context and libraries" in the emulated card's check); with the fused decoder
+// kernels and the cuBLASLt epilogue GEMMs they bring it reaches 966-970 MiB (H200, 2026-11-30,
+// bench/levers.sh fits2), so 968 MiB. Smaller cards load fewer kernel images, so this errs on the
+// safe side there.
+inline constexpr int64_t kCudaContextBytes = 968 * kMiB;
 
 // Device memory NCCL takes in a sharded trial (communicator buffers, proxy state), outside the
 // caching allocator. Measured on two H200s (bench/sharded.sh, 2026-11-29): the 7B QLoRA trial's
@@ -37,8 +39,15 @@ inline constexpr int64_t kNcclContextBytes = 720 * kMiB;
 // peak's tensors do not fill (pages of expandable segments pinned by live tensors, a second
 // stream's segment with activation offload). Measured on the 7B QLoRA trial at seq 2048 with
 // expandable segments (H200, 2026-11-30, bench/levers.sh): reserved / allocated - 1 = 6.4%
-// (5.18 / 4.87 GiB), 8.3% with offload (4.85 / 4.48); 7% here.
-inline constexpr double kFragmentationFactor = 0.07;
+// (5.18 / 4.87 GiB), 8.3% with offload (4.85 / 4.48). With the fused decoder ops (H200,
+// 2026-11-30, bench/levers.sh fits, fits2), measured reserved over this estimate's allocated
+// peak on the 7B shape: 7.3% without offload (seq 2048), 10% to 16.5% with activation offload
+// (2048 and 4096, with and without the embedding table offloaded; its fetches allocate on the copy
+// stream's own segment). 10% without offload, 17% with.
+inline constexpr double kFragmentationFactor = 0.10;
+inline constexpr double kOffloadFragmentationFactor = 0.17;
+// The slack factor a trial's estimate uses: the offload one with activation offload.
+double FragmentationFactor(const sweeps::TrialConfig& cfg);
 
 // 8-bit optimizer states (bitsandbytes): one fp32 absmax per 256 values; tensors with fewer than
 // 4096 elements keep fp32 states.
@@ -90,7 +99,7 @@ struct MemoryComponent {
 struct MemoryEstimate {
   std::vector<MemoryComponent> components;  // tensors on the device at the peak
   int64_t allocated_bytes = 0;              // sum of components: the allocator's peak allocated
-  int64_t fragmentation_bytes = 0;          // allocated * kFragmentationFactor
+  int64_t fragmentation_bytes = 0;          // allocated * kFragmentationFactor (or the offload one)
   int64_t reserved_bytes = 0;  // allocated + fragmentation: the allocator's peak reserved
   int64_t context_bytes = 0;   // kCudaContextBytes; 0 when hardware.device is cpu
   int64_t total_bytes = 0;     // reserved + context: the device-level peak

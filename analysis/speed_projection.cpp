@@ -43,15 +43,21 @@ StepWork TrainingStepWork(const sweeps::TrialConfig& cfg, const sweeps::ModelSha
   // Per micro-batch: projections 2NP per pass; LoRA 2N P_lora per forward pass and 4N P_lora in
   // backward (input and weight gradients); lm_head 2NVD forward + 2NVD input gradient; causal
   // attention 2 B T^2 D per layer forward (QK^T and AV, half the matrix), 2.5x that in backward.
-  const double gemm = 2 * n * p * passes + 2 * n * p_lora * (passes - 1) + 4 * n * p_lora +
-                      4 * n * static_cast<double>(shape.vocab) * d +
+  // A checkpoint's recompute skips the down projection's base GEMM when down has an adapter
+  // (its output feeds only the gradient; trainer/model/llama.h RecomputeForBackward).
+  const bool skip_down =
+      ckpt && cfg.lora.r > 0 &&
+      std::find(cfg.lora.targets.begin(), cfg.lora.targets.end(), "down") != cfg.lora.targets.end();
+  const double p_down = skip_down ? layers * static_cast<double>(shape.intermediate) * d : 0.0;
+  const double gemm = 2 * n * p * passes - 2 * n * p_down + 2 * n * p_lora * (passes - 1) +
+                      4 * n * p_lora + 4 * n * static_cast<double>(shape.vocab) * d +
                       layers * 2 * b * t * t * d * ((passes - 1) + 2.5);
   double dequant = 0;
   if (cfg.quantization.type != "none") {
     // Per weight: the packed 4-bit code and its absmax share read, the 16-bit weight written.
     const auto per_tensor = static_cast<double>(QuantizedTensorBytes(1 << 20, cfg.quantization));
     const double bytes_per_weight = per_tensor / (1 << 20) + ComputeBytes(cfg.hardware);
-    dequant = p * bytes_per_weight * passes;
+    dequant = (p * passes - p_down) * bytes_per_weight;
   }
   StepWork w;
   w.micro_batches = cfg.train.grad_accum;

@@ -20,18 +20,20 @@ namespace qlsweep::analysis {
 
 // Efficiencies and host costs measured by this project on an NVIDIA H200 (sources beside each).
 struct SpeedCalibration {
-  // Share of the bf16 dense peak that the step's GEMMs reach: the 7B forward at seq 2048 with a
-  // bf16 base (bench/forward.cpp, docs/results.md) ran 69.5 ms for 2.78e13 FLOPs = 400 TFLOP/s
-  // of the H200's 989.
-  double gemm_efficiency = 0.40;
-  // Share of the DRAM peak that the 4-bit dequantization reaches: bench/dequant.cpp, the 7B
-  // projections of one layer in 231.6 us for 2.52 bytes per weight = 2.2 TB/s of 4.8.
-  double bandwidth_efficiency = 0.46;
+  // Share of the bf16 dense peak that the step's GEMMs reach, every other kernel of the step
+  // counted in: the kernel profile of one 7B step at seq 4096 (bench/profile.sh, H200,
+  // 2026-11-30, docs/results.md "Where a step's time goes") holds 321 ms of kernels besides the
+  // dequantization and the overlapped offload copies, for the 1.706e14 FLOPs counted here:
+  // 531 TFLOP/s of the H200's 989.
+  double gemm_efficiency = 0.536;
+  // Share of the DRAM peak that the 4-bit dequantization reaches: the same profile's 640
+  // dequantization launches ran 14.6 ms for 4.53e10 bytes = 3.1 TB/s of 4.8.
+  double bandwidth_efficiency = 0.646;
   // Host time to issue one micro-batch's kernels (forward, recompute, backward) for 32 decoder
-  // layers: the 7B step at seq 512, where the GPU work is 74 ms, took 184.5 ms (2,775 tokens/s,
-  // ../shared/REFERENCE.md, 2026-11-29), 6.3 ms of it the optimizer (below). Scaled by L / 32.
+  // layers: the 7B step at seq 512, where the GPU work is about 46 ms, took 127.9 ms (4,002
+  // tokens/s, bench/peers, 2026-11-30), 6.3 ms of it the optimizer (below). Scaled by L / 32.
   // A micro-batch takes at least this long.
-  double host_seconds_per_32_layers = 0.1845 - 0.0063;
+  double host_seconds_per_32_layers = 0.1279 - 0.0063;
   // The optimizer step's host time per LoRA tensor: paged 8-bit AdamW over the 448 tensors of
   // the 7B r=16 adapters took 6.3 ms, fp32 AdamW 31.0 ms (bench/optim_step.cpp,
   // docs/optimizers.md); launch-bound, so not scaled to the card.
