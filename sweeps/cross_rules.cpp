@@ -93,6 +93,16 @@ std::vector<ConfigIssue> CheckCrossRules(const nlohmann::json& resolved,
         "train.offload_activations",
         "offloads the inputs that checkpointing saves: set train.grad_checkpointing to true"});
   }
+  if (resolved.at("distributed").at("zero_stage").get<int64_t>() == 3 &&
+      resolved.at("hardware").at("gpus").get<int64_t>() > 1 &&
+      !resolved.at("train").at("grad_checkpointing").get<bool>()) {
+    // Without checkpointing the backward pass would meet every layer's base released.
+    issues.push_back(ConfigIssue{
+        "", FirstSetLine(key_lines, {"distributed.zero_stage", "train.grad_checkpointing"}),
+        "distributed.zero_stage",
+        "stage 3 gathers a layer's sharded base only for its forward pass and its checkpointed "
+        "recompute, so it needs train.grad_checkpointing true (or use stage 2)"});
+  }
   if (resolved.at("train").at("offload_embeddings").get<bool>()) {
     const auto skip = resolved.at("quantization").at("skip").get<std::vector<std::string>>();
     const int line = FirstSetLine(key_lines, {"train.offload_embeddings"});

@@ -159,7 +159,7 @@ std::vector<KeySpec> BuildSchema() {
 
       Added(Int("distributed.zero_stage", 0, Between(0, 3),
                 "sharding over the ranks: 0 data parallel, 1 + optimizer states, 2 + gradients, "
-                "3 + the frozen 4-bit base")),
+                "3 + the frozen 4-bit base (needs train.grad_checkpointing)")),
   };
 }
 

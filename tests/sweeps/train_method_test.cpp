@@ -107,6 +107,22 @@ TEST(SweepsTrainMethod, OffloadNeedsCheckpointingAndLeavesOldIdsAlone) {
             "train.grad_checkpointing to true");
 }
 
+// ZeRO-3 releases a layer's base after its forward and gathers it again only for the
+// checkpointed recompute (the sharded trial failed in backward without checkpointing: "start (0)
+// + length (11264) exceeds dimension size (0)"); one GPU or another stage is not concerned.
+TEST(SweepsTrainMethod, ZeroStage3NeedsCheckpointing) {
+  auto issues =
+      TrialIssues("hardware.gpus: 2\ndistributed.zero_stage: 3\ntrain.grad_checkpointing: false\n");
+  ASSERT_EQ(issues.size(), 1u) << Describe(issues);
+  EXPECT_EQ(Brief(issues[0]),
+            "2: distributed.zero_stage: stage 3 gathers a layer's sharded base only for its "
+            "forward pass and its checkpointed recompute, so it needs train.grad_checkpointing "
+            "true (or use stage 2)");
+  EXPECT_NO_THROW(LoadTrialText(
+      "hardware.gpus: 2\ndistributed.zero_stage: 2\ntrain.grad_checkpointing: false\n", "t.yaml"));
+  EXPECT_NO_THROW(LoadTrialText("hardware.gpus: 2\ndistributed.zero_stage: 3\n", "t.yaml"));
+}
+
 TEST(SweepsTrainMethod, OffloadedEmbeddingsNeedA16BitUntiedTableAndLoraAndSaySo) {
   const auto plain = ResolveTrial(nlohmann::json::parse(R"({"model": {"preset": "llama2-7b"}})"));
   EXPECT_FALSE(plain.train.offload_embeddings);
