@@ -1,5 +1,5 @@
 // StepProfile: an optional kernel profile of one training step, switched on through the
-// environment, for finding where a step's time goes (docs/benchmarks.md, "Profiling a step").
+// environment, for finding where a step's time goes (docs/results.md, "Where a step's time goes").
 #pragma once
 
 #include <cstdint>
