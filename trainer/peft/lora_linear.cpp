@@ -59,7 +59,8 @@ torch::Tensor LoraLinearImpl::Project(const torch::Tensor& x, bool output_needed
   auto y = base_.quantized() ? Linear4bit(x, base_.four_bit())
                              : torch::nn::functional::linear(x, base_.dense());
   if (!adapter) return y;
-  // A base weight that trains: autograd through the plain expression.
+  // Unfused (a base weight that trains, or QLSWEEP_FUSED_OPS without lora): autograd through
+  // the plain expression.
   auto h = p > 0.0 ? torch::dropout(x, p, /*train=*/true) : x;
   auto update = torch::nn::functional::linear(torch::nn::functional::linear(h, lora_a_), lora_b_);
   return y + update * scaling();
