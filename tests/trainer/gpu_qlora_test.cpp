@@ -1,9 +1,13 @@
 // GPU tier: the CUDA 4-bit dequantization kernel, the QLoRA linear on CUDA, and the memory cap.
 #include <cuda_runtime_api.h>
+
+#include <c10/cuda/CUDACachingAllocator.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <cstdio>
 
 #include "trainer/memory/memory_cap.h"
+#include "trainer/memory/process_gpu_memory.h"
 #include "trainer/quant/four_bit.h"
 #include "trainer/quant/four_bit_cuda.h"
 #include "trainer/quant/linear_4bit.h"
@@ -130,6 +134,41 @@ TEST(GpuMemoryCap, GrowthOutsideTheAllocatorPastTheCardIsAnOutOfMemoryError) {
   EXPECT_THROW(TightenGpuProfileCap(budget, device), c10::OutOfMemoryError);
   cudaFree(more);
   cudaFree(outside);
+}
+
+// NVML's figure for this process (trainer/memory/process_gpu_memory.h), which the emulated card's
+// cap and the device peak use so that another process on a shared GPU does not count as the
+// trial's: NVML lists this pid; the figure holds the allocator's reservation, stays within what
+// the whole device uses (alone on the GPU: within 256 MiB of it, the driver's own share), and
+// grows by a 512 MiB allocation (within 64 MiB). A wrong layout of NVML's process record would
+// fail all of these.
+TEST(GpuMemoryCap, TheProcessesOwnDeviceUseIsReadThroughNvml) {
+  torch::zeros({1}, torch::TensorOptions().device(torch::kCUDA, 0));
+  constexpr int64_t kMiB = int64_t{1} << 20;
+  const auto reserved = [] {
+    return c10::cuda::CUDACachingAllocator::getDeviceStats(0)
+        .reserved_bytes[static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE)]
+        .current;
+  };
+  const auto device_used = [] {
+    size_t free_bytes = 0, total_bytes = 0;
+    EXPECT_EQ(cudaMemGetInfo(&free_bytes, &total_bytes), cudaSuccess);
+    return static_cast<int64_t>(total_bytes - free_bytes);
+  };
+  const auto before = ProcessGpuBytes(0);
+  ASSERT_TRUE(before.has_value()) << "NVML does not list this process (a PID namespace?)";
+  EXPECT_GE(*before, reserved());
+  EXPECT_LE(*before, device_used());
+  EXPECT_NEAR(static_cast<double>(*before), static_cast<double>(device_used()), 256.0 * kMiB);
+  auto block = torch::empty({512 * kMiB},
+                            torch::TensorOptions().dtype(torch::kUInt8).device(torch::kCUDA, 0));
+  const auto after = ProcessGpuBytes(0);
+  ASSERT_TRUE(after.has_value());
+  EXPECT_NEAR(static_cast<double>(*after - *before), 512.0 * kMiB, 64.0 * kMiB);
+  EXPECT_EQ(TrialDeviceBytes(0, reserved()), *after);
+  std::printf("NVML: this process %lld MiB, the device %lld MiB, the allocator %lld MiB\n",
+              static_cast<long long>(*after / kMiB), static_cast<long long>(device_used() / kMiB),
+              static_cast<long long>(reserved() / kMiB));
 }
 
 }  // namespace

@@ -12,7 +12,9 @@ struct MemorySample {
   int64_t reserved_bytes = 0;    // CUDA: bytes the caching allocator holds; CPU: resident set
   int64_t peak_alloc_bytes = 0;  // since the last ResetPeaks
   int64_t peak_reserved_bytes = 0;
-  int64_t device_used_bytes = 0;  // CUDA: total - free of the whole device (context included)
+  // CUDA: what this process holds on the device, context included (NVML's per-process figure;
+  // where NVML cannot tell, total - free of the whole device: trainer/memory/process_gpu_memory.h)
+  int64_t device_used_bytes = 0;
 };
 
 // Tracks the peak device-level usage over all samples taken; one per trial process.

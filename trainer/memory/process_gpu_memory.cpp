@@ -1,0 +1,103 @@
+// ProcessGpuBytes and TrialDeviceBytes (see process_gpu_memory.h). NVML is opened with dlopen:
+// the driver ships libnvidia-ml.so.1 wherever there is a GPU, and the build needs no NVML header.
+#include "trainer/memory/process_gpu_memory.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cuda_runtime_api.h>
+
+#include <vector>
+
+namespace qlsweep::trainer {
+namespace {
+
+using NvmlDevice = void*;
+constexpr int kNvmlSuccess = 0;
+constexpr int kNvmlInsufficientSize = 7;                 // NVML_ERROR_INSUFFICIENT_SIZE
+constexpr unsigned long long kNvmlNotAvailable = ~0ULL;  // NVML_VALUE_NOT_AVAILABLE
+
+// nvmlProcessInfo_t as nvmlDeviceGetComputeRunningProcesses_v2/_v3 fill it (nvml.h, r470+).
+struct NvmlProcessInfo {
+  unsigned int pid;
+  unsigned long long used_gpu_memory;
+  unsigned int gpu_instance_id;
+  unsigned int compute_instance_id;
+};
+
+struct Nvml {
+  bool ok = false;
+  int (*device_by_bus_id)(const char*, NvmlDevice*) = nullptr;
+  int (*running_processes)(NvmlDevice, unsigned int*, NvmlProcessInfo*) = nullptr;
+};
+
+template <typename F>
+F Symbol(void* library, const char* name) {
+  return reinterpret_cast<F>(dlsym(library, name));
+}
+
+const Nvml& LoadNvml() {
+  static const Nvml nvml = [] {
+    Nvml n;
+    void* library = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (library == nullptr) return n;
+    auto init = Symbol<int (*)()>(library, "nvmlInit_v2");
+    n.device_by_bus_id =
+        Symbol<decltype(n.device_by_bus_id)>(library, "nvmlDeviceGetHandleByPciBusId_v2");
+    n.running_processes =
+        Symbol<decltype(n.running_processes)>(library, "nvmlDeviceGetComputeRunningProcesses_v3");
+    if (n.running_processes == nullptr) {
+      n.running_processes =
+          Symbol<decltype(n.running_processes)>(library, "nvmlDeviceGetComputeRunningProcesses_v2");
+    }
+    n.ok = init != nullptr && n.device_by_bus_id != nullptr && n.running_processes != nullptr &&
+           init() == kNvmlSuccess;
+    return n;
+  }();
+  return nvml;
+}
+
+}  // namespace
+
+std::optional<int64_t> ProcessGpuBytes(int device_index) {
+  const Nvml& nvml = LoadNvml();
+  if (!nvml.ok) return std::nullopt;
+  char bus_id[64] = {};
+  if (cudaDeviceGetPCIBusId(bus_id, sizeof bus_id, device_index) != cudaSuccess) {
+    cudaGetLastError();  // not sticky; leave no error behind for the next CUDA call's check
+    return std::nullopt;
+  }
+  NvmlDevice device = nullptr;
+  if (nvml.device_by_bus_id(bus_id, &device) != kNvmlSuccess) return std::nullopt;
+  std::vector<NvmlProcessInfo> infos(64);
+  auto count = static_cast<unsigned int>(infos.size());
+  int rc = nvml.running_processes(device, &count, infos.data());
+  if (rc == kNvmlInsufficientSize) {
+    infos.resize(count + 16);
+    count = static_cast<unsigned int>(infos.size());
+    rc = nvml.running_processes(device, &count, infos.data());
+  }
+  if (rc != kNvmlSuccess) return std::nullopt;
+  const auto pid = static_cast<unsigned int>(getpid());
+  for (unsigned int i = 0; i < count && i < infos.size(); ++i) {
+    if (infos[i].pid == pid && infos[i].used_gpu_memory != kNvmlNotAvailable) {
+      return static_cast<int64_t>(infos[i].used_gpu_memory);
+    }
+  }
+  return std::nullopt;
+}
+
+int64_t TrialDeviceBytes(int device_index, int64_t allocator_reserved) {
+  size_t free_bytes = 0, total_bytes = 0;
+  if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) {
+    cudaGetLastError();
+    return -1;
+  }
+  const auto mine = ProcessGpuBytes(device_index);
+  if (mine && *mine >= allocator_reserved && *mine <= static_cast<int64_t>(total_bytes)) {
+    return *mine;
+  }
+  return static_cast<int64_t>(total_bytes - free_bytes);
+}
+
+}  // namespace qlsweep::trainer
