@@ -38,7 +38,7 @@ MemoryBudget ApplyGpuProfile(const std::string& profile_name, const torch::Devic
   MemoryBudget b;
   b.budget_bytes = profile->memory_bytes;
   b.device_total_bytes = static_cast<int64_t>(total_bytes);
-  // This process's share (other processes on a shared GPU are not the emulated card's).
+  // Other processes on a shared GPU are not the emulated card's (NVML lists them).
   b.context_bytes =
       TrialDeviceBytes(device.has_index() ? device.index() : c10::cuda::current_device(), 0);
   if (b.context_bytes < 0) b.context_bytes = static_cast<int64_t>(total_bytes - free_bytes);
@@ -68,7 +68,7 @@ void TightenGpuProfileCap(MemoryBudget& b, const torch::Device& device) {
   C10_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
   const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
   const int64_t reserved = stats.reserved_bytes[kAggregate].current;
-  // This process's use: another process on the same GPU is not the trial's.
+  // Another process on the same GPU is not the trial's (NVML lists it).
   int64_t used =
       TrialDeviceBytes(device.has_index() ? device.index() : c10::cuda::current_device(), reserved);
   if (used < 0) used = static_cast<int64_t>(total_bytes - free_bytes);

@@ -22,7 +22,8 @@ struct MemoryBudget {
 void UseExpandableSegments();
 
 // Initialises CUDA on `device`, measures what is already in use there (the CUDA context, library
-// handles: on the real card they take the same room) and caps the caching allocator at
+// handles: on the real card they take the same room; other processes that NVML lists on a shared
+// GPU are left out, trainer/memory/process_gpu_memory.h) and caps the caching allocator at
 // profile memory - that, through setMemoryFraction. Every tensor, cuBLAS workspace included,
 // comes from the caching allocator, so a trial that would not fit the real card fails with a
 // CUDA out-of-memory error here too. Throws std::invalid_argument for an unknown profile and

@@ -1,5 +1,5 @@
-// Memory sampling through c10's CUDA caching allocator statistics, NVML's per-process figure (else
-// cudaMemGetInfo) and getrusage.
+// Memory sampling through c10's CUDA caching allocator statistics, cudaMemGetInfo less the other
+// processes NVML lists, and getrusage.
 #include "trainer/memory/memory_stats.h"
 
 #include <sys/resource.h>

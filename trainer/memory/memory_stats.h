@@ -12,8 +12,8 @@ struct MemorySample {
   int64_t reserved_bytes = 0;    // CUDA: bytes the caching allocator holds; CPU: resident set
   int64_t peak_alloc_bytes = 0;  // since the last ResetPeaks
   int64_t peak_reserved_bytes = 0;
-  // CUDA: what this process holds on the device, context included (NVML's per-process figure;
-  // where NVML cannot tell, total - free of the whole device: trainer/memory/process_gpu_memory.h)
+  // CUDA: total - free of the whole device (context included) less what NVML lists for other
+  // processes (trainer/memory/process_gpu_memory.h)
   int64_t device_used_bytes = 0;
 };
 

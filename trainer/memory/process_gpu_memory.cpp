@@ -7,6 +7,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace qlsweep::trainer {
@@ -57,9 +58,14 @@ const Nvml& LoadNvml() {
   return nvml;
 }
 
-}  // namespace
+struct ProcessBytes {
+  int64_t mine = -1;  // -1: this pid is not listed
+  int64_t others = 0;
+};
 
-std::optional<int64_t> ProcessGpuBytes(int device_index) {
+// NVML's compute processes on the GPU, split into this process and the others; nullopt where
+// NVML cannot answer.
+std::optional<ProcessBytes> ListProcesses(int device_index) {
   const Nvml& nvml = LoadNvml();
   if (!nvml.ok) return std::nullopt;
   char bus_id[64] = {};
@@ -79,12 +85,31 @@ std::optional<int64_t> ProcessGpuBytes(int device_index) {
   }
   if (rc != kNvmlSuccess) return std::nullopt;
   const auto pid = static_cast<unsigned int>(getpid());
+  ProcessBytes out;
   for (unsigned int i = 0; i < count && i < infos.size(); ++i) {
-    if (infos[i].pid == pid && infos[i].used_gpu_memory != kNvmlNotAvailable) {
-      return static_cast<int64_t>(infos[i].used_gpu_memory);
+    if (infos[i].used_gpu_memory == kNvmlNotAvailable) continue;
+    const auto bytes = static_cast<int64_t>(infos[i].used_gpu_memory);
+    if (infos[i].pid == pid) {
+      out.mine = bytes;
+    } else {
+      out.others += bytes;
     }
   }
-  return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+std::optional<int64_t> ProcessGpuBytes(int device_index) {
+  const auto list = ListProcesses(device_index);
+  if (!list || list->mine < 0) return std::nullopt;
+  return list->mine;
+}
+
+std::optional<int64_t> OtherProcessesGpuBytes(int device_index) {
+  const auto list = ListProcesses(device_index);
+  if (!list || list->mine < 0) return std::nullopt;
+  return list->others;
 }
 
 int64_t TrialDeviceBytes(int device_index, int64_t allocator_reserved) {
@@ -93,11 +118,9 @@ int64_t TrialDeviceBytes(int device_index, int64_t allocator_reserved) {
     cudaGetLastError();
     return -1;
   }
-  const auto mine = ProcessGpuBytes(device_index);
-  if (mine && *mine >= allocator_reserved && *mine <= static_cast<int64_t>(total_bytes)) {
-    return *mine;
-  }
-  return static_cast<int64_t>(total_bytes - free_bytes);
+  const auto used = static_cast<int64_t>(total_bytes - free_bytes);
+  const int64_t others = OtherProcessesGpuBytes(device_index).value_or(0);
+  return std::max(used - others, allocator_reserved);
 }
 
 }  // namespace qlsweep::trainer

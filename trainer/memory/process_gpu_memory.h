@@ -13,10 +13,15 @@ namespace qlsweep::trainer {
 // PID namespace can hide it).
 std::optional<int64_t> ProcessGpuBytes(int device_index);
 
-// What the trial holds on the device: ProcessGpuBytes when it is known and between
-// `allocator_reserved` and the device's total (outside that NVML is not trusted); else the whole
-// device's used memory (cudaMemGetInfo: total - free), which on a GPU shared with other processes
-// counts theirs too. -1 when neither can be read.
+// Bytes NVML lists for the other processes on that GPU; nullopt unless this process is listed too
+// (otherwise a hidden pid could be this process's own).
+std::optional<int64_t> OtherProcessesGpuBytes(int device_index);
+
+// What the trial holds on the device: the whole device's used memory (cudaMemGetInfo: total -
+// free, so the driver's share that NVML gives no process counts, as it would on the emulated
+// card) less what NVML lists for other processes, when it can tell (else nothing is subtracted:
+// on a GPU shared with processes NVML cannot see, theirs count too). Never below
+// `allocator_reserved` (what this process's allocator holds); -1 when the device cannot be read.
 int64_t TrialDeviceBytes(int device_index, int64_t allocator_reserved);
 
 }  // namespace qlsweep::trainer
