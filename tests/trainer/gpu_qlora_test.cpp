@@ -168,7 +168,8 @@ TEST(GpuMemoryCap, TheProcessesOwnDeviceUseIsReadThroughNvml) {
   EXPECT_NEAR(static_cast<double>(*after - *before), 512.0 * kMiB, 64.0 * kMiB);
   const auto others = OtherProcessesGpuBytes(0);
   ASSERT_TRUE(others.has_value());
-  EXPECT_EQ(TrialDeviceBytes(0, reserved()), std::max(device_used() - *others, reserved()));
+  const int64_t used = device_used();
+  EXPECT_EQ(TrialDeviceBytes(0, used, reserved()), std::max(used - *others, reserved()));
   std::printf("NVML: this process %lld MiB, the device %lld MiB, the allocator %lld MiB\n",
               static_cast<long long>(*after / kMiB), static_cast<long long>(device_used() / kMiB),
               static_cast<long long>(reserved() / kMiB));

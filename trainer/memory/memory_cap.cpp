@@ -40,8 +40,8 @@ MemoryBudget ApplyGpuProfile(const std::string& profile_name, const torch::Devic
   b.device_total_bytes = static_cast<int64_t>(total_bytes);
   // Other processes on a shared GPU are not the emulated card's (NVML lists them).
   b.context_bytes =
-      TrialDeviceBytes(device.has_index() ? device.index() : c10::cuda::current_device(), 0);
-  if (b.context_bytes < 0) b.context_bytes = static_cast<int64_t>(total_bytes - free_bytes);
+      TrialDeviceBytes(device.has_index() ? device.index() : c10::cuda::current_device(),
+                       static_cast<int64_t>(total_bytes - free_bytes), 0);
   b.allocator_cap_bytes = b.budget_bytes - b.context_bytes;
   if (b.allocator_cap_bytes <= 0) {
     TORCH_CHECK_WITH(OutOfMemoryError, false, "the CUDA context alone uses ", b.context_bytes,
@@ -69,9 +69,9 @@ void TightenGpuProfileCap(MemoryBudget& b, const torch::Device& device) {
   const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
   const int64_t reserved = stats.reserved_bytes[kAggregate].current;
   // Another process on the same GPU is not the trial's (NVML lists it).
-  int64_t used =
-      TrialDeviceBytes(device.has_index() ? device.index() : c10::cuda::current_device(), reserved);
-  if (used < 0) used = static_cast<int64_t>(total_bytes - free_bytes);
+  const int64_t used =
+      TrialDeviceBytes(device.has_index() ? device.index() : c10::cuda::current_device(),
+                       static_cast<int64_t>(total_bytes - free_bytes), reserved);
   const int64_t outside = used - reserved;
   // The cap was set against a smaller context; the kernels loaded since then grew it. If the
   // device now holds more than the card has, the work since the last check would have run out of

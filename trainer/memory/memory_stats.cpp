@@ -7,8 +7,6 @@
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <cuda_runtime_api.h>
 
-#include <algorithm>
-
 #include "trainer/memory/process_gpu_memory.h"
 
 namespace qlsweep::trainer {
@@ -40,7 +38,11 @@ MemorySample MemoryMonitor::Sample() {
   s.reserved_bytes = stats.reserved_bytes[kAggregate].current;
   s.peak_alloc_bytes = stats.allocated_bytes[kAggregate].peak;
   s.peak_reserved_bytes = stats.reserved_bytes[kAggregate].peak;
-  s.device_used_bytes = std::max<int64_t>(0, TrialDeviceBytes(index, s.reserved_bytes));
+  size_t free_bytes = 0, total_bytes = 0;
+  if (cudaMemGetInfo(&free_bytes, &total_bytes) == cudaSuccess) {
+    s.device_used_bytes =
+        TrialDeviceBytes(index, static_cast<int64_t>(total_bytes - free_bytes), s.reserved_bytes);
+  }
   device_peak_ = std::max(device_peak_, s.device_used_bytes);
   return s;
 }

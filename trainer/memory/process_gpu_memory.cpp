@@ -112,15 +112,9 @@ std::optional<int64_t> OtherProcessesGpuBytes(int device_index) {
   return list->others;
 }
 
-int64_t TrialDeviceBytes(int device_index, int64_t allocator_reserved) {
-  size_t free_bytes = 0, total_bytes = 0;
-  if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) {
-    cudaGetLastError();
-    return -1;
-  }
-  const auto used = static_cast<int64_t>(total_bytes - free_bytes);
+int64_t TrialDeviceBytes(int device_index, int64_t device_used, int64_t allocator_reserved) {
   const int64_t others = OtherProcessesGpuBytes(device_index).value_or(0);
-  return std::max(used - others, allocator_reserved);
+  return std::max(device_used - others, allocator_reserved);
 }
 
 }  // namespace qlsweep::trainer

@@ -17,11 +17,11 @@ std::optional<int64_t> ProcessGpuBytes(int device_index);
 // (otherwise a hidden pid could be this process's own).
 std::optional<int64_t> OtherProcessesGpuBytes(int device_index);
 
-// What the trial holds on the device: the whole device's used memory (cudaMemGetInfo: total -
-// free, so the driver's share that NVML gives no process counts, as it would on the emulated
-// card) less what NVML lists for other processes, when it can tell (else nothing is subtracted:
-// on a GPU shared with processes NVML cannot see, theirs count too). Never below
-// `allocator_reserved` (what this process's allocator holds); -1 when the device cannot be read.
-int64_t TrialDeviceBytes(int device_index, int64_t allocator_reserved);
+// What the trial holds on the device: `device_used`, the whole device's used memory as the caller
+// read it (cudaMemGetInfo: total - free, so the driver's share that NVML gives no process counts,
+// as it would on the emulated card), less what NVML lists for other processes, when it can tell
+// (else nothing is subtracted: on a GPU shared with processes NVML cannot see, theirs count too).
+// Never below `allocator_reserved` (what this process's allocator holds).
+int64_t TrialDeviceBytes(int device_index, int64_t device_used, int64_t allocator_reserved);
 
 }  // namespace qlsweep::trainer

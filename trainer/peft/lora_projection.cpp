@@ -10,9 +10,6 @@ using torch::autograd::variable_list;
 // [..., n] -> [rows, n]; a view (GEMM outputs are contiguous), so that addmm_ writes through.
 torch::Tensor Rows(const torch::Tensor& t) { return t.view({-1, t.size(-1)}); }
 
-// The base weight [out, in] in `dtype`: the dense tensor itself, or a fresh dequantized copy.
-torch::Tensor BaseWeight(const FrozenMatrix& base, torch::Dtype dtype) { return base.Get(dtype); }
-
 class LoraProjectionFunction : public torch::autograd::Function<LoraProjectionFunction> {
  public:
   // The base travels as an address: it outlives the graph (owned by the module).
@@ -24,17 +21,17 @@ class LoraProjectionFunction : public torch::autograd::Function<LoraProjectionFu
     torch::Tensor h = x;
     if (p > 0.0) std::tie(h, mask) = at::native_dropout(x, p, /*train=*/true);
     auto t = torch::matmul(h, a.t());  // [..., R]
-    auto out_shape = x.sizes().vec();
-    out_shape.back() = b.size(0);
-    torch::Tensor y;  // [..., out]
+    torch::Tensor y;                   // [..., out]; base.Get: dense, or dequantized afresh
     if (output_needed) {
-      y = torch::matmul(x, BaseWeight(base, x.scalar_type()).t());
+      y = torch::matmul(x, base.Get(x.scalar_type()).t());
       Rows(y).addmm_(Rows(t), b.t(), /*beta=*/1.0, /*alpha=*/scaling);
     } else {
+      auto out_shape = x.sizes().vec();
+      out_shape.back() = b.size(0);
       y = torch::empty(out_shape, x.options());
     }
     ctx->saved_data["base"] = base_address;
-    ctx->saved_data["p"] = p;
+    ctx->saved_data["dropout"] = p;
     ctx->saved_data["scaling"] = scaling;
     ctx->save_for_backward({x, mask, a, b, t});
     return y;
@@ -44,7 +41,7 @@ class LoraProjectionFunction : public torch::autograd::Function<LoraProjectionFu
     auto saved = ctx->get_saved_variables();
     const auto &x = saved[0], mask = saved[1], a = saved[2], b = saved[3], t = saved[4];
     const auto& base = *reinterpret_cast<const FrozenMatrix*>(ctx->saved_data["base"].toInt());
-    const double p = ctx->saved_data["p"].toDouble();
+    const double p = ctx->saved_data["dropout"].toDouble();
     const double scaling = ctx->saved_data["scaling"].toDouble();
     const auto& g = grad_out[0];                                       // [..., out]
     auto g_t = torch::matmul(g, b).mul_(scaling);                      // [..., R]: scaling * dL/dT
@@ -53,7 +50,7 @@ class LoraProjectionFunction : public torch::autograd::Function<LoraProjectionFu
     auto grad_a = Rows(g_t).t().mm(h.reshape({-1, h.size(-1)}));  // [R, in]
     torch::Tensor grad_x;
     if (ctx->needs_input_grad(0)) {
-      grad_x = torch::matmul(g, BaseWeight(base, g.scalar_type()));  // [..., in]
+      grad_x = torch::matmul(g, base.Get(g.scalar_type()));  // [..., in]
       if (p > 0.0) {
         grad_x.add_(at::native_dropout_backward(torch::matmul(g_t, a), mask, 1.0 / (1.0 - p)));
       } else {
