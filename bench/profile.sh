@@ -5,7 +5,9 @@
 # projections, micro-batch 1, checkpointing, paged 8-bit AdamW, bf16). Step 3 of 4 is profiled;
 # the table per length lands in $OUT/profile/seq<T>/step3-kernels.md and is printed.
 #   scripts/device 'bench/profile.sh [SEQS] [OVERRIDES...]'   (SEQS default 512,2048,4096,8192)
-# Environment passes through, e.g. QLSWEEP_PROFILE_TRACE=1 for the Chrome traces as well.
+# Environment passes through, e.g. QLSWEEP_PROFILE_TRACE=1 for the Chrome traces as well, or
+# QLSWEEP_PROFILE_MEMORY=1 for the allocator's history (step3-memory.pickle), whose growths and
+# peak bench/memory_peak.py then prints into step3-memory.md.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=${QLSWEEP_BIN:-build/runner/qlsweep}
@@ -26,5 +28,10 @@ for seq in ${seqs//,/ }; do
   echo
   cat "$dir/step3-kernels.md" 2>/dev/null || { echo "no profile:"; tail -n 5 "$dir/stderr.log"; }
   echo
+  if [[ -f "$dir/step3-memory.pickle" ]]; then
+    python3 bench/memory_peak.py "$dir/step3-memory.pickle" >"$dir/step3-memory.md" || status=1
+    cat "$dir/step3-memory.md"
+    echo
+  fi
 done
 exit $status

@@ -39,11 +39,22 @@ int64_t ActivationOffload::Park(const torch::Tensor& x) {
       const c10::cuda::CUDAStreamGuard guard(*copy_stream_);
       slot.host.copy_(value, /*non_blocking=*/true);
     }
+    slot.parked.emplace();
+    slot.parked->record(*copy_stream_);
     // x's device memory may be handed out again only after the copy has read it.
     value.record_stream(copy_stream_->unwrap());
   }
   slots_.push_back(std::move(slot));
-  return static_cast<int64_t>(slots_.size()) - 1;
+  const auto index = static_cast<int64_t>(slots_.size()) - 1;
+  if (index >= kCopiesInFlight)
+    WaitFor(slots_[static_cast<size_t>(index - kCopiesInFlight)].parked);
+  return index;
+}
+
+void ActivationOffload::WaitFor(std::optional<at::cuda::CUDAEvent>& event) {
+  if (!event) return;
+  event->synchronize();
+  event.reset();
 }
 
 void ActivationOffload::StartCopyBack(Slot& slot) {
@@ -81,6 +92,13 @@ torch::Tensor ActivationOffload::Fetch(int64_t index) {
   slot.device = torch::Tensor();
   slot.ready.reset();
   out.record_stream(compute.unwrap());  // allocated on the copy stream, used on this one
+  slot.handed.emplace();
+  slot.handed->record(compute);
+  // Fetches come in falling slot order: once the device has reached the fetch of slot
+  // index + kCopiesInFlight, every tensor handed out before that one has been used.
+  const auto later = index + kCopiesInFlight;
+  if (later < static_cast<int64_t>(slots_.size()))
+    WaitFor(slots_[static_cast<size_t>(later)].handed);
   return out;
 }
 

@@ -18,8 +18,19 @@ namespace qlsweep::trainer {
 // before the compute stream uses the tensor); the caching allocators keep every buffer alive
 // until its copy is done (record_stream, pinned-block events). On a CPU device the "host copy"
 // is a clone: the bookkeeping runs, nothing is saved.
+//
+// The host thread is held back to kCopiesInFlight layers ahead of the copies (FSDP's
+// limit_all_gathers does the same for its gathers). Without that, the host queues the whole
+// forward long before the device runs it, and every parked input it drops stays reserved for its
+// pending copy: on the 7B at seq 4096 (H200, bench/profile.sh with QLSWEEP_PROFILE_MEMORY=1) up to
+// 29 of the 32 layers' [1, 4096, 4096] inputs were held at once, 0.9 GiB, about what the offload
+// was to save. Fetch holds the backward the same way: a fetched tensor dropped by the host stays
+// reserved until the device has used it.
 class ActivationOffload {
  public:
+  // Parks and fetches the host may run ahead of the device's copies and uses.
+  static constexpr int64_t kCopiesInFlight = 2;
+
   explicit ActivationOffload(torch::Device device);
 
   // Forgets the slots of an earlier forward (a forward without backward, e.g. an interrupted
@@ -36,10 +47,14 @@ class ActivationOffload {
 
  private:
   struct Slot {
-    torch::Tensor host;                        // pinned [B, T, D], or a clone on a CPU device
-    torch::Tensor device;                      // set once its copy back has been started
-    std::optional<at::cuda::CUDAEvent> ready;  // the copy back is done (CUDA only)
+    torch::Tensor host;                         // pinned [B, T, D], or a clone on a CPU device
+    torch::Tensor device;                       // set once its copy back has been started
+    std::optional<at::cuda::CUDAEvent> ready;   // the copy back is done (CUDA only)
+    std::optional<at::cuda::CUDAEvent> parked;  // the copy to the host is done (CUDA only)
+    std::optional<at::cuda::CUDAEvent> handed;  // the device reached this slot's Fetch (CUDA)
   };
+  // Blocks the host until `event` (if set) has happened on the device, then forgets it.
+  static void WaitFor(std::optional<at::cuda::CUDAEvent>& event);
   void StartCopyBack(Slot& slot);
 
   torch::Device device_;
