@@ -211,15 +211,6 @@ MemoryComponent FlatOptimizerStates(const sweeps::TrialConfig& cfg, int64_t lora
           cfg.optim.name.rfind("paged", 0) == 0};
 }
 
-}  // namespace
-
-double FragmentationFactor(const sweeps::TrialConfig& cfg) {
-  const bool offload = cfg.train.grad_checkpointing && cfg.train.offload_activations;
-  return offload ? kOffloadFragmentationFactor : kFragmentationFactor;
-}
-
-namespace {
-
 // Sums the components, then adds allocator slack and the CUDA (and NCCL) context.
 void Total(const sweeps::TrialConfig& cfg, int64_t ranks, MemoryEstimate* e) {
   for (const auto& part : e->components) {
@@ -227,7 +218,7 @@ void Total(const sweeps::TrialConfig& cfg, int64_t ranks, MemoryEstimate* e) {
     if (part.pageable) e->pageable_bytes += part.bytes;
   }
   e->fragmentation_bytes =
-      static_cast<int64_t>(static_cast<double>(e->allocated_bytes) * FragmentationFactor(cfg));
+      static_cast<int64_t>(static_cast<double>(e->allocated_bytes) * kFragmentationFactor);
   e->reserved_bytes = e->allocated_bytes + e->fragmentation_bytes;
   e->context_bytes =
       cfg.hardware.device == "cpu" ? 0 : kCudaContextBytes + (ranks > 1 ? kNcclContextBytes : 0);

@@ -36,18 +36,16 @@ inline constexpr int64_t kCudaContextBytes = 968 * kMiB;
 // allocator peak (4.79 vs 4.74 GiB allocated): +0.71 GiB, rounded to 720 MiB.
 inline constexpr int64_t kNcclContextBytes = 720 * kMiB;
 // Caching-allocator slack, as a share of the allocated peak: memory reserved in segments that the
-// peak's tensors do not fill (pages of expandable segments pinned by live tensors, a second
+// peak's tensors do not fill (pages of expandable segments pinned by live tensors, the copy
 // stream's segment with activation offload). Measured on the 7B QLoRA trial at seq 2048 with
 // expandable segments (H200, 2026-11-30, bench/levers.sh): reserved / allocated - 1 = 6.4%
-// (5.18 / 4.87 GiB), 8.3% with offload (4.85 / 4.48). With the fused decoder ops (H200,
-// 2026-11-30, bench/levers.sh fits, fits2), measured reserved over this estimate's allocated
-// peak on the 7B shape: 7.3% without offload (seq 2048), 10% to 16.5% with activation offload
-// (2048 and 4096, with and without the embedding table offloaded; its fetches allocate on the copy
-// stream's own segment). 10% without offload, 17% with.
+// (5.18 / 4.87 GiB); before expandable segments 12.5% (5.39 / 4.79). Activation offload had
+// needed 17% while the host ran ahead of its copies (inputs waiting for their copy stayed
+// reserved); with the host held to two layers ahead (trainer/model/activation_offload.h), measured
+// reserved over this estimate's allocated peak (H200, session 7, bench/profile.sh with
+// QLSWEEP_PROFILE_MEMORY=1, train.offload_activations=true): 6.4% at seq 2048 (4,760 MiB over
+// 4,473), 8.5% at 4096 (5,238 over 4,826). One factor serves both.
 inline constexpr double kFragmentationFactor = 0.10;
-inline constexpr double kOffloadFragmentationFactor = 0.17;
-// The slack factor a trial's estimate uses: the offload one with activation offload.
-double FragmentationFactor(const sweeps::TrialConfig& cfg);
 
 // 8-bit optimizer states (bitsandbytes): one fp32 absmax per 256 values; tensors with fewer than
 // 4096 elements keep fp32 states.
@@ -99,7 +97,7 @@ struct MemoryComponent {
 struct MemoryEstimate {
   std::vector<MemoryComponent> components;  // tensors on the device at the peak
   int64_t allocated_bytes = 0;              // sum of components: the allocator's peak allocated
-  int64_t fragmentation_bytes = 0;          // allocated * kFragmentationFactor (or the offload one)
+  int64_t fragmentation_bytes = 0;          // allocated * kFragmentationFactor
   int64_t reserved_bytes = 0;  // allocated + fragmentation: the allocator's peak reserved
   int64_t context_bytes = 0;   // kCudaContextBytes; 0 when hardware.device is cpu
   int64_t total_bytes = 0;     // reserved + context: the device-level peak
