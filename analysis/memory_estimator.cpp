@@ -116,6 +116,17 @@ constexpr int64_t kOffloadResidentInputs = 6;
 //   LoRA down-projections                 B*T*R per adapter
 //   all times c, plus with lora.dropout > 0 each adapter's 1-byte dropout mask: B*T*in per
 //   adapter (the dropped copy is recomputed in backward: trainer/peft/lora_projection.h).
+// The MLP's backward, one layer at a time, beside that layer's saved tensors: the incoming
+// gradient of act(gate)*up and the SwiGLU backward's d(gate) and d(up), less act(gate)*up, freed
+// by then (its only reader is the down projection's backward): 2*B*T*F*c. The allocator history of
+// the 7B step at seq 4096 (H200, session 7, bench/memory_peak.py) shows the peak there: five
+// [T, F] blocks live.
+MemoryComponent MlpBackward(int64_t bt, const sweeps::ModelShape& s, int c) {
+  return {"activations: MLP backward gradients", 2 * bt * s.intermediate * c,
+          Format("2*B*T*F*c = 2*%lld*%lld*%d (one layer's incoming and SwiGLU gradients)",
+                 static_cast<long long>(bt), static_cast<long long>(s.intermediate), c)};
+}
+
 std::vector<MemoryComponent> Activations(const sweeps::TrialConfig& cfg,
                                          const sweeps::ModelShape& s, int c) {
   const int64_t bt = int64_t{cfg.train.micro_batch} * cfg.data.seq_len;
@@ -136,6 +147,7 @@ std::vector<MemoryComponent> Activations(const sweeps::TrialConfig& cfg,
   const std::string parts = Format("attn %lld + MLP %lld + norms %lld + LoRA %lld",
                                    static_cast<long long>(attention), static_cast<long long>(mlp),
                                    static_cast<long long>(norms), static_cast<long long>(adapters));
+  const MemoryComponent mlp_backward = MlpBackward(bt, s, c);
   if (cfg.train.grad_checkpointing && cfg.train.offload_activations) {
     // Parked in pinned host memory (trainer/model/activation_offload.h). What stays on the device
     // was measured, not derived: offload saved 0.39 of 0.50 GiB at seq 2048 and 0.83 of 1.00 GiB
@@ -145,16 +157,19 @@ std::vector<MemoryComponent> Activations(const sweeps::TrialConfig& cfg,
              Format("6 of L on the device, B*T*D*c = %lld*%lld*%d each; %lld bytes in host memory",
                     static_cast<long long>(bt), static_cast<long long>(s.hidden), c,
                     static_cast<long long>(s.layers * input))},
-            {"activations: one layer recomputed", working, parts}};
+            {"activations: one layer recomputed", working, parts},
+            mlp_backward};
   }
   if (cfg.train.grad_checkpointing) {
     return {{"activations: saved layer inputs", s.layers * input,
              Format("L*B*T*D*c = %lld*%lld*%lld*%d", static_cast<long long>(s.layers),
                     static_cast<long long>(bt), static_cast<long long>(s.hidden), c)},
-            {"activations: one layer recomputed", working, parts}};
+            {"activations: one layer recomputed", working, parts},
+            mlp_backward};
   }
   return {{"activations: all layers (no checkpointing)", s.layers * (input + working),
-           "L * (input B*T*D*c + " + parts + ")"}};
+           "L * (input B*T*D*c + " + parts + ")"},
+          mlp_backward};
 }
 
 // The weight a 4-bit projection is dequantized into for its GEMM (forward and backward): one at a

@@ -120,7 +120,6 @@ if [ "$part" = fits ] || [ "$part" = all ]; then
   run "4050: seed config" 2048 "" -- "$p4050"
   run "4050: seed config + offload" 2048 "" -- "$p4050" train.offload_activations=true
   run "4050: + offload" 4096 "" -- "$p4050" train.offload_activations=true
-  run "4050: + offload" 8192 "" -- "$p4050" train.offload_activations=true
   for seq in 3072 4096 8192; do
     run "llama3-8b 4060-8gb + offload" "$seq" "" -- model.preset=llama3-8b \
       hardware.gpu_profile=rtx4060-8gb train.offload_activations=true

@@ -112,7 +112,9 @@ TEST(AnalysisMemory, PeakOfTheMeasured7bTrialIsWithinTenPercent) {
   // (+2.3% over that measurement, taken with 1,024-token chunks), and since the LoRA update keeps
   // its dropout mask but no dropped copy of its input (trainer/peft/lora_projection.h)
   // 15,004,213,248 (+1.3%), and since the fused SwiGLU kernel keeps no act(gate) on CUDA
-  // (trainer/model/fused_ops.h) 14,959,124,480 (+1.0%; that measurement predates all three).
+  // (trainer/model/fused_ops.h) 14,959,124,480 (+1.0%), and since one layer's MLP backward
+  // gradients are counted (2*B*T*F*c, seen at the 7B step's peak in session 7's allocator history)
+  // 15,049,302,016 (+1.6%; that measurement predates all four).
   // Part of the excess is known: the estimate counts AdamW states in fp32 (320 MB) while
   // torch::optim::AdamW on bf16 parameters keeps them in bf16 (160 MB), and it assumes the loss
   // buffers and a layer's recompute are live at the same moment.
@@ -120,7 +122,7 @@ TEST(AnalysisMemory, PeakOfTheMeasured7bTrialIsWithinTenPercent) {
   const double measured = 14'814'661'120.0;
   EXPECT_NEAR(static_cast<double>(e.allocated_bytes), measured, 0.10 * measured);
   EXPECT_GE(e.allocated_bytes, 14'814'661'120);
-  EXPECT_EQ(e.allocated_bytes, 14'959'124'480);
+  EXPECT_EQ(e.allocated_bytes, 15'049'302'016);
   EXPECT_NEAR(static_cast<double>(e.total_bytes), 16'023'093'248.0, 0.10 * 16'023'093'248.0);
   EXPECT_EQ(e.context_bytes, kCudaContextBytes);
   EXPECT_EQ(e.reserved_bytes, e.allocated_bytes + e.fragmentation_bytes);
