@@ -23,9 +23,10 @@ namespace qlsweep::trainer {
 // limit_all_gathers does the same for its gathers). Without that, the host queues the whole
 // forward long before the device runs it, and every parked input it drops stays reserved for its
 // pending copy: on the 7B at seq 4096 (H200, bench/profile.sh with QLSWEEP_PROFILE_MEMORY=1) up to
-// 29 of the 32 layers' [1, 4096, 4096] inputs were held at once, 0.9 GiB, about what the offload
-// was to save. Fetch holds the backward the same way: a fetched tensor dropped by the host stays
-// reserved until the device has used it.
+// 29 blocks of the inputs' [1, 4096, 4096] bf16 shape were held at once during the forward,
+// 0.9 GiB, about what the offload was to save (docs/results.md, session 7). Fetch holds the
+// backward the same way: a fetched tensor dropped by the host stays reserved until the device has
+// used it.
 class ActivationOffload {
  public:
   // Parks and fetches the host may run ahead of the device's copies and uses.
