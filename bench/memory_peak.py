@@ -4,7 +4,8 @@ QLSWEEP_PROFILE_MEMORY=1 writes (DIR/step<N>-memory.pickle, PyTorch's memory sna
 prints, as markdown:
   - the reserved and allocated bytes per stream at the end;
   - every growth of the reserved memory (segment_map / segment_alloc) in time order, with what was
-    allocated then, the free bytes already reserved on that stream and the largest free range
+    allocated then, the free bytes already reserved in that stream's pool (the allocator keeps a
+    small pool, for requests up to 1 MiB, and a large one per stream) and the largest free range
     there (what the request could not use), and the request that caused it;
   - the live blocks at the allocated peak, by stream and size.
 The history is replayed backwards from the final state (the snapshot's segments and blocks), as
@@ -25,17 +26,33 @@ def mib(n):
     return f"{n / MIB:,.1f}"
 
 
+SMALL_REQUEST = 1 << 20  # the caching allocator serves requests up to 1 MiB from its small pool
+
+
+def pools_by_address(data, device):
+    """[(lo, hi, pool)] of the final segments, pool "small" or "large"."""
+    return [(seg["address"], seg["address"] + seg["total_size"], seg.get("segment_type", "large"))
+            for seg in data["segments"] if seg.get("device", 0) == device]
+
+
+def pool_of(pools, addr, size):
+    for lo, hi, pool in pools:
+        if lo <= addr < hi:
+            return pool
+    return "small" if size <= SMALL_REQUEST else "large"  # a range unmapped before the end
+
+
 def final_state(data, device):
-    """Live blocks {addr: (size, stream)} and mapped ranges {stream: [[lo, hi), ...]}."""
+    """Live blocks {addr: (size, (stream, pool))} and mapped ranges {(stream, pool): [[lo, hi)]}."""
     live, mapped = {}, defaultdict(list)
     for seg in data["segments"]:
         if seg.get("device", 0) != device:
             continue
-        stream, addr = seg["stream"], seg["address"]
-        mapped[stream].append([addr, addr + seg["total_size"]])
+        key, addr = (seg["stream"], seg.get("segment_type", "large")), seg["address"]
+        mapped[key].append([addr, addr + seg["total_size"]])
         for block in seg["blocks"]:
             if block["state"] in ("active_allocated", "active_pending_free"):
-                live[addr] = (block["size"], stream)
+                live[addr] = (block["size"], key)
             addr += block["size"]
     return live, mapped
 
@@ -76,6 +93,7 @@ def replay(data, device):
     and peak is the live-block map at the allocated peak with its time."""
     trace = data["device_traces"][device]
     live, mapped = final_state(data, device)
+    pools = pools_by_address(data, device)
     allocated = sum(size for size, _ in live.values())
     reserved = sum(b - a for ranges in mapped.values() for a, b in ranges)
     t_end = trace[-1]["time_us"] if trace else 0
@@ -83,29 +101,32 @@ def replay(data, device):
     growths = []
     for i in range(len(trace) - 1, -1, -1):
         e = trace[i]
-        action, addr, size, stream = e["action"], e["addr"], e["size"], e["stream"]
+        action, addr, size = e["action"], e["addr"], e["size"]
+        key = (e["stream"], pool_of(pools, addr, size))
         if action == "alloc":  # before it, the block was not live
             live.pop(addr, None)
             allocated -= size
         elif action == "free_completed":
-            live[addr] = (size, stream)
+            live[addr] = (size, key)
             allocated += size
         elif action in ("segment_map", "segment_alloc"):
-            mapped[stream] = unmap(mapped[stream], addr, addr + size)
+            mapped[key] = unmap(mapped[key], addr, addr + size)
             reserved -= size
-            # The state just before the growth: what this stream had free, and its largest range.
-            free = holes(mapped[stream], [(a, s) for a, (s, st) in live.items() if st == stream])
+            # The state just before the growth: what this pool had free, and its largest range.
+            free = holes(mapped[key], [(a, s) for a, (s, k) in live.items() if k == key])
             request = next((trace[j] for j in range(i + 1, len(trace))
-                            if trace[j]["action"] == "alloc" and trace[j]["stream"] == stream),
+                            if trace[j]["action"] == "alloc" and trace[j]["stream"] == key[0]
+                            and pool_of(pools, trace[j]["addr"], trace[j]["size"]) == key[1]),
                            None)
             growths.append({
-                "time_us": e["time_us"], "stream": stream, "size": size, "kind": action,
+                "time_us": e["time_us"], "stream": key[0], "pool": key[1], "size": size,
+                "kind": action,
                 "allocated": allocated, "reserved_after": reserved + size,
-                "stream_free": sum(free), "largest_free": max(free, default=0),
+                "pool_free": sum(free), "largest_free": max(free, default=0),
                 "request": request["size"] if request else 0,
             })
         elif action in ("segment_unmap", "segment_free"):
-            mapped[stream].append([addr, addr + size])
+            mapped[key].append([addr, addr + size])
             reserved += size
         if action in ("alloc", "free_completed") and allocated > peak["allocated"]:
             peak = {"allocated": allocated, "time_us": e["time_us"], "live": dict(live),
@@ -118,35 +139,37 @@ def replay(data, device):
 def report(data, device, max_growths):
     lines = []
     live, mapped = final_state(data, device)
-    by_stream = defaultdict(lambda: [0, 0])
-    for ranges_stream, ranges in mapped.items():
-        by_stream[ranges_stream][0] += sum(b - a for a, b in ranges)
-    for size, stream in live.values():
-        by_stream[stream][1] += size
+    by_pool = defaultdict(lambda: [0, 0])
+    for key, ranges in mapped.items():
+        by_pool[key][0] += sum(b - a for a, b in ranges)
+    for size, key in live.values():
+        by_pool[key][1] += size
     lines += ["## At the end of the recorded step", "",
-              "| stream | reserved MiB | allocated MiB | free MiB |", "|---|---:|---:|---:|"]
-    for stream, (res, alloc) in sorted(by_stream.items()):
-        lines.append(f"| {stream} | {mib(res)} | {mib(alloc)} | {mib(res - alloc)} |")
+              "| stream | pool | reserved MiB | allocated MiB | free MiB |",
+              "|---|---|---:|---:|---:|"]
+    for (stream, pool), (res, alloc) in sorted(by_pool.items()):
+        lines.append(f"| {stream} | {pool} | {mib(res)} | {mib(alloc)} | {mib(res - alloc)} |")
     growths, peak, t0 = replay(data, device)
     lines += ["", f"Allocated peak: {mib(peak['allocated'])} MiB at "
               f"{(peak['time_us'] - t0) / 1e3:,.1f} ms, reserved then {mib(peak['reserved'])} MiB.",
               "", f"## Growths of the reserved memory ({len(growths)}; the last {max_growths})", "",
-              "| ms | stream | event | MiB | request MiB | allocated MiB | reserved after MiB | "
-              "stream's free MiB before | largest free range MiB |",
-              "|---:|---|---|---:|---:|---:|---:|---:|---:|"]
+              "| ms | stream | pool | event | MiB | request MiB | allocated MiB | reserved after MiB | "
+              "pool's free MiB before | largest free range MiB |",
+              "|---:|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for g in growths[-max_growths:]:
-        lines.append(f"| {(g['time_us'] - t0) / 1e3:,.1f} | {g['stream']} | {g['kind']} | "
-                     f"{mib(g['size'])} | {mib(g['request'])} | {mib(g['allocated'])} | "
-                     f"{mib(g['reserved_after'])} | {mib(g['stream_free'])} | "
-                     f"{mib(g['largest_free'])} |")
+        lines.append(f"| {(g['time_us'] - t0) / 1e3:,.1f} | {g['stream']} | {g['pool']} | "
+                     f"{g['kind']} | {mib(g['size'])} | {mib(g['request'])} | "
+                     f"{mib(g['allocated'])} | {mib(g['reserved_after'])} | "
+                     f"{mib(g['pool_free'])} | {mib(g['largest_free'])} |")
     groups = defaultdict(lambda: [0, 0])
-    for size, stream in peak["live"].values():
-        groups[(stream, size)][0] += 1
-        groups[(stream, size)][1] += size
+    for size, (stream, pool) in peak["live"].values():
+        groups[(stream, pool, size)][0] += 1
+        groups[(stream, pool, size)][1] += size
     lines += ["", "## Live blocks at the allocated peak (the 25 largest groups)", "",
-              "| stream | block MiB | count | MiB |", "|---|---:|---:|---:|"]
-    for (stream, size), (count, total) in sorted(groups.items(), key=lambda kv: -kv[1][1])[:25]:
-        lines.append(f"| {stream} | {mib(size)} | {count} | {mib(total)} |")
+              "| stream | pool | block MiB | count | MiB |", "|---|---|---:|---:|---:|"]
+    for (stream, pool, size), (count, total) in sorted(groups.items(),
+                                                       key=lambda kv: -kv[1][1])[:25]:
+        lines.append(f"| {stream} | {pool} | {mib(size)} | {count} | {mib(total)} |")
     return "\n".join(lines) + "\n"
 
 

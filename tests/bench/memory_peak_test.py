@@ -55,11 +55,11 @@ class MemoryPeakTest(unittest.TestCase):
         last = growths[-1]
         self.assertEqual(last["request"], 96 * M)
         self.assertEqual(last["allocated"], 64 * M)  # B and C
-        self.assertEqual(last["stream_free"], 64 * M)
+        self.assertEqual(last["pool_free"], 64 * M)
         self.assertEqual(last["largest_free"], 64 * M)
         self.assertEqual(last["reserved_after"], 224 * M)
         first = growths[0]
-        self.assertEqual((first["allocated"], first["stream_free"], first["request"]),
+        self.assertEqual((first["allocated"], first["pool_free"], first["request"]),
                          (0, 0, 64 * M))
         # The allocated peak: A, B and C live (128 MiB) before A was freed; at the end B, C, D.
         self.assertEqual(peak["allocated"], 160 * M)
@@ -68,10 +68,28 @@ class MemoryPeakTest(unittest.TestCase):
 
     def test_report_tables(self):
         text = memory_peak.report(history(), 0, 40)
-        self.assertIn("| 0 | 192.0 | 128.0 | 64.0 |", text)
-        self.assertIn("| 7 | 32.0 | 32.0 | 0.0 |", text)
-        self.assertIn("| 7.0 | 0 | segment_map | 96.0 | 96.0 | 64.0 | 224.0 | 64.0 | 64.0 |", text)
+        self.assertIn("| 0 | large | 192.0 | 128.0 | 64.0 |", text)
+        self.assertIn("| 7 | large | 32.0 | 32.0 | 0.0 |", text)
+        self.assertIn("| 7.0 | 0 | large | segment_map | 96.0 | 96.0 | 64.0 | 224.0 | 64.0 | 64.0 |",
+                      text)
         self.assertIn("Allocated peak: 160.0 MiB at 8.0 ms, reserved then 224.0 MiB.", text)
+
+    def test_small_requests_are_judged_against_the_small_pool(self):
+        # A 2 MiB small-pool segment beside the large range: a 0.5 MiB request that finds the small
+        # pool full grows it, though the large pool has 64 MiB free.
+        data = history()
+        small = 0x50000000
+        data["segments"].append({"device": 0, "address": small, "total_size": 2 * M, "stream": 0,
+                                 "segment_type": "small",
+                                 "blocks": [{"size": 2 * M, "state": "active_allocated"}]})
+        data["device_traces"][0] += [event("segment_map", small, 2 * M, 0, 1009),
+                                     event("alloc", small, 2 * M, 0, 1010)]
+        growths, _, _ = memory_peak.replay(data, 0)
+        last = growths[-1]
+        self.assertEqual((last["pool"], last["size"], last["request"]), ("small", 2 * M, 2 * M))
+        self.assertEqual(last["pool_free"], 0)  # not the large pool's 64 MiB
+        self.assertEqual(growths[-2]["pool"], "large")
+        self.assertEqual(growths[-2]["pool_free"], 64 * M)
 
     def test_command_line_names_a_bad_file(self):
         with tempfile.TemporaryDirectory() as d:
