@@ -160,7 +160,8 @@ TEST(TrialTraining, AccumulationOf16EqualsABatchOf16) {
 }
 
 // QLSWEEP_PROFILE_DIR profiles the chosen step only and writes its table (and trace) there; on
-// the CPU the table has no GPU time but the same layout. KernelGroup sorts real kernel names, as
+// the CPU the table has no GPU time but the same layout, and QLSWEEP_PROFILE_MEMORY (the CUDA
+// allocator's history) writes nothing. KernelGroup sorts real kernel names, as
 // an H200 trace of a 7B step spells them.
 TEST(TrialTraining, ProfileEnvironmentWritesTheChosenStepsKernelTable) {
   const auto dir = ScratchDir("profile");
@@ -168,10 +169,12 @@ TEST(TrialTraining, ProfileEnvironmentWritesTheChosenStepsKernelTable) {
   setenv("QLSWEEP_PROFILE_DIR", dir.c_str(), 1);
   setenv("QLSWEEP_PROFILE_STEP", "2", 1);
   setenv("QLSWEEP_PROFILE_TRACE", "1", 1);
+  setenv("QLSWEEP_PROFILE_MEMORY", "1", 1);
   RunOk(TinyTrial(R"({"train": {"steps": 3}})"));
   unsetenv("QLSWEEP_PROFILE_DIR");
   unsetenv("QLSWEEP_PROFILE_STEP");
   unsetenv("QLSWEEP_PROFILE_TRACE");
+  unsetenv("QLSWEEP_PROFILE_MEMORY");
   std::ifstream table(dir + "/step2-kernels.md");
   ASSERT_TRUE(table) << dir;
   std::stringstream text;
@@ -181,6 +184,7 @@ TEST(TrialTraining, ProfileEnvironmentWritesTheChosenStepsKernelTable) {
   EXPECT_TRUE(std::filesystem::exists(dir + "/step2-trace.json"));
   EXPECT_FALSE(std::filesystem::exists(dir + "/step1-kernels.md"));
   EXPECT_FALSE(std::filesystem::exists(dir + "/step3-kernels.md"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/step2-memory.pickle"));
 
   EXPECT_EQ(KernelGroup("nvjet_tst_128x256_64x4_1x2_h_bz_coopA_NNT"), "GEMM");
   EXPECT_EQ(KernelGroup("sm90_xmma_gemm_bf16bf16_bf16f32_f32_tn_n_tilesize128x128x64"), "GEMM");
