@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 import peers_jobs
@@ -151,16 +152,39 @@ def jobs_of(a, model_dir, tokens_dir):
     return jobs
 
 
+def content_tree(repo=None):
+    """The git tree id of the working tree's content (tracked and untracked, not ignored), through a
+    throwaway index: equal to `git rev-parse HEAD^{tree}` of a clean checkout, so it names the
+    commit even where the .git beside the files is older than they are (the device tool's copy).
+    None where git cannot tell."""
+    repo = repo or REPO
+    with tempfile.TemporaryDirectory() as d:
+        env = dict(os.environ, GIT_INDEX_FILE=os.path.join(d, "index"))
+        try:
+            subprocess.run(["git", "-C", repo, "add", "-A"], env=env, capture_output=True,
+                           timeout=120, check=True)
+            tree = subprocess.run(["git", "-C", repo, "write-tree"], env=env, text=True,
+                                  capture_output=True, timeout=60, check=True).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
+    return tree or None
+
+
 def revision():
     if os.environ.get("QLSWEEP_REVISION"):
         return os.environ["QLSWEEP_REVISION"]
     try:
         # --dirty: a tree that is not its HEAD says so (the device tool's copy of a working tree
-        # can carry an older .git; set QLSWEEP_REVISION there).
-        return subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"], text=True,
-                              capture_output=True, timeout=10).stdout.strip() or "unknown"
+        # can carry an older .git: the content's tree id beside it names the commit, see
+        # bench/peers/README.md).
+        described = subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"],
+                                   text=True, capture_output=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
+        described = ""
+    tree = content_tree()
+    if tree:
+        return f"{described or 'unknown'} (content tree {tree[:12]})"
+    return described or "unknown"
 
 
 def header(a, reader, rows, model_s):

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import struct
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -325,6 +326,45 @@ class SafetensorsTest(unittest.TestCase):
         back = torch.frombuffer(bytearray(body[:12]), dtype=torch.bfloat16).reshape(2, 3)
         self.assertTrue(torch.equal(back, a))
         self.assertEqual(len(body), 14)
+
+
+class RevisionTest(unittest.TestCase):
+    def git(self, repo, *args):
+        env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
+                   GIT_COMMITTER_EMAIL="t@t")
+        return subprocess.run(["git", "-C", repo, *args], env=env, check=True, text=True,
+                              capture_output=True).stdout.strip()
+
+    def test_the_content_tree_names_the_commit_whatever_the_index_says(self):
+        with tempfile.TemporaryDirectory() as repo:
+            self.git(repo, "init", "-q")
+            with open(os.path.join(repo, ".gitignore"), "w") as f:
+                f.write("build/\n")
+            with open(os.path.join(repo, "a.txt"), "w") as f:
+                f.write("one\n")
+            self.git(repo, "add", "-A")
+            self.git(repo, "commit", "-qm", "one")
+            first = self.git(repo, "rev-parse", "HEAD^{tree}")
+            os.makedirs(os.path.join(repo, "build"))
+            with open(os.path.join(repo, "build", "out.bin"), "w") as f:
+                f.write("ignored\n")
+            self.assertEqual(peers.content_tree(repo), first)  # ignored files do not count
+            # The files move on while .git stays behind (the device copy): a new tree, which is
+            # the tree of the commit those files make, and the repository's index is untouched.
+            with open(os.path.join(repo, "a.txt"), "w") as f:
+                f.write("two\n")
+            with open(os.path.join(repo, "b.txt"), "w") as f:
+                f.write("new\n")
+            moved = peers.content_tree(repo)
+            self.assertNotEqual(moved, first)
+            self.assertEqual(self.git(repo, "diff", "--cached", "--name-only"), "")
+            self.git(repo, "add", "-A")
+            self.git(repo, "commit", "-qm", "two")
+            self.assertEqual(self.git(repo, "rev-parse", "HEAD^{tree}"), moved)
+
+    def test_no_repository_gives_none(self):
+        with tempfile.TemporaryDirectory() as d:
+            self.assertIsNone(peers.content_tree(d))
 
 
 if __name__ == "__main__":
