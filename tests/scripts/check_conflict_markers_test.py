@@ -1,25 +1,13 @@
 #!/usr/bin/env python3
 """scripts/check_conflict_markers.py on fake trees (no git there: the walk is used)."""
-import os
-import subprocess
-import sys
-import tempfile
 import unittest
 
-SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
-                      "check_conflict_markers.py")
+from fake_tree import run_checker
 
 
 def run(files):
-    with tempfile.TemporaryDirectory() as root:
-        for name, text in files.items():
-            path = os.path.join(root, name)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as f:
-                f.write(text)
-        done = subprocess.run([sys.executable, SCRIPT, "--root", root], capture_output=True,
-                              text=True)
-        return done.returncode, done.stdout
+    status, out, _ = run_checker("check_conflict_markers.py", files)
+    return status, out
 
 
 class CheckConflictMarkersTest(unittest.TestCase):

@@ -1,27 +1,15 @@
 #!/usr/bin/env python3
 """scripts/check_includes.py on small fake trees: each rule fails on a bad file and passes a good one."""
-import os
-import subprocess
-import sys
-import tempfile
 import unittest
 
-SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
-                      "check_includes.py")
+from fake_tree import run_checker
 
 
 class CheckIncludesTest(unittest.TestCase):
     def run_on(self, files, *args):
         """Writes `files` (path -> text) into a fresh tree; returns (exit status, output)."""
-        with tempfile.TemporaryDirectory() as root:
-            for path, text in files.items():
-                full = os.path.join(root, path)
-                os.makedirs(os.path.dirname(full), exist_ok=True)
-                with open(full, "w") as f:
-                    f.write(text)
-            run = subprocess.run([sys.executable, SCRIPT, "--root", root, *args],
-                                 capture_output=True, text=True)
-            return run.returncode, run.stdout + run.stderr
+        status, out, err = run_checker("check_includes.py", files, *args)
+        return status, out + err
 
     def assert_clean(self, files, *args):
         code, out = self.run_on(files, *args)
