@@ -81,6 +81,22 @@ std::optional<ojson> ParseInt(const std::string& s) {
   return ojson(value);
 }
 
+// Text from yaml-cpp as UTF-8. yaml-cpp 0.7 writes the escapes "\N" (U+0085) and "\_" (U+00A0)
+// as the single bytes 0x85 and 0xA0, not as UTF-8; every other escape it encodes properly. The
+// text it was given is checked to be UTF-8 first, so a byte that breaks UTF-8 here came from such
+// an escape: it is written as the code point of the same number (U+0080..U+00FF).
+std::string FromYamlCpp(std::string_view text) {
+  std::string out;
+  while (const auto bad = FindInvalidUtf8(text)) {
+    out.append(text.substr(0, bad->offset));
+    out += static_cast<char>(0xC0 | (bad->byte >> 6));
+    out += static_cast<char>(0x80 | (bad->byte & 0x3F));
+    text.remove_prefix(bad->offset + 1);
+  }
+  out.append(text);
+  return out;
+}
+
 // Copies a JSON value into another nlohmann::basic_json flavour, keeping number kinds.
 template <class To, class From>
 To Recast(const From& value) {
@@ -169,7 +185,7 @@ class Converter {
         Issue(key_line, path, "mapping keys must be plain names");
         continue;
       }
-      const std::string key = it->first.Scalar();
+      const std::string key = FromYamlCpp(it->first.Scalar());
       const std::string child = ChildPointer(pointer, key);
       const std::string child_path = path.empty() ? key : path + "." + key;
       if (out.contains(key)) {
@@ -183,14 +199,14 @@ class Converter {
   }
 
   ojson ConvertScalar(const YAML::Node& node, const std::string& path, int line) {
-    const std::string& text = node.Scalar();
+    const std::string text = FromYamlCpp(node.Scalar());
     scalar_bytes_ += text.size();
     if (scalar_bytes_ > kMaxYamlScalarBytes) {
       throw LimitExceeded{line, "the document expands to more than " +
                                     std::to_string(kMaxYamlScalarBytes >> 20) +
                                     " MiB of text (nested aliases?); that is the limit"};
     }
-    const std::string& tag = node.Tag();
+    const std::string tag = FromYamlCpp(node.Tag());
     if (tag == "!" || tag == kTagStr) return ojson(text);
     std::optional<ojson> value;
     if (tag == "?") {

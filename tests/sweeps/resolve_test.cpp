@@ -31,6 +31,18 @@ TEST(SweepsResolve, NestedAndDottedSpellingsAreTheSameTrial) {
   EXPECT_EQ(nested.resolved, mixed.resolved);
 }
 
+TEST(SweepsResolve, StringsWithYamlEscapesGetAnIdLikeTheirUtf8Spelling) {
+  // "\_" is U+00A0 in YAML. Paths are checked and hashed into the id (JSON dumps of the config),
+  // which threw nlohmann's type_error 316 while yaml-cpp's lone 0xA0 byte got through.
+  const TrialConfig escaped =
+      LoadTrialText("name: \"my\\_trial\"\ndata.path: \"d\\_.jsonl\"\n", "t.yaml");
+  const TrialConfig literal =
+      LoadTrialText("name: \"my\xc2\xa0trial\"\ndata.path: \"d\xc2\xa0.jsonl\"\n", "t.yaml");
+  EXPECT_EQ(escaped.name, "my\xc2\xa0trial");
+  EXPECT_EQ(escaped.data.path, "d\xc2\xa0.jsonl");
+  EXPECT_EQ(escaped.id, literal.id);
+}
+
 TEST(SweepsResolve, FillsEveryTypedField) {
   TrialConfig t = LoadTrialText(R"(
 name: my-trial

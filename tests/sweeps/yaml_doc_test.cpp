@@ -182,6 +182,21 @@ TEST(SweepsYamlDoc, InvalidUtf8NamesLineAndColumn) {
   EXPECT_TRUE(ParseYamlText("description: caf\xc3\xa9\n", "t.yaml", none).has_value());
 }
 
+TEST(SweepsYamlDoc, EscapesForNextLineAndNoBreakSpaceBecomeUtf8) {
+  // yaml-cpp 0.7 hands "\N" and "\_" over as the lone bytes 0x85 and 0xA0; the document must hold
+  // U+0085 and U+00A0 as UTF-8 (else dump() throws type_error 316), in values and in keys alike.
+  const ParsedDoc doc = Parse("v: \"a\\_b\\Nc\\xA0\\L\"\n\"k\\_\": 1\n");
+  EXPECT_EQ(doc.json["v"].get<std::string>(),
+            "a\xc2\xa0"
+            "b\xc2\x85"
+            "c\xc2\xa0\xe2\x80\xa8");
+  EXPECT_TRUE(doc.json.contains("k\xc2\xa0"));
+  EXPECT_EQ(doc.json.dump(),
+            "{\"v\":\"a\xc2\xa0"
+            "b\xc2\x85"
+            "c\xc2\xa0\xe2\x80\xa8\",\"k\xc2\xa0\":1}");
+}
+
 TEST(SweepsYamlDoc, JsonTextParsesWithLines) {
   ParsedDoc doc = Parse("{\n  \"lora\": {\n    \"r\": 8,\n    \"alpha\": 16.0\n  }\n}\n");
   EXPECT_EQ(doc.json["lora"]["r"].get<int64_t>(), 8);
