@@ -148,24 +148,43 @@ std::vector<MemoryComponent> Activations(const sweeps::TrialConfig& cfg,
                                    static_cast<long long>(attention), static_cast<long long>(mlp),
                                    static_cast<long long>(norms), static_cast<long long>(adapters));
   const MemoryComponent mlp_backward = MlpBackward(bt, s, c);
+  std::vector<MemoryComponent> out;
+  if (cfg.train.grad_checkpointing && !cfg.train.recompute_attention) {
+    // Attention kept instead of recomputed (trainer/model/checkpoint.h): per layer q, k, v and the
+    // output, the working set's attention part, plus the kernel's float32 log-sum-exp B*H*T*4,
+    // which stays on the device. One layer's share is in the recomputed working set already; the
+    // others wait on the device, or in host memory with offload, where the one prefetched and
+    // the one parked last are on the device.
+    const int64_t lse = bt * s.heads * 4;
+    const int64_t waiting = cfg.train.offload_activations ? 2 : s.layers - 1;
+    out.push_back({"activations: kept attention", waiting * attention + s.layers * lse,
+                   Format("%lld layers' q, k, v, output (%lld each)%s + L*B*H*T*4 log-sum-exp",
+                          static_cast<long long>(waiting), static_cast<long long>(attention),
+                          cfg.train.offload_activations ? ", the rest in host memory" : "")});
+  }
+  const auto with_kept = [&out](std::vector<MemoryComponent> parts) {
+    parts.insert(parts.end(), out.begin(), out.end());
+    return parts;
+  };
   if (cfg.train.grad_checkpointing && cfg.train.offload_activations) {
     // Parked in pinned host memory (trainer/model/activation_offload.h). What stays on the device
     // was measured, not derived: offload saved 0.39 of 0.50 GiB at seq 2048 and 0.83 of 1.00 GiB
     // at 4096 on the 7B shape (docs/results.md, "Memory levers"), about 6 inputs' worth left (the
     // input in flight each way, the one recomputed, its gradient, the next one prefetched).
-    return {{"activations: saved layer inputs (offloaded)", kOffloadResidentInputs * input,
-             Format("6 of L on the device, B*T*D*c = %lld*%lld*%d each; %lld bytes in host memory",
-                    static_cast<long long>(bt), static_cast<long long>(s.hidden), c,
-                    static_cast<long long>(s.layers * input))},
-            {"activations: one layer recomputed", working, parts},
-            mlp_backward};
+    return with_kept(
+        {{"activations: saved layer inputs (offloaded)", kOffloadResidentInputs * input,
+          Format("6 of L on the device, B*T*D*c = %lld*%lld*%d each; %lld bytes in host memory",
+                 static_cast<long long>(bt), static_cast<long long>(s.hidden), c,
+                 static_cast<long long>(s.layers * input))},
+         {"activations: one layer recomputed", working, parts},
+         mlp_backward});
   }
   if (cfg.train.grad_checkpointing) {
-    return {{"activations: saved layer inputs", s.layers * input,
-             Format("L*B*T*D*c = %lld*%lld*%lld*%d", static_cast<long long>(s.layers),
-                    static_cast<long long>(bt), static_cast<long long>(s.hidden), c)},
-            {"activations: one layer recomputed", working, parts},
-            mlp_backward};
+    return with_kept({{"activations: saved layer inputs", s.layers * input,
+                       Format("L*B*T*D*c = %lld*%lld*%lld*%d", static_cast<long long>(s.layers),
+                              static_cast<long long>(bt), static_cast<long long>(s.hidden), c)},
+                      {"activations: one layer recomputed", working, parts},
+                      mlp_backward});
   }
   return {{"activations: all layers (no checkpointing)", s.layers * (input + working),
            "L * (input B*T*D*c + " + parts + ")"},

@@ -3,7 +3,8 @@
 # fits the issue asks for under emulated cards. One `qlsweep train` process per row (random weights
 # of the true shapes, 6 steps, micro-batch 1, r=16 on all 7 projections, NF4 + double quant, paged
 # 8-bit AdamW, checkpointing); prints markdown tables and keeps every process's events.
-#   scripts/device 'bench/levers.sh [levers|fused|fits|fits2|dropout|embeddings|all] [SEQS]'  (SEQS default 2048,4096)
+#   scripts/device 'bench/levers.sh [levers|fused|fits|fits2|dropout|embeddings|attention|all] [SEQS]'
+#   (SEQS default 2048,4096)
 # Levers (docs/results.md, "Memory levers"):
 #   expandable  PyTorch's expandable segments (set by the trainer unless PYTORCH_CUDA_ALLOC_CONF is)
 #   chunk       the loss's logits chunk sized by bytes (sweeps/loss_chunk.h) instead of 1,024 tokens
@@ -11,6 +12,10 @@
 #   embeddings  train.offload_embeddings: the input embedding table in pinned host memory
 #   fused       (part "fused") the decoder's fused ops, each alone (QLSWEEP_FUSED_OPS=op), none,
 #               and all, with activation offload on as in the peers benchmark
+#   attention   (part "attention") train.recompute_attention=false: checkpointing keeps each
+#               layer's q, k, v and attention output (parked in host memory with the offload, or
+#               on the device) and recomputes only the MLP half; with both offloads as in the
+#               peers benchmark, and the 4050 fits with it
 #   dropout     (part "dropout") the seed's recipe has lora.dropout 0.05: the LoRA update keeps its
 #               mask, not the dropped copy of its input (trainer/peft/lora_update.h); its "before"
 #               is the seed report's trials of the same configs, measured with the former code
@@ -76,6 +81,19 @@ if [ "$part" = fused ] || [ "$part" = all ]; then  # the fused ops (trainer/mode
       run "only $op fused" "$seq" "QLSWEEP_FUSED_OPS=$op" -- train.offload_activations=true
     done
     run "all fused" "$seq" "" -- train.offload_activations=true
+  done
+fi
+if [ "$part" = attention ]; then  # attention kept instead of recomputed (trainer/model/attention.h)
+  both=(train.offload_activations=true train.offload_embeddings=true)
+  for seq in ${seqs//,/ }; do
+    run "both offloads" "$seq" "" -- "${both[@]}"
+    run "both offloads + attention kept (host)" "$seq" "" -- "${both[@]}" \
+      train.recompute_attention=false
+    run "attention kept on the device" "$seq" "" -- train.recompute_attention=false
+  done
+  for seq in 2048 4096; do
+    run "4050: seed config + both offloads + attention kept" "$seq" "" -- \
+      hardware.gpu_profile=rtx4050-laptop-6gb "${both[@]}" train.recompute_attention=false
   done
 fi
 if [ "$part" = fits2 ]; then  # the fits with both offloads (activations and the embedding table)

@@ -93,6 +93,14 @@ std::vector<ConfigIssue> CheckCrossRules(const nlohmann::json& resolved,
         "train.offload_activations",
         "offloads the inputs that checkpointing saves: set train.grad_checkpointing to true"});
   }
+  if (!resolved.at("train").at("recompute_attention").get<bool>() &&
+      !resolved.at("train").at("grad_checkpointing").get<bool>()) {
+    issues.push_back(ConfigIssue{
+        "", FirstSetLine(key_lines, {"train.recompute_attention", "train.grad_checkpointing"}),
+        "train.recompute_attention",
+        "false keeps attention's tensors that checkpointing would recompute: set "
+        "train.grad_checkpointing to true (without it nothing is recomputed)"});
+  }
   if (resolved.at("distributed").at("zero_stage").get<int64_t>() == 3 &&
       resolved.at("hardware").at("gpus").get<int64_t>() > 1 &&
       !resolved.at("train").at("grad_checkpointing").get<bool>()) {

@@ -99,7 +99,8 @@ TrialConfig TrialFromResolved(const nlohmann::json& resolved, std::string name) 
                         Int(train, "seed"),
                         Str(train, "method"),
                         Bool(train, "offload_activations"),
-                        Bool(train, "offload_embeddings")};
+                        Bool(train, "offload_embeddings"),
+                        Bool(train, "recompute_attention")};
   const auto& optim = resolved.at("optim");
   t.optim = OptimConfig{Str(optim, "name"),    Float(optim, "lr"),  Float(optim, "beta1"),
                         Float(optim, "beta2"), Float(optim, "eps"), Float(optim, "weight_decay")};

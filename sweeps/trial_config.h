@@ -51,6 +51,7 @@ struct TrainConfig {
   std::string method;  // lora (adapters on a frozen base) | full (every weight trainable, 16-bit)
   bool offload_activations = false;  // saved layer inputs in pinned host memory (checkpointing)
   bool offload_embeddings = false;   // the input embedding table in pinned host memory
+  bool recompute_attention = true;   // false: checkpointing keeps q, k, v, attention output
 };
 
 struct OptimConfig {

@@ -150,6 +150,31 @@ TEST(AnalysisMemory, CheckpointingKeepsOneLayersWorkingSetInsteadOfAll) {
   EXPECT_EQ(Component(b, "activations: all layers"), saved + 32 * working);
 }
 
+// Attention kept (train.recompute_attention false): on the 7B at seq 4096 a layer's q, k, v and
+// output are 4 * 4096 * 4096 * 2 bytes (128 MiB) and its log-sum-exp 32 * 4096 * 4 (512 KiB).
+// On the device the other 31 layers' wait; offloaded, two layers' worth does.
+TEST(AnalysisMemory, KeptAttentionAddsTheLayersItKeepsOnTheDevice) {
+  const auto recompute = Trial({{"model.preset", "llama2-7b"}, {"data.seq_len", 4096}});
+  auto kept = recompute;
+  kept.train.recompute_attention = false;
+  auto kept_offloaded = kept;
+  kept_offloaded.train.offload_activations = true;
+  auto offloaded = recompute;
+  offloaded.train.offload_activations = true;
+  const int64_t layer = 4LL * 4096 * 4096 * 2, lse = 32LL * 32 * 4096 * 4;
+  EXPECT_EQ(Component(EstimateMemory(kept), "activations: kept attention"), 31 * layer + lse);
+  EXPECT_EQ(Component(EstimateMemory(kept_offloaded), "activations: kept attention"),
+            2 * layer + lse);
+  EXPECT_EQ(EstimateMemory(kept).allocated_bytes - EstimateMemory(recompute).allocated_bytes,
+            31 * layer + lse);
+  EXPECT_EQ(
+      EstimateMemory(kept_offloaded).allocated_bytes - EstimateMemory(offloaded).allocated_bytes,
+      2 * layer + lse);
+  for (const auto& c : EstimateMemory(recompute).components) {
+    EXPECT_NE(c.name, "activations: kept attention");
+  }
+}
+
 TEST(AnalysisMemory, ActivationsAndLossGrowWithTokensWeightsDoNot) {
   auto short_seq = Trial({{"model.preset", "llama2-7b"}, {"data.seq_len", 1024}});
   auto long_seq = short_seq;

@@ -107,6 +107,22 @@ TEST(SweepsTrainMethod, OffloadNeedsCheckpointingAndLeavesOldIdsAlone) {
             "train.grad_checkpointing to true");
 }
 
+TEST(SweepsTrainMethod, KeptAttentionNeedsCheckpointingAndLeavesOldIdsAlone) {
+  const auto plain = ResolveTrial(nlohmann::json::parse(R"({"lora": {"r": 8}})"));
+  EXPECT_TRUE(plain.train.recompute_attention);
+  EXPECT_EQ(CanonicalJson(plain.resolved).find("recompute"), std::string::npos);
+  const auto kept = ResolveTrial(
+      nlohmann::json::parse(R"({"lora": {"r": 8}, "train": {"recompute_attention": false}})"));
+  EXPECT_FALSE(kept.train.recompute_attention);
+  EXPECT_NE(kept.id, plain.id);
+  auto issues = TrialIssues("train:\n  recompute_attention: false\n  grad_checkpointing: false\n");
+  ASSERT_EQ(issues.size(), 1u) << Describe(issues);
+  EXPECT_EQ(Brief(issues[0]),
+            "2: train.recompute_attention: false keeps attention's tensors that checkpointing "
+            "would recompute: set train.grad_checkpointing to true (without it nothing is "
+            "recomputed)");
+}
+
 // ZeRO-3 releases a layer's base after its forward and gathers it again only for the
 // checkpointed recompute (the sharded trial failed in backward without checkpointing: "start (0)
 // + length (11264) exceeds dimension size (0)"); one GPU or another stage is not concerned.

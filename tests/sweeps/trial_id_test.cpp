@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "sweeps/load.h"
+#include "sweeps/schema.h"
 
 namespace qlsweep::sweeps {
 namespace {
@@ -96,7 +97,7 @@ TEST(SweepsTrialId, FlattenParamsGivesOneJsonTextPerDottedKey) {
   TrialConfig t = ResolveTrial(nlohmann::json::parse(R"({"lora": {"r": 8}})"));
   auto params = FlattenParams(t.resolved);
   // Every schema key, the later-added ones (train.method, ...) included.
-  EXPECT_EQ(params.size(), 41u);
+  EXPECT_EQ(params.size(), Schema().size());
   EXPECT_EQ(params.at("lora.r"), "8");
   EXPECT_EQ(params.at("lora.alpha"), "32.0");
   EXPECT_EQ(params.at("model.preset"), "\"tiny\"");

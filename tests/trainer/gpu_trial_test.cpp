@@ -120,6 +120,25 @@ TEST(GpuTrial, OffloadedActivationsTrainAlikeWithALowerPeak) {
   EXPECT_LT(peak_parked, peak_kept - parked_bytes * 8 / 10);
 }
 
+// Attention kept instead of recomputed (train.recompute_attention false), parked in host memory
+// with the layer inputs: the same losses, on SmolLM2's grouped heads (9 query heads on 3). The
+// peak is printed; it may rise by the kept tensors in flight.
+TEST(GpuTrial, KeptAttentionTrainsAlike) {
+  // {FLAG} is recompute_attention: off keeps attention, on recomputes it.
+  const auto [kept, recomputed] =
+      RunOffAndOn(R"({"model": {"preset": "smollm2-135m"}, "data": {"seq_len": 2048},
+        "eval": {"sequences": 4}, "train": {"steps": 4, "micro_batch": 2, "grad_accum": 2,
+        "warmup_steps": 1, "offload_activations": true, "recompute_attention": {FLAG}},
+        "hardware": {"device": "cuda"}})");
+  const auto peak = [](const RecordingSink& sink) {
+    return static_cast<long long>(sink.events.back()["peak_alloc_bytes"].get<int64_t>());
+  };
+  std::printf(
+      "kept attention smollm2-135m seq 2048 x 2, offloaded: peak alloc %lld (recompute) "
+      "vs %lld (kept)\n",
+      peak(recomputed), peak(kept));
+}
+
 // The input embedding table in pinned host memory: the same losses, the table's bytes off the
 // device (base_bytes) and a training peak no higher. (The allocator's count right after loading
 // is no yardstick: on the H200 the trial with the table in host memory held 64 MiB more there,

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "trainer/model/activation_offload.h"
+#include "trainer/model/attention.h"
 #include "trainer/model/llama.h"
 #include "trainer/peft/lora_projection.h"
 #include "trainer/train/chunked_loss.h"
@@ -165,6 +166,99 @@ TEST(Checkpointing, OffloadedInputsGiveTheSameGradients) {
     EXPECT_GT(kept[i].abs().sum().item<double>(), 0.0) << "parameter " << i;
     EXPECT_TRUE(torch::equal(kept[i], parked[i])) << "parameter " << i;
   }
+}
+
+// Attention through the kept kernel state against autograd through SDPA on the same inputs:
+// the same output and the same q, k, v gradients, bit for bit (the same kernels run), for full
+// multi-head and grouped-query attention. On the CPU SDPA picks its flash kernel.
+TEST(KeptAttention, GivesSdpasOutputAndGradientsBitForBit) {
+  for (const int64_t kv_heads : {4, 2}) {
+    auto q = torch::randn({2, 4, 9, 8}), k = torch::randn({2, kv_heads, 9, 8}),
+         v = torch::randn({2, kv_heads, 9, 8}), grad = torch::randn({2, 4, 9, 8});
+    const auto kernel = KeepableKernel(q, k, v);
+    ASSERT_TRUE(kernel.has_value()) << "kv_heads " << kv_heads;
+    EXPECT_EQ(*kernel, AttentionKernel::kCpuFlash);
+    auto qa = q.clone().requires_grad_(true), ka = k.clone().requires_grad_(true),
+         va = v.clone().requires_grad_(true);
+    auto reference = CausalAttention(qa, ka, va);
+    reference.backward(grad);
+    KeptAttention kept;
+    const auto out = CausalAttentionKeeping(q, k, v, *kernel, kept);
+    EXPECT_TRUE(torch::equal(out, reference.detach())) << "kv_heads " << kv_heads;
+    // The recompute's q, k, v carry gradients only; their values are not read.
+    auto qb = torch::full_like(q, NAN).requires_grad_(true),
+         kb = torch::full_like(k, NAN).requires_grad_(true),
+         vb = torch::full_like(v, NAN).requires_grad_(true);
+    auto from_kept = AttentionFromKept(qb, kb, vb, kept);
+    EXPECT_TRUE(torch::equal(from_kept.detach(), reference.detach()));
+    from_kept.backward(grad);
+    EXPECT_TRUE(torch::equal(qb.grad(), qa.grad())) << "kv_heads " << kv_heads;
+    EXPECT_TRUE(torch::equal(kb.grad(), ka.grad())) << "kv_heads " << kv_heads;
+    EXPECT_TRUE(torch::equal(vb.grad(), va.grad())) << "kv_heads " << kv_heads;
+  }
+}
+
+// Checkpointing that keeps attention (train.recompute_attention false) recomputes only the MLP
+// half, with and without activation offload, and gives plain checkpointing's gradients and loss
+// bit for bit, dropout included (the recompute draws the same masks in the same order); the
+// offload parks the kept tensors with each layer's input (parked_bytes after forward).
+TEST(Checkpointing, KeptAttentionGivesTheSameGradients) {
+  for (const int64_t kv_heads : {4, 2}) {
+    ModelShape shape = SmallShape();
+    shape.kv_heads = kv_heads;
+    LoraSpec lora{4, 8, 0.1, {"q", "k", "v", "o", "gate", "up", "down"}};
+    auto model = MakeRandomLlama(13, shape, lora, torch::TensorOptions());
+    {
+      torch::NoGradGuard no_grad;
+      for (auto& p : model->parameters()) p.normal_(0, 0.1);
+    }
+    model->train();
+    model->set_checkpointing(true);
+    auto tokens = torch::randint(37, {2, 9}, torch::kInt64);
+    auto labels = torch::randint(37, {2, 9}, torch::kInt64);
+    const int64_t bt = 2 * 9, d = shape.hidden, kv = kv_heads * shape.head_dim();
+    auto run = [&](bool recompute_attention, bool offload) {
+      model->set_recompute_attention(recompute_attention);
+      model->set_activation_offload(offload, torch::kCPU);
+      model->zero_grad();
+      torch::manual_seed(99);
+      auto hidden = model->forward(tokens);
+      if (offload) {
+        const int64_t per_layer = recompute_attention ? bt * d : bt * (3 * d + 2 * kv);
+        EXPECT_EQ(model->activation_offload()->parked_bytes(), shape.layers * per_layer * 4);
+      }
+      auto loss = ChunkedCrossEntropy(hidden, model->OutputWeight(), labels).loss;
+      loss.backward();
+      std::vector<torch::Tensor> out{loss.detach()};
+      for (auto& p : model->parameters()) out.push_back(p.grad().clone());
+      return out;
+    };
+    const auto full = run(true, false);
+    for (const bool offload : {false, true}) {
+      const auto kept = run(false, offload);
+      ASSERT_EQ(full.size(), kept.size());
+      for (size_t i = 0; i < full.size(); ++i) {
+        EXPECT_GT(full[i].abs().sum().item<double>(), 0.0) << "tensor " << i;
+        EXPECT_TRUE(torch::equal(full[i], kept[i]))
+            << "tensor " << i << " (0: loss), kv_heads " << kv_heads << ", offload " << offload;
+      }
+    }
+    EXPECT_EQ(run(true, true).size(), full.size());  // the input-only offload still works
+  }
+}
+
+TEST(ActivationOffloadSlots, SeveralTensorsTravelTogetherKeepingTheirStrides) {
+  ActivationOffload offload(torch::kCPU);
+  auto x = torch::randn({1, 3, 4});
+  auto transposed = torch::randn({1, 3, 2, 4}).transpose(1, 2);  // a dense, non-contiguous view
+  EXPECT_EQ(offload.Park({x, transposed}), 0);
+  EXPECT_EQ(offload.parked_bytes(), (12 + 24) * 4);
+  EXPECT_THROW(offload.Fetch(0), std::logic_error);  // two tensors, not one
+  const auto back = offload.FetchAll(0);
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_TRUE(torch::equal(back[0], x));
+  EXPECT_TRUE(torch::equal(back[1], transposed));
+  EXPECT_EQ(back[1].strides(), transposed.strides());
 }
 
 TEST(ActivationOffloadSlots, FetchReturnsWhatWasParkedOnceAndRefusesOtherSlots) {

@@ -40,16 +40,22 @@ class ActivationOffload {
   // x: [B, T, D] on the model's device, any dtype. Starts its copy to pinned host memory and
   // returns its slot; the caller may drop x at once.
   int64_t Park(const torch::Tensor& x);
+  // Several tensors in one slot (a layer's input and the attention it keeps), which travel
+  // together. Each keeps its strides when they are dense (a transposed view stays one), else
+  // comes back contiguous.
+  int64_t Park(const std::vector<torch::Tensor>& tensors);
   // The tensor parked in `slot`, back on the device and usable on the current stream (bitwise
   // equal to what was parked); prefetches slot - 1. A slot is fetched once.
   torch::Tensor Fetch(int64_t slot);
+  // Every tensor of `slot`, in the order parked.
+  std::vector<torch::Tensor> FetchAll(int64_t slot);
   // Host bytes currently parked (pinned; a clone's bytes on a CPU device).
   int64_t parked_bytes() const;
 
  private:
   struct Slot {
-    torch::Tensor host;                         // pinned [B, T, D], or a clone on a CPU device
-    torch::Tensor device;                       // set once its copy back has been started
+    std::vector<torch::Tensor> host;            // pinned copies, or clones on a CPU device
+    std::vector<torch::Tensor> device;          // set once their copy back has been started
     std::optional<at::cuda::CUDAEvent> ready;   // the copy back is done (CUDA only)
     std::optional<at::cuda::CUDAEvent> parked;  // the copy to the host is done (CUDA only)
     std::optional<at::cuda::CUDAEvent> handed;  // the device reached this slot's Fetch (CUDA)

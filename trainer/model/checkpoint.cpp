@@ -3,6 +3,9 @@
 
 #include <ATen/core/Generator.h>
 
+#include <optional>
+#include <vector>
+
 namespace qlsweep::trainer {
 namespace {
 
@@ -13,33 +16,94 @@ at::Generator DefaultGenerator(const torch::Device& device) {
   return at::globalContext().defaultGenerator(device);
 }
 
+// The small part of a kept attention (everything but q, k, v and out) into and out of an autograd
+// node's saved_data.
+void SaveKeptBookkeeping(AutogradContext* ctx, const KeptAttention& kept) {
+  ctx->saved_data["kernel"] = static_cast<int64_t>(kept.kernel);
+  ctx->saved_data["lse"] = kept.lse;
+  ctx->saved_data["philox_seed"] = kept.philox_seed;
+  ctx->saved_data["philox_offset"] = kept.philox_offset;
+  ctx->saved_data["cum_seq_q"] = kept.cum_seq_q;
+  ctx->saved_data["cum_seq_k"] = kept.cum_seq_k;
+  ctx->saved_data["max_q"] = kept.max_q;
+  ctx->saved_data["max_k"] = kept.max_k;
+}
+
+// kept: q, k, v, out from `big` (in that order); the rest from saved_data.
+KeptAttention LoadKept(AutogradContext* ctx, const std::vector<torch::Tensor>& big) {
+  KeptAttention kept;
+  kept.kernel = static_cast<AttentionKernel>(ctx->saved_data["kernel"].toInt());
+  kept.q = big.at(0);
+  kept.k = big.at(1);
+  kept.v = big.at(2);
+  kept.out = big.at(3);
+  kept.lse = ctx->saved_data["lse"].toTensor();
+  kept.philox_seed = ctx->saved_data["philox_seed"].toTensor();
+  kept.philox_offset = ctx->saved_data["philox_offset"].toTensor();
+  kept.cum_seq_q = ctx->saved_data["cum_seq_q"].toTensor();
+  kept.cum_seq_k = ctx->saved_data["cum_seq_k"].toTensor();
+  kept.max_q = ctx->saved_data["max_q"].toInt();
+  kept.max_k = ctx->saved_data["max_k"].toInt();
+  return kept;
+}
+
 class CheckpointFunction : public torch::autograd::Function<CheckpointFunction> {
  public:
   static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, torch::Tensor cos,
-                               torch::Tensor sin, int64_t layer_address, int64_t offload_address) {
+                               torch::Tensor sin, int64_t layer_address, int64_t offload_address,
+                               bool keep_attention) {
     auto gen = DefaultGenerator(x.device());
     ctx->saved_data["rng"] = gen.get_state();
     ctx->saved_data["layer"] = layer_address;
     ctx->saved_data["offload"] = offload_address;
-    if (offload_address != 0) {  // parked first, so the copy overlaps this layer's compute
-      ctx->saved_data["slot"] = reinterpret_cast<ActivationOffload*>(offload_address)->Park(x);
+    auto* layer = reinterpret_cast<DecoderLayerImpl*>(layer_address);
+    auto* offload = reinterpret_cast<ActivationOffload*>(offload_address);
+    torch::NoGradGuard no_grad;
+    if (!keep_attention) {
+      ctx->saved_data["kept"] = false;
+      if (offload != nullptr) {  // parked first, so the copy overlaps this layer's compute
+        ctx->saved_data["slot"] = offload->Park(x);
+        ctx->save_for_backward({cos, sin});
+      } else {
+        ctx->save_for_backward({x, cos, sin});
+      }
+      return layer->forward(x, cos, sin);
+    }
+    KeptAttention kept;
+    auto y = layer->ForwardKeepingAttention(x, cos, sin, kept);
+    const bool have = kept.out.defined();  // else the kernel torch picked cannot be kept
+    ctx->saved_data["kept"] = have;
+    if (have) SaveKeptBookkeeping(ctx, kept);
+    std::vector<torch::Tensor> big = {x};
+    if (have) big.insert(big.end(), {kept.q, kept.k, kept.v, kept.out});
+    if (offload != nullptr) {
+      ctx->saved_data["slot"] = offload->Park(big);
       ctx->save_for_backward({cos, sin});
     } else {
-      ctx->save_for_backward({x, cos, sin});
+      ctx->saved_data["big"] = c10::List<torch::Tensor>(big);
+      ctx->save_for_backward({cos, sin});
     }
-    torch::NoGradGuard no_grad;
-    auto* layer = reinterpret_cast<DecoderLayerImpl*>(layer_address);
-    return layer->forward(x, cos, sin);
+    return y;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_out) {
     auto saved = ctx->get_saved_variables();
     const auto offload_address = ctx->saved_data["offload"].toInt();
+    std::vector<torch::Tensor> big;  // the layer input, then any kept attention tensors
     if (offload_address != 0) {
       auto* offload = reinterpret_cast<ActivationOffload*>(offload_address);
-      saved.insert(saved.begin(), offload->Fetch(ctx->saved_data["slot"].toInt()));
+      big = offload->FetchAll(ctx->saved_data["slot"].toInt());
+    } else if (ctx->saved_data.count("big") != 0) {
+      big = ctx->saved_data["big"].toTensorVector();
+      ctx->saved_data.erase("big");
+    } else {
+      big = {saved[0]};
+      saved.erase(saved.begin());
     }
-    auto x = saved[0].detach().requires_grad_(true);
+    std::optional<KeptAttention> kept;
+    if (ctx->saved_data["kept"].toBool()) kept = LoadKept(ctx, {big.begin() + 1, big.end()});
+    auto x = big[0].detach().requires_grad_(true);
+    big.clear();
     auto* layer = reinterpret_cast<DecoderLayerImpl*>(ctx->saved_data["layer"].toInt());
     const GateScope present(layer->base_gate);  // the base stays for the recompute and its backward
     auto gen = DefaultGenerator(x.device());
@@ -48,11 +112,14 @@ class CheckpointFunction : public torch::autograd::Function<CheckpointFunction> 
     torch::Tensor y;
     {
       torch::AutoGradMode grad_on(true);
-      y = layer->RecomputeForBackward(x, saved[1], saved[2]);  // only its graph is used
+      // only its graph is used
+      y = layer->RecomputeForBackward(x, saved[0], saved[1], kept ? &*kept : nullptr);
     }
+    kept.reset();
     gen.set_state(current);
     torch::autograd::backward({y}, {grad_out[0]});
-    return {x.grad(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    return {x.grad(),        torch::Tensor(), torch::Tensor(),
+            torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -60,9 +127,9 @@ class CheckpointFunction : public torch::autograd::Function<CheckpointFunction> 
 
 torch::Tensor CheckpointedLayer(DecoderLayerImpl& layer, const torch::Tensor& x,
                                 const torch::Tensor& cos, const torch::Tensor& sin,
-                                ActivationOffload* offload) {
+                                ActivationOffload* offload, bool keep_attention) {
   return CheckpointFunction::apply(x, cos, sin, reinterpret_cast<int64_t>(&layer),
-                                   reinterpret_cast<int64_t>(offload));
+                                   reinterpret_cast<int64_t>(offload), keep_attention);
 }
 
 }  // namespace qlsweep::trainer

@@ -13,8 +13,12 @@ namespace qlsweep::trainer {
 // x: [B, T, D] and must require grad (callers make the embedding output require grad, as HF's
 // enable_input_require_grads does); cos, sin: [T, hd]. Returns [B, T, D].
 // With `offload`, x is parked in host memory until backward instead of held on the device.
+// With `keep_attention`, the layer's attention tensors (q, k, v, output; 4*B*T*D elements for
+// full multi-head attention) are kept too, with x, and backward recomputes only the MLP half
+// (DecoderLayerImpl::RecomputeForBackward); the gradients are bitwise the same. A kernel that
+// cannot be kept (attention.h, KeepableKernel) falls back to the full recompute.
 torch::Tensor CheckpointedLayer(DecoderLayerImpl& layer, const torch::Tensor& x,
                                 const torch::Tensor& cos, const torch::Tensor& sin,
-                                ActivationOffload* offload = nullptr);
+                                ActivationOffload* offload = nullptr, bool keep_attention = false);
 
 }  // namespace qlsweep::trainer

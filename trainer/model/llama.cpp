@@ -74,24 +74,36 @@ std::vector<torch::Tensor*> DecoderLayerImpl::FrozenTensors() {
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                         const torch::Tensor& sin) {
-  return Run(x, cos, sin, /*output_needed=*/true);
+  return Run(x, cos, sin, /*output_needed=*/true, nullptr, nullptr);
 }
 
 torch::Tensor DecoderLayerImpl::RecomputeForBackward(const torch::Tensor& x,
                                                      const torch::Tensor& cos,
-                                                     const torch::Tensor& sin) {
-  return Run(x, cos, sin, /*output_needed=*/false);
+                                                     const torch::Tensor& sin,
+                                                     const KeptAttention* kept) {
+  return Run(x, cos, sin, /*output_needed=*/false, nullptr, kept);
+}
+
+torch::Tensor DecoderLayerImpl::ForwardKeepingAttention(const torch::Tensor& x,
+                                                        const torch::Tensor& cos,
+                                                        const torch::Tensor& sin,
+                                                        KeptAttention& kept) {
+  torch::NoGradGuard no_grad;
+  return Run(x, cos, sin, /*output_needed=*/true, &kept, nullptr);
 }
 
 torch::Tensor DecoderLayerImpl::Run(const torch::Tensor& x, const torch::Tensor& cos,
-                                    const torch::Tensor& sin, bool output_needed) {
+                                    const torch::Tensor& sin, bool output_needed,
+                                    KeptAttention* keep, const KeptAttention* from) {
   const GateScope present(base_gate);
   const int64_t B = x.size(0), T = x.size(1), hd = shape_.head_dim();
   auto h = RmsNorm(x, input_norm, shape_.rms_eps);
-  auto qt = q(h).view({B, T, shape_.heads, hd});                     // [B, T, H, hd]
-  auto kt = k(h).view({B, T, shape_.kv_heads, hd});                  // [B, T, Hkv, hd]
-  auto vh = v(h).view({B, T, shape_.kv_heads, hd}).transpose(1, 2);  // [B, Hkv, T, hd]
-  torch::Tensor qh, kh;                                              // [B, H(kv), T, hd]
+  // With attention kept, q, k and v only carry gradients back (their values are not read).
+  const auto project = [&](LoraLinear& p) { return from ? p->GradientsOnly(h) : p(h); };
+  auto qt = project(q).view({B, T, shape_.heads, hd});                     // [B, T, H, hd]
+  auto kt = project(k).view({B, T, shape_.kv_heads, hd});                  // [B, T, Hkv, hd]
+  auto vh = project(v).view({B, T, shape_.kv_heads, hd}).transpose(1, 2);  // [B, Hkv, T, hd]
+  torch::Tensor qh, kh;                                                    // [B, H(kv), T, hd]
   if (FusedKernelServes("rope", qt)) {
     qh = FusedRope(qt, cos, sin).transpose(1, 2);
     kh = FusedRope(kt, cos, sin).transpose(1, 2);
@@ -99,9 +111,14 @@ torch::Tensor DecoderLayerImpl::Run(const torch::Tensor& x, const torch::Tensor&
     qh = ApplyRope(qt.transpose(1, 2), cos, sin);
     kh = ApplyRope(kt.transpose(1, 2), cos, sin);
   }
-  auto attn = at::scaled_dot_product_attention(qh, kh, vh, /*attn_mask=*/{}, /*dropout_p=*/0.0,
-                                               /*is_causal=*/true, /*scale=*/std::nullopt,
-                                               /*enable_gqa=*/shape_.kv_heads != shape_.heads);
+  torch::Tensor attn;  // [B, H, T, hd]
+  if (from != nullptr) {
+    attn = AttentionFromKept(qh, kh, vh, *from);
+  } else if (const auto kernel = keep ? KeepableKernel(qh, kh, vh) : std::nullopt) {
+    attn = CausalAttentionKeeping(qh, kh, vh, *kernel, *keep);
+  } else {
+    attn = CausalAttention(qh, kh, vh);
+  }
   auto hidden = x + o(attn.transpose(1, 2).reshape({B, T, shape_.heads * hd}));
   auto m = RmsNorm(hidden, post_norm, shape_.rms_eps);
   // gate before up, in two statements: their dropout masks are drawn in PEFT's order (Python's
@@ -255,7 +272,8 @@ torch::Tensor LlamaModelImpl::forward(const torch::Tensor& tokens) {
   if (offload != nullptr) offload->Reset();
   for (auto& module : *layers) {
     auto& layer = *module->as<DecoderLayerImpl>();
-    x = checkpoint ? CheckpointedLayer(layer, x, cos, sin, offload) : layer.forward(x, cos, sin);
+    x = checkpoint ? CheckpointedLayer(layer, x, cos, sin, offload, !recompute_attention_)
+                   : layer.forward(x, cos, sin);
   }
   return RmsNorm(x, final_norm, shape_.rms_eps);
 }

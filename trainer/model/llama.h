@@ -12,6 +12,7 @@
 
 #include "sweeps/model_shapes.h"
 #include "trainer/model/activation_offload.h"
+#include "trainer/model/attention.h"
 #include "trainer/model/layer_gate.h"
 #include "trainer/peft/lora_linear.h"
 #include "trainer/peft/lora_spec.h"
@@ -33,8 +34,15 @@ class DecoderLayerImpl : public torch::nn::Module {
   // The same graph for a checkpoint's recompute, whose output only carries gradients back: the
   // down projection's base GEMM (a fifth of the layer's GEMM work) is skipped, so the returned
   // values are NOT the layer's output. Gradients to x and the adapters are those of forward.
+  // With `kept` (filled by ForwardKeepingAttention on the same x), the attention half is not
+  // recomputed: q, k and v compute only what their backward needs, and attention's output and
+  // backward come from `kept` (attention.h). Gradients bitwise those without.
   torch::Tensor RecomputeForBackward(const torch::Tensor& x, const torch::Tensor& cos,
-                                     const torch::Tensor& sin);
+                                     const torch::Tensor& sin, const KeptAttention* kept = nullptr);
+  // forward, also keeping in `kept` what attention's backward needs; kept.out stays undefined
+  // when the attention kernel torch picks cannot be kept (KeepableKernel). Run without autograd.
+  torch::Tensor ForwardKeepingAttention(const torch::Tensor& x, const torch::Tensor& cos,
+                                        const torch::Tensor& sin, KeptAttention& kept);
 
   LoraLinear q, k, v, o, gate, up, down;
   torch::Tensor input_norm;                                             // [D], frozen
@@ -46,8 +54,9 @@ class DecoderLayerImpl : public torch::nn::Module {
   LayerGate* base_gate = nullptr;  // set by ZeRO-3: the base is all-gathered around each use
 
  private:
+  // keep: fill it (forward); from: use it (recompute).
   torch::Tensor Run(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                    bool output_needed);
+                    bool output_needed, KeptAttention* keep, const KeptAttention* from);
 
   ModelShape shape_;
 };
@@ -97,9 +106,13 @@ class LlamaModelImpl : public torch::nn::Module {
   const ModelShape& shape() const { return shape_; }
   torch::Dtype dtype() const { return dtype_; }
   void set_checkpointing(bool on) { checkpointing_ = on; }
+  // With checkpointing: false keeps each layer's attention tensors (q, k, v, output; parked in
+  // host memory with activation offload) so that backward recomputes only the MLP half.
+  void set_recompute_attention(bool on) { recompute_attention_ = on; }
   // With checkpointing: park each layer's saved input in host memory between forward and
   // backward (activation_offload.h); `device` is the model's.
   void set_activation_offload(bool on, const torch::Device& device);
+  const ActivationOffload* activation_offload() const { return offload_.get(); }
   // Moves the input embedding table to pinned host memory (to plain host memory on a CPU device);
   // forward then gathers each batch's rows there and copies them to `device`. Needs a dense,
   // untied table (std::invalid_argument otherwise).
@@ -117,6 +130,7 @@ class LlamaModelImpl : public torch::nn::Module {
   ModelShape shape_;
   torch::Dtype dtype_;
   bool checkpointing_ = false;
+  bool recompute_attention_ = true;
   std::unique_ptr<ActivationOffload> offload_;
   std::optional<torch::Device> embed_device_;  // set when the table lives in host memory
 };

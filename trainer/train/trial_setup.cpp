@@ -165,6 +165,7 @@ TrialState SetupTrial(const sweeps::TrialConfig& cfg, Phase& phase) {
   if (!cfg.lora.init.empty()) LoadAdapter(s.model->NamedProjections(), s.lora, cfg.lora.init);
   s.model->set_checkpointing(cfg.train.grad_checkpointing);
   s.model->set_activation_offload(cfg.train.offload_activations, s.device);
+  s.model->set_recompute_attention(cfg.train.recompute_attention);
   if (cfg.train.offload_embeddings) {
     s.model->OffloadEmbeddings(s.device);
     if (s.device.is_cuda()) c10::cuda::CUDACachingAllocator::emptyCache();  // the table's pages
