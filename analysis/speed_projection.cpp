@@ -48,16 +48,29 @@ StepWork TrainingStepWork(const sweeps::TrialConfig& cfg, const sweeps::ModelSha
   const bool skip_down =
       ckpt && cfg.lora.r > 0 &&
       std::find(cfg.lora.targets.begin(), cfg.lora.targets.end(), "down") != cfg.lora.targets.end();
-  const double p_down = skip_down ? layers * static_cast<double>(shape.intermediate) * d : 0.0;
-  const double gemm = 2 * n * p * passes - 2 * n * p_down + 2 * n * p_lora * (passes - 1) +
+  // With attention kept (train.recompute_attention false) the recompute also skips the base GEMMs
+  // of q, k and v where they have adapters (GradientsOnly, as down) and attention's forward.
+  const bool keep_attention = ckpt && !cfg.train.recompute_attention;
+  double p_skipped = skip_down ? layers * static_cast<double>(shape.intermediate) * d : 0.0;
+  if (keep_attention && cfg.lora.r > 0) {
+    for (const auto& proj : Projections(shape)) {
+      const bool qkv = proj.name == "q" || proj.name == "k" || proj.name == "v";
+      if (qkv && std::find(cfg.lora.targets.begin(), cfg.lora.targets.end(), proj.name) !=
+                     cfg.lora.targets.end()) {
+        p_skipped += layers * static_cast<double>(proj.in * proj.out);
+      }
+    }
+  }
+  const double attention_forwards = (passes - 1) - (keep_attention ? 1 : 0);
+  const double gemm = 2 * n * p * passes - 2 * n * p_skipped + 2 * n * p_lora * (passes - 1) +
                       4 * n * p_lora + 4 * n * static_cast<double>(shape.vocab) * d +
-                      layers * 2 * b * t * t * d * ((passes - 1) + 2.5);
+                      layers * 2 * b * t * t * d * (attention_forwards + 2.5);
   double dequant = 0;
   if (cfg.quantization.type != "none") {
     // Per weight: the packed 4-bit code and its absmax share read, the 16-bit weight written.
     const auto per_tensor = static_cast<double>(QuantizedTensorBytes(1 << 20, cfg.quantization));
     const double bytes_per_weight = per_tensor / (1 << 20) + ComputeBytes(cfg.hardware);
-    dequant = (p * passes - p_down) * bytes_per_weight;
+    dequant = (p * passes - p_skipped) * bytes_per_weight;
   }
   StepWork w;
   w.micro_batches = cfg.train.grad_accum;

@@ -54,6 +54,16 @@ TEST(SpeedProjection, FlopsAndBytesOfAStepByHand) {
   EXPECT_EQ(w.lora_tensors, 2 * 7 * s.layers);
   EXPECT_EQ(w.tokens, 32);
 
+  // Attention kept: the recompute skips q, k and v's base GEMMs (all three have adapters) and
+  // attention's forward (2 T^2 D per layer), and their dequantization.
+  cfg.train.recompute_attention = false;
+  const double p_qkv = l * (d * d + 2 * d * kv);
+  w = TrainingStepWork(cfg, s);
+  EXPECT_DOUBLE_EQ(w.gemm_flops, flops - 2 * n * p_qkv - l * 2 * 32 * 32 * d);
+  EXPECT_NEAR(w.dequant_bytes, (p * 3 - p_down - p_qkv) * (0.5 + 1.0 / 64 + 4.0 / (64 * 256) + 2),
+              p * 3 * 1e-5);
+  cfg.train.recompute_attention = true;
+
   cfg.train.grad_checkpointing = false;  // two passes
   cfg.train.grad_accum = 4;
   cfg.quantization.type = "none";
