@@ -153,13 +153,15 @@ std::vector<MemoryComponent> Activations(const sweeps::TrialConfig& cfg,
     // Attention kept instead of recomputed (trainer/model/checkpoint.h): per layer q, k, v and the
     // output, the working set's attention part, plus the kernel's float32 log-sum-exp B*H*T*4,
     // which stays on the device. One layer's share is in the recomputed working set already; the
-    // others wait on the device, or in host memory with offload, where the one prefetched and
-    // the one parked last are on the device.
+    // others wait on the device, or in host memory with offload. There the layer before's come
+    // back only after this layer's MLP backward (where the peak is); one layer's worth is allowed
+    // for copies in flight. Derived, not yet measured on a GPU.
     const int64_t lse = bt * s.heads * 4;
-    const int64_t waiting = cfg.train.offload_activations ? 2 : s.layers - 1;
+    const int64_t waiting = cfg.train.offload_activations ? 1 : s.layers - 1;
     out.push_back({"activations: kept attention", waiting * attention + s.layers * lse,
-                   Format("%lld layers' q, k, v, output (%lld each)%s + L*B*H*T*4 log-sum-exp",
-                          static_cast<long long>(waiting), static_cast<long long>(attention),
+                   Format("%lld %s q, k, v, output (%lld each)%s + L*B*H*T*4 log-sum-exp",
+                          static_cast<long long>(waiting), waiting == 1 ? "layer's" : "layers'",
+                          static_cast<long long>(attention),
                           cfg.train.offload_activations ? ", the rest in host memory" : "")});
   }
   const auto with_kept = [&out](std::vector<MemoryComponent> parts) {

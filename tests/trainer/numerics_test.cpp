@@ -201,7 +201,8 @@ TEST(KeptAttention, GivesSdpasOutputAndGradientsBitForBit) {
 // Checkpointing that keeps attention (train.recompute_attention false) recomputes only the MLP
 // half, with and without activation offload, and gives plain checkpointing's gradients and loss
 // bit for bit, dropout included (the recompute draws the same masks in the same order); the
-// offload parks the kept tensors with each layer's input (parked_bytes after forward).
+// offload parks the kept tensors with each layer's input (parked_bytes after forward) and
+// backward fetches every one of them (q, k, v from their own slot, at attention's backward).
 TEST(Checkpointing, KeptAttentionGivesTheSameGradients) {
   for (const int64_t kv_heads : {4, 2}) {
     ModelShape shape = SmallShape();
@@ -229,6 +230,9 @@ TEST(Checkpointing, KeptAttentionGivesTheSameGradients) {
       }
       auto loss = ChunkedCrossEntropy(hidden, model->OutputWeight(), labels).loss;
       loss.backward();
+      if (offload) {
+        EXPECT_EQ(model->activation_offload()->parked_bytes(), 0);  // all fetched
+      }
       std::vector<torch::Tensor> out{loss.detach()};
       for (auto& p : model->parameters()) out.push_back(p.grad().clone());
       return out;

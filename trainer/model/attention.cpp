@@ -15,50 +15,40 @@ bool Grouped(const torch::Tensor& q, const torch::Tensor& k) { return q.size(1) 
 
 class KeptAttentionFunction : public torch::autograd::Function<KeptAttentionFunction> {
  public:
-  // The kept state travels in saved_data as tensors and numbers (an autograd node's own storage).
+  // The kept state travels as an address (its owner outlives the backward, attention.h).
   static torch::Tensor forward(AutogradContext* ctx, torch::Tensor q, torch::Tensor k,
-                               torch::Tensor v, const KeptAttention& kept) {
-    ctx->saved_data["kernel"] = static_cast<int64_t>(kept.kernel);
-    ctx->saved_data["q"] = kept.q;
-    ctx->saved_data["k"] = kept.k;
-    ctx->saved_data["v"] = kept.v;
-    ctx->saved_data["out"] = kept.out;
-    ctx->saved_data["lse"] = kept.lse;
-    ctx->saved_data["philox_seed"] = kept.philox_seed;
-    ctx->saved_data["philox_offset"] = kept.philox_offset;
-    ctx->saved_data["cum_seq_q"] = kept.cum_seq_q;
-    ctx->saved_data["cum_seq_k"] = kept.cum_seq_k;
-    ctx->saved_data["max_q"] = kept.max_q;
-    ctx->saved_data["max_k"] = kept.max_k;
-    return kept.out;
+                               torch::Tensor v, int64_t kept_address) {
+    ctx->saved_data["kept"] = kept_address;
+    return reinterpret_cast<KeptAttention*>(kept_address)->out;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_out) {
-    auto tensor = [&](const char* name) { return ctx->saved_data[name].toTensor(); };
+    auto& kept = *reinterpret_cast<KeptAttention*>(ctx->saved_data["kept"].toInt());
+    if (!kept.q.defined() && kept.load) kept.load(kept);
     const auto& grad = grad_out[0];
-    const auto q = tensor("q"), k = tensor("k"), v = tensor("v"), out = tensor("out");
-    const auto lse = tensor("lse");
-    const auto max_q = ctx->saved_data["max_q"].toInt();
-    const auto max_k = ctx->saved_data["max_k"].toInt();
     std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> grads;
     // Each call is the one autograd makes for the SDPA kernel (torch's derivatives.yaml).
-    switch (static_cast<AttentionKernel>(ctx->saved_data["kernel"].toInt())) {
+    switch (kept.kernel) {
       case AttentionKernel::kCudnn:
         grads = at::_scaled_dot_product_cudnn_attention_backward(
-            grad, q, k, v, out, lse, tensor("philox_seed"), tensor("philox_offset"),
-            /*attn_bias=*/torch::Tensor(), tensor("cum_seq_q"), tensor("cum_seq_k"), max_q, max_k,
+            grad, kept.q, kept.k, kept.v, kept.out, kept.lse, kept.philox_seed, kept.philox_offset,
+            /*attn_bias=*/torch::Tensor(), kept.cum_seq_q, kept.cum_seq_k, kept.max_q, kept.max_k,
             /*dropout_p=*/0.0, /*is_causal=*/true);
         break;
       case AttentionKernel::kFlash:
         grads = at::_scaled_dot_product_flash_attention_backward(
-            grad, q, k, v, out, lse, tensor("cum_seq_q"), tensor("cum_seq_k"), max_q, max_k,
-            /*dropout_p=*/0.0, /*is_causal=*/true, tensor("philox_seed"), tensor("philox_offset"));
+            grad, kept.q, kept.k, kept.v, kept.out, kept.lse, kept.cum_seq_q, kept.cum_seq_k,
+            kept.max_q, kept.max_k, /*dropout_p=*/0.0, /*is_causal=*/true, kept.philox_seed,
+            kept.philox_offset);
         break;
       case AttentionKernel::kCpuFlash:
         grads = at::_scaled_dot_product_flash_attention_for_cpu_backward(
-            grad, q, k, v, out, lse, /*dropout_p=*/0.0, /*is_causal=*/true);
+            grad, kept.q, kept.k, kept.v, kept.out, kept.lse, /*dropout_p=*/0.0,
+            /*is_causal=*/true);
         break;
     }
+    // Done with them: the device memory goes back before the rest of the layer's backward.
+    kept.q = kept.k = kept.v = kept.out = kept.lse = torch::Tensor();
     return {std::get<0>(grads), std::get<1>(grads), std::get<2>(grads), torch::Tensor()};
   }
 };
@@ -138,9 +128,9 @@ torch::Tensor CausalAttentionKeeping(const torch::Tensor& q, const torch::Tensor
 }
 
 torch::Tensor AttentionFromKept(const torch::Tensor& q, const torch::Tensor& k,
-                                const torch::Tensor& v, const KeptAttention& kept) {
+                                const torch::Tensor& v, KeptAttention& kept) {
   if (!kept.out.defined()) throw std::logic_error("AttentionFromKept: nothing was kept");
-  return KeptAttentionFunction::apply(q, k, v, kept);
+  return KeptAttentionFunction::apply(q, k, v, reinterpret_cast<int64_t>(&kept));
 }
 
 }  // namespace qlsweep::trainer

@@ -2,6 +2,7 @@
 // keeps what the kernel's backward needs, so that a checkpoint's recompute can skip attention.
 #pragma once
 
+#include <functional>
 #include <optional>
 
 #include <torch/torch.h>
@@ -15,11 +16,14 @@ enum class AttentionKernel { kCudnn, kFlash, kCpuFlash };
 // them (strides included), and its bookkeeping for dense, dropout-free, causal input.
 struct KeptAttention {
   AttentionKernel kernel = AttentionKernel::kCpuFlash;
-  torch::Tensor q, k, v;  // [B, H(kv), T, hd], after RoPE
+  torch::Tensor q, k, v;  // [B, H(kv), T, hd], after RoPE; may be left to `load`
   torch::Tensor out;      // [B, H, T, hd]
   torch::Tensor lse;      // [B, H, T] float32 (the kernel's layout)
   torch::Tensor philox_seed, philox_offset, cum_seq_q, cum_seq_k;  // as the forward returned them
   int64_t max_q = 0, max_k = 0;
+  // When set and q is undefined, called by the backward for q, k and v, at the moment it needs
+  // them: they may wait in host memory until then (trainer/model/checkpoint.cpp).
+  std::function<void(KeptAttention&)> load;
 };
 
 // q: [B, H, T, hd]; k, v: [B, Hkv, T, hd] (H a multiple of Hkv) -> [B, H, T, hd]: causal
@@ -41,9 +45,11 @@ torch::Tensor CausalAttentionKeeping(const torch::Tensor& q, const torch::Tensor
 
 // The attention output kept in `kept` as a node of a recompute's graph: q, k, v are the
 // recompute's [B, H(kv), T, hd] tensors in the graph (their values are not read; `kept` holds the
-// real ones). Forward returns kept.out; backward runs the kernel's backward on the kept tensors
-// and returns the gradients of q, k, v, bitwise those of autograd through CausalAttention.
+// real ones). Forward returns kept.out; backward loads q, k, v if they are not there (kept.load),
+// runs the kernel's backward on the kept tensors, releases them, and returns the gradients of q,
+// k, v, bitwise those of autograd through CausalAttention. `kept` is referenced, not copied: it
+// must outlive the backward pass through the returned tensor.
 torch::Tensor AttentionFromKept(const torch::Tensor& q, const torch::Tensor& k,
-                                const torch::Tensor& v, const KeptAttention& kept);
+                                const torch::Tensor& v, KeptAttention& kept);
 
 }  // namespace qlsweep::trainer

@@ -29,14 +29,11 @@ void SaveKeptBookkeeping(AutogradContext* ctx, const KeptAttention& kept) {
   ctx->saved_data["max_k"] = kept.max_k;
 }
 
-// kept: q, k, v, out from `big` (in that order); the rest from saved_data.
-KeptAttention LoadKept(AutogradContext* ctx, const std::vector<torch::Tensor>& big) {
+// The kept attention's output and bookkeeping from saved_data; q, k, v are the caller's to set.
+KeptAttention LoadKept(AutogradContext* ctx, const torch::Tensor& out) {
   KeptAttention kept;
   kept.kernel = static_cast<AttentionKernel>(ctx->saved_data["kernel"].toInt());
-  kept.q = big.at(0);
-  kept.k = big.at(1);
-  kept.v = big.at(2);
-  kept.out = big.at(3);
+  kept.out = out;
   kept.lse = ctx->saved_data["lse"].toTensor();
   kept.philox_seed = ctx->saved_data["philox_seed"].toTensor();
   kept.philox_offset = ctx->saved_data["philox_offset"].toTensor();
@@ -74,24 +71,29 @@ class CheckpointFunction : public torch::autograd::Function<CheckpointFunction> 
     const bool have = kept.out.defined();  // else the kernel torch picked cannot be kept
     ctx->saved_data["kept"] = have;
     if (have) SaveKeptBookkeeping(ctx, kept);
-    std::vector<torch::Tensor> big = {x};
-    if (have) big.insert(big.end(), {kept.q, kept.k, kept.v, kept.out});
-    if (offload != nullptr) {
-      ctx->saved_data["slot"] = offload->Park(big);
-      ctx->save_for_backward({cos, sin});
-    } else {
+    ctx->save_for_backward({cos, sin});
+    if (offload == nullptr) {
+      std::vector<torch::Tensor> big = {x};
+      if (have) big.insert(big.end(), {kept.out, kept.q, kept.k, kept.v});
       ctx->saved_data["big"] = c10::List<torch::Tensor>(big);
-      ctx->save_for_backward({cos, sin});
+      return y;
     }
+    // Two slots: q, k, v first, so that backward fetches them after the input and the output
+    // (fetches run in falling slot order). The recompute needs x and the output at once; q, k and
+    // v only at attention's backward, after the MLP's, and their copy back starts when the input's
+    // is handed over, so the layer before's tensors are not on the device at this layer's MLP
+    // backward, where the step's memory peaks.
+    if (have) ctx->saved_data["attention_slot"] = offload->Park({kept.q, kept.k, kept.v});
+    ctx->saved_data["slot"] = offload->Park(have ? std::vector<torch::Tensor>{x, kept.out}
+                                                 : std::vector<torch::Tensor>{x});
     return y;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_out) {
     auto saved = ctx->get_saved_variables();
-    const auto offload_address = ctx->saved_data["offload"].toInt();
-    std::vector<torch::Tensor> big;  // the layer input, then any kept attention tensors
-    if (offload_address != 0) {
-      auto* offload = reinterpret_cast<ActivationOffload*>(offload_address);
+    auto* offload = reinterpret_cast<ActivationOffload*>(ctx->saved_data["offload"].toInt());
+    std::vector<torch::Tensor> big;  // the layer input, then any kept output (and q, k, v)
+    if (offload != nullptr) {
       big = offload->FetchAll(ctx->saved_data["slot"].toInt());
     } else if (ctx->saved_data.count("big") != 0) {
       big = ctx->saved_data["big"].toTensorVector();
@@ -100,8 +102,23 @@ class CheckpointFunction : public torch::autograd::Function<CheckpointFunction> 
       big = {saved[0]};
       saved.erase(saved.begin());
     }
-    std::optional<KeptAttention> kept;
-    if (ctx->saved_data["kept"].toBool()) kept = LoadKept(ctx, {big.begin() + 1, big.end()});
+    std::optional<KeptAttention> kept;  // lives until the layer's backward below is done
+    if (ctx->saved_data["kept"].toBool()) {
+      kept = LoadKept(ctx, big.at(1));
+      if (offload != nullptr) {  // q, k, v come back when attention's backward asks for them
+        const int64_t slot = ctx->saved_data["attention_slot"].toInt();
+        kept->load = [offload, slot](KeptAttention& k) {
+          auto qkv = offload->FetchAll(slot);
+          k.q = qkv.at(0);
+          k.k = qkv.at(1);
+          k.v = qkv.at(2);
+        };
+      } else {
+        kept->q = big.at(2);
+        kept->k = big.at(3);
+        kept->v = big.at(4);
+      }
+    }
     auto x = big[0].detach().requires_grad_(true);
     big.clear();
     auto* layer = reinterpret_cast<DecoderLayerImpl*>(ctx->saved_data["layer"].toInt());
@@ -115,7 +132,6 @@ class CheckpointFunction : public torch::autograd::Function<CheckpointFunction> 
       // only its graph is used
       y = layer->RecomputeForBackward(x, saved[0], saved[1], kept ? &*kept : nullptr);
     }
-    kept.reset();
     gen.set_state(current);
     torch::autograd::backward({y}, {grad_out[0]});
     return {x.grad(),        torch::Tensor(), torch::Tensor(),

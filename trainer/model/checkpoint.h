@@ -14,9 +14,11 @@ namespace qlsweep::trainer {
 // enable_input_require_grads does); cos, sin: [T, hd]. Returns [B, T, D].
 // With `offload`, x is parked in host memory until backward instead of held on the device.
 // With `keep_attention`, the layer's attention tensors (q, k, v, output; 4*B*T*D elements for
-// full multi-head attention) are kept too, with x, and backward recomputes only the MLP half
-// (DecoderLayerImpl::RecomputeForBackward); the gradients are bitwise the same. A kernel that
-// cannot be kept (attention.h, KeepableKernel) falls back to the full recompute.
+// full multi-head attention) are kept too and backward recomputes only the MLP half
+// (DecoderLayerImpl::RecomputeForBackward); the gradients are bitwise the same. With `offload`
+// they are parked as well: the output with x, and q, k, v in a slot of their own that backward
+// fetches only at attention's backward. A kernel that cannot be kept (attention.h,
+// KeepableKernel) falls back to the full recompute.
 torch::Tensor CheckpointedLayer(DecoderLayerImpl& layer, const torch::Tensor& x,
                                 const torch::Tensor& cos, const torch::Tensor& sin,
                                 ActivationOffload* offload = nullptr, bool keep_attention = false);

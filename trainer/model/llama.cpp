@@ -80,7 +80,7 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
 torch::Tensor DecoderLayerImpl::RecomputeForBackward(const torch::Tensor& x,
                                                      const torch::Tensor& cos,
                                                      const torch::Tensor& sin,
-                                                     const KeptAttention* kept) {
+                                                     KeptAttention* kept) {
   return Run(x, cos, sin, /*output_needed=*/false, nullptr, kept);
 }
 
@@ -94,7 +94,7 @@ torch::Tensor DecoderLayerImpl::ForwardKeepingAttention(const torch::Tensor& x,
 
 torch::Tensor DecoderLayerImpl::Run(const torch::Tensor& x, const torch::Tensor& cos,
                                     const torch::Tensor& sin, bool output_needed,
-                                    KeptAttention* keep, const KeptAttention* from) {
+                                    KeptAttention* keep, KeptAttention* from) {
   const GateScope present(base_gate);
   const int64_t B = x.size(0), T = x.size(1), hd = shape_.head_dim();
   auto h = RmsNorm(x, input_norm, shape_.rms_eps);

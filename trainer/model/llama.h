@@ -36,9 +36,10 @@ class DecoderLayerImpl : public torch::nn::Module {
   // values are NOT the layer's output. Gradients to x and the adapters are those of forward.
   // With `kept` (filled by ForwardKeepingAttention on the same x), the attention half is not
   // recomputed: q, k and v compute only what their backward needs, and attention's output and
-  // backward come from `kept` (attention.h). Gradients bitwise those without.
+  // backward come from `kept` (attention.h), which must outlive the backward through the
+  // returned tensor. Gradients bitwise those without.
   torch::Tensor RecomputeForBackward(const torch::Tensor& x, const torch::Tensor& cos,
-                                     const torch::Tensor& sin, const KeptAttention* kept = nullptr);
+                                     const torch::Tensor& sin, KeptAttention* kept = nullptr);
   // forward, also keeping in `kept` what attention's backward needs; kept.out stays undefined
   // when the attention kernel torch picks cannot be kept (KeepableKernel). Run without autograd.
   torch::Tensor ForwardKeepingAttention(const torch::Tensor& x, const torch::Tensor& cos,
@@ -56,7 +57,7 @@ class DecoderLayerImpl : public torch::nn::Module {
  private:
   // keep: fill it (forward); from: use it (recompute).
   torch::Tensor Run(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                    bool output_needed, KeptAttention* keep, const KeptAttention* from);
+                    bool output_needed, KeptAttention* keep, KeptAttention* from);
 
   ModelShape shape_;
 };
