@@ -163,6 +163,17 @@ INSTANTIATE_TEST_SUITE_P(Stages, ZeroStageEqualsStageZero,
                                   std::to_string(info.param.stage);
                          });
 
+// ZeRO-3 gathers each layer's base around its forward and again around its checkpointed
+// recompute; keeping attention (train.recompute_attention false, parked by the activation offload)
+// changes what the recompute runs, not what it computes: the same run as the full recompute.
+TEST(ShardedKeptAttention, Zero3TrainsAsWithTheFullRecompute) {
+  const std::string trial = Trial(2, 1, 3, "adamw_8bit", 0.2) + "train.offload_activations: true\n";
+  const auto full = Train("kept-attention-full", trial, 2);
+  const auto kept = Train("kept-attention-kept", trial + "train.recompute_attention: false\n", 2);
+  ASSERT_EQ(full.losses.size(), 4u);
+  ExpectSameRun(kept, full);
+}
+
 // The adapter a sharded trial saves (rank 0, one PEFT folder) loads into a one-rank trial that
 // only evaluates (train.steps 0) and scores the same eval loss on the same rows.
 TEST(ShardedAdapter, LoadsOnOneRankWithTheSameEvalLoss) {
