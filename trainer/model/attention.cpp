@@ -64,9 +64,14 @@ torch::Tensor CausalAttention(const torch::Tensor& q, const torch::Tensor& k,
 
 std::optional<AttentionKernel> KeepableKernel(const torch::Tensor& q, const torch::Tensor& k,
                                               const torch::Tensor& v) {
+  // The choice for inputs that require grad under grad mode, as a checkpoint's recompute has
+  // them: the kernel whose backward the full recompute would run (SDPA's checks differ for
+  // training, e.g. the log-sum-exp it must return).
+  const torch::AutoGradMode grad_on(true);
+  const auto leaf = [](const torch::Tensor& t) { return t.detach().requires_grad_(true); };
   const auto choice = static_cast<at::SDPBackend>(at::_fused_sdp_choice(
-      q, k, v, /*attn_mask=*/{}, /*dropout_p=*/0.0, /*is_causal=*/true, /*scale=*/std::nullopt,
-      /*enable_gqa=*/Grouped(q, k)));
+      leaf(q), leaf(k), leaf(v), /*attn_mask=*/{}, /*dropout_p=*/0.0, /*is_causal=*/true,
+      /*scale=*/std::nullopt, /*enable_gqa=*/Grouped(q, k)));
   if (choice == at::SDPBackend::cudnn_attention) return AttentionKernel::kCudnn;
   if (choice != at::SDPBackend::flash_attention) return std::nullopt;
   if (!q.is_cuda()) return AttentionKernel::kCpuFlash;

@@ -31,9 +31,10 @@ struct KeptAttention {
 torch::Tensor CausalAttention(const torch::Tensor& q, const torch::Tensor& k,
                               const torch::Tensor& v);
 
-// The kernel that CausalAttention runs on these inputs when it is one of AttentionKernel's (SDPA's
-// own choice, _fused_sdp_choice), else nullopt (the math or memory-efficient path, a head dim
-// that flash would pad): the attention can then not be kept.
+// The kernel that CausalAttention runs on these inputs in training (they requiring grad, grad
+// mode on: SDPA's own choice, _fused_sdp_choice) when it is one of AttentionKernel's, else
+// nullopt (the math or memory-efficient path, a head dim that flash would pad): the attention can
+// then not be kept.
 std::optional<AttentionKernel> KeepableKernel(const torch::Tensor& q, const torch::Tensor& k,
                                               const torch::Tensor& v);
 
