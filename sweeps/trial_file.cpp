@@ -6,6 +6,7 @@
 #include "sweeps/load.h"
 #include "sweeps/overrides.h"
 #include "sweeps/resolve.h"
+#include "sweeps/value_check.h"
 #include "sweeps/value_text.h"
 #include "sweeps/yaml_doc.h"
 
@@ -26,6 +27,11 @@ TrialConfig ResolveParsed(const ParsedDoc& doc, const std::string& file,
       issues.push_back(
           ConfigIssue{file, line, key,
                       "expected a non-empty string, got " + DescribeValue(ToSorted(json.at(key)))});
+      continue;
+    }
+    if (std::string error = ControlCharacterError(json.at(key).get<std::string>());
+        !error.empty()) {
+      issues.push_back(ConfigIssue{file, line, key, error});
       continue;
     }
     (std::string(key) == "name" ? name : id) = json.at(key).get<std::string>();

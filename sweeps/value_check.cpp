@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 
 #include "sweeps/suggest.h"
@@ -78,6 +79,7 @@ CheckedValue CheckFloat(const KeySpec& spec, const nlohmann::json& raw) {
 CheckedValue CheckString(const KeySpec& spec, const nlohmann::json& raw) {
   if (!raw.is_string()) return Fail("expected a string, got " + DescribeValue(raw));
   const auto v = raw.get<std::string>();
+  if (std::string error = ControlCharacterError(v); !error.empty()) return Fail(error);
   if (!spec.choices.empty() &&
       std::find(spec.choices.begin(), spec.choices.end(), v) == spec.choices.end()) {
     return Fail("must be one of " + ChoiceList(spec) + "; got '" + v + "'" +
@@ -92,6 +94,7 @@ CheckedValue CheckStringList(const KeySpec& spec, const nlohmann::json& raw) {
   for (const auto& item : raw) {
     if (!item.is_string()) return Fail("expected a list of strings, got " + DescribeValue(item));
     const auto v = item.get<std::string>();
+    if (std::string error = ControlCharacterError(v); !error.empty()) return Fail(error);
     if (!spec.choices.empty() &&
         std::find(spec.choices.begin(), spec.choices.end(), v) == spec.choices.end()) {
       return Fail("each item must be one of " + ChoiceList(spec) + "; got '" + v + "'" +
@@ -117,6 +120,19 @@ CheckedValue CheckStringList(const KeySpec& spec, const nlohmann::json& raw) {
 }
 
 }  // namespace
+
+std::string ControlCharacterError(const std::string& v) {
+  for (size_t i = 0; i < v.size(); ++i) {
+    const auto c = static_cast<unsigned char>(v[i]);
+    if (c < 0x20 || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof(hex), "0x%02x", c);
+      return std::string("contains a control character (byte ") + hex + " at offset " +
+             std::to_string(i) + "); names and paths are one line of printable text";
+    }
+  }
+  return "";
+}
 
 CheckedValue CheckValue(const KeySpec& spec, const nlohmann::json& raw) {
   switch (spec.type) {

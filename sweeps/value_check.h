@@ -19,4 +19,10 @@ struct CheckedValue {
 // Strings, booleans and lists are never converted into one another.
 CheckedValue CheckValue(const KeySpec& spec, const nlohmann::json& raw);
 
+// Why `v` cannot be a string setting or a trial's name, or "": each is one line of text, and a
+// control character (C0 or DEL) in one is a mistake. A NUL would even cut a path short where the
+// system reads it, so that another file is opened. E.g. "contains a control character (byte 0x00
+// at offset 1); names and paths are one line of printable text".
+std::string ControlCharacterError(const std::string& v);
+
 }  // namespace qlsweep::sweeps

@@ -176,6 +176,26 @@ TEST(SweepsResolve, ChoiceErrorsListTheChoicesAndSuggestOne) {
   EXPECT_EQ(Brief(issues[3]), "5: lora.targets: set twice (first at line 2)");
 }
 
+// A NUL in a path would cut it short where the system reads it (another file opened, silently);
+// no string setting is more than one line of text.
+TEST(SweepsResolve, ControlCharactersInStringsAreRefused) {
+  auto issues = IssuesOf([] {
+    ResolveTrial(J(R"({"data": {"source": "jsonl", "path": "a\u0000b.jsonl"}})"), "t.json");
+  });
+  ASSERT_EQ(issues.size(), 1u) << Describe(issues);
+  EXPECT_EQ(issues[0].ToString(),
+            "t.json: data.path: contains a control character (byte 0x00 at offset 1); names and "
+            "paths are one line of printable text");
+  issues = TrialIssues("name: \"my\\ttrial\"\nlora.targets: [q, \"v\\n\"]\n");
+  ASSERT_EQ(issues.size(), 2u) << Describe(issues);
+  EXPECT_EQ(Brief(issues[0]),
+            "1: name: contains a control character (byte 0x09 at offset 2); names and paths are "
+            "one line of printable text");
+  EXPECT_EQ(Brief(issues[1]),
+            "2: lora.targets: contains a control character (byte 0x0a at offset 1); names and "
+            "paths are one line of printable text");
+}
+
 TEST(SweepsResolve, EmptyTargetListIsAnError) {
   auto issues = TrialIssues("lora.targets: []\nquantization.skip: []\n");
   ASSERT_EQ(issues.size(), 1u) << Describe(issues);
