@@ -158,11 +158,14 @@ std::vector<MemoryComponent> Activations(const sweeps::TrialConfig& cfg,
     // for copies in flight. Derived, not yet measured on a GPU.
     const int64_t lse = bt * s.heads * 4;
     const int64_t waiting = cfg.train.offload_activations ? 1 : s.layers - 1;
+    const std::string host =
+        cfg.train.offload_activations
+            ? Format(", %lld bytes in host memory", static_cast<long long>(s.layers * attention))
+            : "";
     out.push_back({"activations: kept attention", waiting * attention + s.layers * lse,
-                   Format("%lld %s q, k, v, output (%lld each)%s + L*B*H*T*4 log-sum-exp",
+                   Format("%lld %s q, k, v, output (%lld each) + L*B*H*T*4 log-sum-exp%s",
                           static_cast<long long>(waiting), waiting == 1 ? "layer's" : "layers'",
-                          static_cast<long long>(attention),
-                          cfg.train.offload_activations ? ", the rest in host memory" : "")});
+                          static_cast<long long>(attention), host.c_str())});
   }
   const auto with_kept = [&out](std::vector<MemoryComponent> parts) {
     parts.insert(parts.end(), out.begin(), out.end());
