@@ -14,6 +14,17 @@
 namespace qlsweep::trainer {
 namespace {
 
+// A random model whose adapters are random too (B != 0, so that A gets gradients), in training.
+LlamaModel RandomTrainingLlama(uint64_t seed, const ModelShape& shape, const LoraSpec& lora) {
+  auto model = MakeRandomLlama(seed, shape, lora, torch::TensorOptions());
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : model->parameters()) p.normal_(0, 0.1);
+  }
+  model->train();
+  return model;
+}
+
 ModelShape SmallShape() {
   ModelShape s;
   s.name = "test";
@@ -104,12 +115,7 @@ TEST(LoraLinear, UpdateIsScaledLowRankProduct) {
 // Gradients of every adapter with per-layer checkpointing equal those without, dropout included.
 TEST(Checkpointing, GradientsEqualThoseWithoutCheckpointing) {
   LoraSpec lora{4, 8, 0.1, {"q", "k", "v", "o", "gate", "up", "down"}};
-  auto model = MakeRandomLlama(7, SmallShape(), lora, torch::TensorOptions());
-  {
-    torch::NoGradGuard no_grad;
-    for (auto& p : model->parameters()) p.normal_(0, 0.1);  // B != 0 so A gets gradients too
-  }
-  model->train();
+  auto model = RandomTrainingLlama(7, SmallShape(), lora);
   auto tokens = torch::randint(37, {2, 9}, torch::kInt64);
   auto labels = torch::randint(37, {2, 9}, torch::kInt64);
   auto grads = [&](bool checkpoint) {
@@ -138,12 +144,7 @@ TEST(Checkpointing, GradientsEqualThoseWithoutCheckpointing) {
 // CUDA side-stream path.
 TEST(Checkpointing, OffloadedInputsGiveTheSameGradients) {
   LoraSpec lora{4, 8, 0.1, {"q", "v", "down"}};
-  auto model = MakeRandomLlama(11, SmallShape(), lora, torch::TensorOptions());
-  {
-    torch::NoGradGuard no_grad;
-    for (auto& p : model->parameters()) p.normal_(0, 0.1);
-  }
-  model->train();
+  auto model = RandomTrainingLlama(11, SmallShape(), lora);
   model->set_checkpointing(true);
   auto tokens = torch::randint(37, {2, 9}, torch::kInt64);
   auto labels = torch::randint(37, {2, 9}, torch::kInt64);
@@ -208,12 +209,7 @@ TEST(Checkpointing, KeptAttentionGivesTheSameGradients) {
     ModelShape shape = SmallShape();
     shape.kv_heads = kv_heads;
     LoraSpec lora{4, 8, 0.1, {"q", "k", "v", "o", "gate", "up", "down"}};
-    auto model = MakeRandomLlama(13, shape, lora, torch::TensorOptions());
-    {
-      torch::NoGradGuard no_grad;
-      for (auto& p : model->parameters()) p.normal_(0, 0.1);
-    }
-    model->train();
+    auto model = RandomTrainingLlama(13, shape, lora);
     model->set_checkpointing(true);
     auto tokens = torch::randint(37, {2, 9}, torch::kInt64);
     auto labels = torch::randint(37, {2, 9}, torch::kInt64);

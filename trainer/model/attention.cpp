@@ -4,6 +4,7 @@
 #include <ATen/SDPBackend.h>
 
 #include <stdexcept>
+#include <tuple>
 
 namespace qlsweep::trainer {
 namespace {
@@ -12,6 +13,23 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 bool Grouped(const torch::Tensor& q, const torch::Tensor& k) { return q.size(1) != k.size(1); }
+
+// What the CUDA kernels' forwards return (cuDNN's and flash's alike): output, log-sum-exp,
+// cumulative sequence lengths, maximal lengths, philox seed and offset, debug mask.
+using FusedResult =
+    std::tuple<torch::Tensor, torch::Tensor, torch::Tensor, torch::Tensor, c10::SymInt, c10::SymInt,
+               torch::Tensor, torch::Tensor, torch::Tensor>;
+
+void KeepFused(const FusedResult& r, KeptAttention& kept) {
+  kept.out = std::get<0>(r);
+  kept.lse = std::get<1>(r);
+  kept.cum_seq_q = std::get<2>(r);
+  kept.cum_seq_k = std::get<3>(r);
+  kept.max_q = std::get<4>(r).expect_int();
+  kept.max_k = std::get<5>(r).expect_int();
+  kept.philox_seed = std::get<6>(r);
+  kept.philox_offset = std::get<7>(r);
+}
 
 class KeptAttentionFunction : public torch::autograd::Function<KeptAttentionFunction> {
  public:
@@ -95,30 +113,16 @@ torch::Tensor CausalAttentionKeeping(const torch::Tensor& q, const torch::Tensor
   // with the log-sum-exp asked for as a forward that requires grad asks for it.
   switch (kernel) {
     case AttentionKernel::kCudnn: {
-      auto r = at::_scaled_dot_product_cudnn_attention(q, k, v, /*attn_bias=*/std::nullopt,
-                                                       /*compute_log_sumexp=*/true,
-                                                       /*dropout_p=*/0.0, /*is_causal=*/true);
-      kept.out = std::get<0>(r);
-      kept.lse = std::get<1>(r);
-      kept.cum_seq_q = std::get<2>(r);
-      kept.cum_seq_k = std::get<3>(r);
-      kept.max_q = std::get<4>(r).expect_int();
-      kept.max_k = std::get<5>(r).expect_int();
-      kept.philox_seed = std::get<6>(r);
-      kept.philox_offset = std::get<7>(r);
+      KeepFused(at::_scaled_dot_product_cudnn_attention(q, k, v, /*attn_bias=*/std::nullopt,
+                                                        /*compute_log_sumexp=*/true,
+                                                        /*dropout_p=*/0.0, /*is_causal=*/true),
+                kept);
       break;
     }
     case AttentionKernel::kFlash: {
-      auto r = at::_scaled_dot_product_flash_attention(q, k, v, /*dropout_p=*/0.0,
-                                                       /*is_causal=*/true);
-      kept.out = std::get<0>(r);
-      kept.lse = std::get<1>(r);
-      kept.cum_seq_q = std::get<2>(r);
-      kept.cum_seq_k = std::get<3>(r);
-      kept.max_q = std::get<4>(r).expect_int();
-      kept.max_k = std::get<5>(r).expect_int();
-      kept.philox_seed = std::get<6>(r);
-      kept.philox_offset = std::get<7>(r);
+      KeepFused(at::_scaled_dot_product_flash_attention(q, k, v, /*dropout_p=*/0.0,
+                                                        /*is_causal=*/true),
+                kept);
       break;
     }
     case AttentionKernel::kCpuFlash: {
