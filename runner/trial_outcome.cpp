@@ -87,7 +87,14 @@ storage::TrialOutcome OutcomeBuilder::Finish(int exit_code, int signal, bool tim
   if (!last_step_.is_null() && last_step_.contains(memory)) {
     CopyNumbers(last_step_[memory], std::string(result::kLastStepPrefix), &out.results);
   }
-  if (interrupted) {
+  // A trial that ran to its end is done even when the stop (Ctrl-C, the time limit) was sent in
+  // the moment it was ending: its results are whole, and recording it killed would lose them.
+  const bool completed =
+      exit_code == protocol::kExitDone && signal == 0 && !done_.is_null() && oom_.is_null();
+  if (completed) {
+    out.status = TrialStatus::kDone;
+    CopyNumbers(done_, "", &out.results);
+  } else if (interrupted) {
     out.status = TrialStatus::kKilled;
     out.error = "stopped by the user (interrupt)";
   } else if (timed_out) {
@@ -99,9 +106,6 @@ storage::TrialOutcome OutcomeBuilder::Finish(int exit_code, int signal, bool tim
     // the memory at the time and the budget
     CopyNumbers(oom_, std::string(result::kOomPrefix), &out.results);
     out.error = RankPrefix(oom_) + Text(oom_, field::kMessage, "out of memory");
-  } else if (exit_code == protocol::kExitDone && signal == 0 && !done_.is_null()) {
-    out.status = TrialStatus::kDone;
-    CopyNumbers(done_, "", &out.results);
   } else if (signal != 0) {
     out.status = TrialStatus::kKilled;
     out.error = "trial process killed by signal " + std::to_string(signal);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -97,6 +98,43 @@ std::vector<pid_t> ChildrenOf(pid_t parent) {
     if (ppid == parent && state != 'Z') children.push_back(std::stoi(name));
   }
   return children;
+}
+
+char ProcessState(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return 0;
+  const auto close_paren = stat.rfind(')');
+  char state = 0;
+  if (close_paren == std::string::npos ||
+      std::sscanf(stat.c_str() + close_paren + 1, " %c", &state) != 1) {
+    return 0;
+  }
+  return state;
+}
+
+std::string CommandLine(pid_t pid) { return ReadText("/proc/" + std::to_string(pid) + "/cmdline"); }
+
+bool SignalPending(pid_t pid, int signal) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  const uint64_t bit = uint64_t{1} << (signal - 1);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("ShdPnd:", 0) != 0 && line.rfind("SigPnd:", 0) != 0) continue;
+    if (std::stoull(line.substr(7), nullptr, 16) & bit) return true;
+  }
+  return false;
+}
+
+bool PauseProcess(pid_t pid) {
+  if (kill(pid, SIGSTOP) != 0) return false;
+  char state = 0;
+  WaitFor(
+      [&] {
+        state = ProcessState(pid);
+        return state == 'T' || state == 'Z' || state == 0;
+      },
+      10);
+  return state == 'T';
 }
 
 std::vector<storage::TrialRow> TrialsNow(const std::string& db_path, const std::string& sweep) {

@@ -60,6 +60,20 @@ bool WaitFor(const std::function<bool()>& condition, double timeout_s);
 // Live processes whose parent is `parent` (from /proc/*/stat; zombies excluded).
 std::vector<pid_t> ChildrenOf(pid_t parent);
 
+// The state letter of process `pid` in /proc/PID/stat ('R', 'S', 'T' stopped, 'Z' ...); 0 when
+// there is no such process.
+char ProcessState(pid_t pid);
+
+// The NUL-separated arguments of process `pid` (/proc/PID/cmdline); "" when it is gone.
+std::string CommandLine(pid_t pid);
+
+// True when `signal` is pending for process `pid` (sent, not yet delivered: the process is
+// stopped or blocks it), from /proc/PID/status's ShdPnd and SigPnd masks.
+bool SignalPending(pid_t pid, int signal);
+
+// Stops `pid` with SIGSTOP and waits until it is stopped; false when it ended first.
+bool PauseProcess(pid_t pid);
+
 // The sweep's trials as a read-only reader sees them now; empty while the file is not there yet.
 std::vector<storage::TrialRow> TrialsNow(const std::string& db_path, const std::string& sweep);
 

@@ -35,9 +35,11 @@ const TrialRow* FindStatus(const std::vector<TrialRow>& rows, TrialStatus status
 }
 
 // The one trial process of `coordinator` once the index shows a trial running with
-// `done_before` trials done; 0 when that does not happen within 60 s.
-pid_t RunningTrialProcess(const BackgroundQlsweep& coordinator, const std::string& db,
-                          const std::string& sweep, int done_before) {
+// `done_before` trials done, paused with SIGSTOP as soon as it is seen, so that it cannot end on
+// its own while the test stops its coordinator (on a loaded machine a short trial once did);
+// 0 when that does not happen within 60 s.
+pid_t PausedTrialProcess(const BackgroundQlsweep& coordinator, const std::string& db,
+                         const std::string& sweep, int done_before) {
   pid_t child = 0;
   WaitFor(
       [&] {
@@ -48,10 +50,17 @@ pid_t RunningTrialProcess(const BackgroundQlsweep& coordinator, const std::strin
         }
         const auto children = ChildrenOf(coordinator.pid());
         if (children.size() != 1) return false;
+        // Not before exec: a child paused between fork and its PR_SET_PDEATHSIG would outlive
+        // a killed coordinator.
+        if (qlsweep::e2e::CommandLine(children[0]) ==
+            qlsweep::e2e::CommandLine(coordinator.pid())) {
+          return false;
+        }
         child = children[0];
         return true;
       },
       60);
+  if (child > 0 && !qlsweep::e2e::PauseProcess(child)) return 0;  // it ended before the pause
   return child;
 }
 
@@ -60,14 +69,15 @@ TEST_F(SweepInterruption, ResumesAfterTheCoordinatorIsKilled) {
   ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
   const auto sweep = WriteSweep(TinyCpuSweep("sigkill", "lora.r: [2, 4, 8]", 8));
   BackgroundQlsweep coordinator({"run", sweep, "--db", db_}, (dir_ / "run1.log").string());
-  const pid_t trial = RunningTrialProcess(coordinator, db_, "sigkill", 1);
+  const pid_t trial = PausedTrialProcess(coordinator, db_, "sigkill", 1);
   ASSERT_GT(trial, 0) << "no state with one trial done and one running";
   const std::string interrupted_id =
       FindStatus(TrialsNow(db_, "sigkill"), TrialStatus::kRunning)->id;
 
   ASSERT_EQ(kill(coordinator.pid(), SIGKILL), 0);
   EXPECT_EQ(coordinator.Wait(10), 128 + SIGKILL);
-  // PR_SET_PDEATHSIG: the trial dies with its coordinator, of SIGKILL.
+  // PR_SET_PDEATHSIG: the trial dies with its coordinator, of SIGKILL (which ends a stopped
+  // process too).
   int status = 0;
   ASSERT_TRUE(WaitFor([&] { return waitpid(trial, &status, WNOHANG) == trial; }, 10))
       << "trial process " << trial << " outlived its coordinator";
@@ -90,12 +100,17 @@ TEST_F(SweepInterruption, ResumesAfterTheCoordinatorIsKilled) {
 }
 
 TEST_F(SweepInterruption, CtrlCRecordsTheRunningTrialKilledAndStops) {
-  // 60 steps (a few seconds): the trial is still running when SIGINT lands, also on a loaded
-  // machine (with 6 steps it once finished first under ctest -j2).
-  const auto sweep = WriteSweep(TinyCpuSweep("sigint", "lora.r: [2, 4]", 60));
+  // The trial is paused while the coordinator is stopped, so it is still running when the
+  // coordinator's SIGTERM reaches it (unpaused, a 60-step trial once ended first in CI, between
+  // the test seeing it and the coordinator handling SIGINT).
+  const auto sweep = WriteSweep(TinyCpuSweep("sigint", "lora.r: [2, 4]", 20));
   BackgroundQlsweep coordinator({"run", sweep, "--db", db_}, (dir_ / "run1.log").string());
-  ASSERT_GT(RunningTrialProcess(coordinator, db_, "sigint", 0), 0);
+  const pid_t trial = PausedTrialProcess(coordinator, db_, "sigint", 0);
+  ASSERT_GT(trial, 0) << "no state with one trial running";
   ASSERT_EQ(kill(coordinator.pid(), SIGINT), 0);
+  EXPECT_TRUE(WaitFor([&] { return qlsweep::e2e::SignalPending(trial, SIGTERM); }, 20))
+      << "the coordinator did not forward a stop to trial process " << trial;
+  ASSERT_EQ(kill(trial, SIGCONT), 0);
   EXPECT_EQ(coordinator.Wait(20), 130);
 
   auto index = qlsweep::storage::RunIndex::OpenReadOnly(db_);
@@ -144,7 +159,7 @@ TEST_F(SweepInterruption, TrialKilledBySignalIsRecordedAndTheSweepGoesOn) {
   // What the kernel's OOM killer (or a user's kill -9) does to a trial process.
   const auto sweep = WriteSweep(TinyCpuSweep("crash", "train.steps: [100000, 6]"));
   BackgroundQlsweep coordinator({"run", sweep, "--db", db_}, (dir_ / "run1.log").string());
-  const pid_t trial = RunningTrialProcess(coordinator, db_, "crash", 0);
+  const pid_t trial = PausedTrialProcess(coordinator, db_, "crash", 0);
   ASSERT_GT(trial, 0);
   ASSERT_EQ(kill(trial, SIGKILL), 0);
   EXPECT_EQ(coordinator.Wait(60), 0);
