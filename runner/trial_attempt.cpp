@@ -59,7 +59,9 @@ void TrialAttempt::Finish(const AttemptEnd& end) {
   auto outcome =
       outcome_.Finish(end.exit_code, end.signal, end.timed_out, end.interrupted, elapsed_s());
   outcome.h5_path = h5_path();
-  if (!end.error.empty()) {
+  // A done trial has no error: its done event came before the stop (the farm's Ctrl-C does not
+  // wait for the exit of a trial whose results are whole).
+  if (!end.error.empty() && outcome.status != protocol::TrialStatus::kDone) {
     outcome.error = end.error;
   } else if (trial_.hardware.gpus > 1 && outcome.status == protocol::TrialStatus::kFailed) {
     // A rank that died without an event: the launcher's log line names it.

@@ -137,6 +137,12 @@ bool PauseProcess(pid_t pid) {
   return state == 'T';
 }
 
+pid_t ExecedChild(pid_t parent) {
+  const auto children = ChildrenOf(parent);
+  if (children.size() != 1 || CommandLine(children[0]) == CommandLine(parent)) return 0;
+  return children[0];
+}
+
 std::vector<storage::TrialRow> TrialsNow(const std::string& db_path, const std::string& sweep) {
   if (!std::filesystem::exists(db_path)) return {};
   try {

@@ -74,6 +74,11 @@ bool SignalPending(pid_t pid, int signal);
 // Stops `pid` with SIGSTOP and waits until it is stopped; false when it ended first.
 bool PauseProcess(pid_t pid);
 
+// The one live child of `parent` once it has run exec (its command line differs from the
+// parent's: before exec it may not have set PR_SET_PDEATHSIG yet); 0 when there is none or
+// several.
+pid_t ExecedChild(pid_t parent);
+
 // The sweep's trials as a read-only reader sees them now; empty while the file is not there yet.
 std::vector<storage::TrialRow> TrialsNow(const std::string& db_path, const std::string& sweep);
 

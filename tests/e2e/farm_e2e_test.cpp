@@ -1,8 +1,8 @@
 // mpi tier: `mpirun --oversubscribe -np N qlsweep run` over tiny CPU trials. The farm records each
 // trial once with the losses and series of a serial run (N = 2, 3, 4, a sharded trial among
-// them); a worker killed with SIGKILL, and rank 0 killed, end the job, and a re-run completes the
-// sweep with every trial recorded once in a sound database; with mpirun --enable-recovery the job
-// survives a dead worker and re-queues its trial itself.
+// them); a worker killed with SIGKILL, rank 0 killed, and Ctrl-C end the job, and a re-run
+// completes the sweep with every trial recorded once in a sound database; with mpirun
+// --enable-recovery the job survives a dead worker and re-queues its trial itself.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -280,6 +280,47 @@ TEST_F(Farm, AKilledCoordinatorEndsTheJobAndARerunRecoversItsTrials) {
         EXPECT_EQ(row.attempts, 2) << row.name << ": recovered and re-run";
       }
     }
+  }
+  ExpectNoLeftovers();
+}
+
+TEST_F(Farm, CtrlCRecordsTheRunningTrialsKilledAndARerunCompletesTheSweep) {
+  constexpr int kSteps = 200;
+  const auto sweep = WriteSweep(FarmSweep("ctrl-c", kSteps));
+  const std::vector<std::string> args = {"run", sweep, "--db", db_};
+  {
+    BackgroundProcess farm(Mpirun(3, args), (dir_ / "run1.log").string());
+    const pid_t worker = RunningLease(db_).second;
+    ASSERT_GT(worker, 0);
+    // Its trial is paused, so that it is still running when the stop comes (a trial of a few
+    // seconds could end on its own first on a loaded machine).
+    pid_t trial = 0;
+    ASSERT_TRUE(WaitFor([&] { return (trial = qlsweep::e2e::ExecedChild(worker)) > 0; }, 30));
+    ASSERT_TRUE(qlsweep::e2e::PauseProcess(trial)) << "the trial ended before it was paused";
+    // What `kill -INT` of the job does (a terminal's Ctrl-C also reaches the ranks): mpirun ends
+    // the job with SIGTERM to every rank, then SIGKILL.
+    ASSERT_EQ(kill(farm.pid(), SIGINT), 0);
+    EXPECT_NE(farm.Wait(60), 0);
+  }
+  ExpectNoLeftovers();
+  const auto before = RecordedOnce(db_, "ctrl-c", 5, kSteps);
+  EXPECT_EQ(CountStatus(before, TrialStatus::kRunning), 0) << "a running trial was not recorded";
+  EXPECT_GE(CountStatus(before, TrialStatus::kKilled), 1);
+  for (const auto& row : before) {
+    if (row.status != TrialStatus::kKilled) continue;
+    EXPECT_NE(row.error.find("the farm was stopped"), std::string::npos) << row.error;
+    EXPECT_FALSE(row.finished_at.empty()) << row.name;
+  }
+
+  BackgroundProcess rerun(Mpirun(3, args), (dir_ / "run2.log").string());
+  ASSERT_EQ(rerun.Wait(120), 0);
+  const auto after = RecordedOnce(db_, "ctrl-c", 5, kSteps);
+  EXPECT_EQ(CountStatus(after, TrialStatus::kDone), 5);
+  for (const auto& b : before) {
+    const auto row =
+        std::find_if(after.begin(), after.end(), [&](const TrialRow& a) { return a.id == b.id; });
+    ASSERT_NE(row, after.end());
+    EXPECT_EQ(row->attempts, b.attempts + (b.status == TrialStatus::kDone ? 0 : 1)) << b.name;
   }
   ExpectNoLeftovers();
 }

@@ -18,7 +18,6 @@ namespace {
 using qlsweep::protocol::TrialStatus;
 
 using qlsweep::e2e::BackgroundQlsweep;
-using qlsweep::e2e::ChildrenOf;
 using qlsweep::e2e::CountStatus;
 using qlsweep::e2e::RunQlsweep;
 using qlsweep::e2e::TinyCpuSweep;
@@ -48,16 +47,8 @@ pid_t PausedTrialProcess(const BackgroundQlsweep& coordinator, const std::string
             CountStatus(rows, TrialStatus::kRunning) != 1) {
           return false;
         }
-        const auto children = ChildrenOf(coordinator.pid());
-        if (children.size() != 1) return false;
-        // Not before exec: a child paused between fork and its PR_SET_PDEATHSIG would outlive
-        // a killed coordinator.
-        if (qlsweep::e2e::CommandLine(children[0]) ==
-            qlsweep::e2e::CommandLine(coordinator.pid())) {
-          return false;
-        }
-        child = children[0];
-        return true;
+        child = qlsweep::e2e::ExecedChild(coordinator.pid());
+        return child > 0;
       },
       60);
   if (child > 0 && !qlsweep::e2e::PauseProcess(child)) return 0;  // it ended before the pause
