@@ -325,6 +325,30 @@ TEST_F(Farm, CtrlCRecordsTheRunningTrialsKilledAndARerunCompletesTheSweep) {
   ExpectNoLeftovers();
 }
 
+TEST_F(Farm, TrialPastTheTimeLimitIsRecordedTimeoutAndTheFarmGoesOn) {
+  // The first trial would run for hours; the other two end in seconds on the other worker.
+  const auto sweep = WriteSweep(TinyCpuSweep("slow", "train.steps: [100000, 6, 7]"));
+  BackgroundProcess farm(Mpirun(3, {"run", sweep, "--db", db_, "--timeout", "3"}),
+                         (dir_ / "run.log").string());
+  ASSERT_EQ(farm.Wait(120), 0) << "a timeout is an outcome, not a failure of the farm";
+  const auto rows = TrialsNow(db_, "slow");
+  ASSERT_EQ(rows.size(), 3u);
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.name);
+    EXPECT_EQ(row.attempts, 1);
+    if (row.params.at("train.steps") != "100000") {
+      EXPECT_EQ(row.status, TrialStatus::kDone) << row.error;
+      continue;
+    }
+    EXPECT_EQ(row.status, TrialStatus::kTimeout);
+    EXPECT_NE(row.error.find("time limit"), std::string::npos) << row.error;
+    EXPECT_EQ(row.signal, SIGTERM);  // the worker's stop; no SIGKILL fallback was needed
+    EXPECT_GE(row.wall_s, 3.0);
+    EXPECT_LT(row.wall_s, 30.0);
+  }
+  ExpectNoLeftovers();
+}
+
 TEST_F(Farm, WithRecoveryALostWorkersTrialIsRequeuedInTheSameJob) {
   const auto sweep = WriteSweep(FarmSweep("lease", kLongSteps));
   setenv("QLSWEEP_FARM_HEARTBEAT_S", "0.3", 1);
