@@ -2,7 +2,8 @@
 // trial once with the losses and series of a serial run (N = 2, 3, 4, a sharded trial among
 // them); a worker killed with SIGKILL, rank 0 killed, and Ctrl-C end the job, and a re-run
 // completes the sweep with every trial recorded once in a sound database; with mpirun
-// --enable-recovery the job survives a dead worker and re-queues its trial itself.
+// --enable-recovery the job survives a dead worker and re-queues its trial itself; a trial past
+// --timeout is recorded timeout while the farm goes on.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
