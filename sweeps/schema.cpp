@@ -120,11 +120,12 @@ std::vector<KeySpec> BuildSchema() {
                  "keep each checkpointed layer's saved input in pinned host memory between forward "
                  "and backward (copied on a side stream, back one layer ahead); needs "
                  "train.grad_checkpointing")),
-      Added(
-          Bool("train.recompute_attention", true,
-               "with train.grad_checkpointing, recompute each layer's attention half in backward "
-               "too; false keeps its q, k, v and attention output (in pinned host memory with "
-               "train.offload_activations, else on the device) and recomputes only the MLP half")),
+      Added(Bool("train.recompute_attention", true,
+                 "with train.grad_checkpointing, recompute each layer's attention half in backward "
+                 "too; false keeps its q, k, v and attention output (in pinned host memory with "
+                 "train.offload_activations, else on the device) and recomputes only the MLP half "
+                 "(gradients checked bit for bit on the CPU; not yet run on a GPU: "
+                 "docs/results.md)")),
       Added(Bool("train.offload_embeddings", false,
                  "keep the input embedding table in pinned host memory: each micro-batch's rows "
                  "are gathered there and copied over (a 16-bit table, 'embed' in "
