@@ -5,18 +5,33 @@
 # Each lane's output goes to $OUT/laneI.log (its last lines are printed at the end). The device
 # tool returns at most 8 files from $OUT, so afterwards everything under $OUT except the logs of
 # scripts/device is packed into $OUT/lanes.tar.gz. Exits 1 if any lane failed.
+# A lane still running at the deadline is stopped (SIGTERM, SIGKILL 10 s later; exit 124), so
+# that what the lanes wrote is packed before the device tool's own limit ends the call:
+# QLSWEEP_LANES_DEADLINE (seconds since the epoch), by default QLSWEEP_DEVICE_START + 560 (the
+# tool allows 600 s a command), or none when neither is set.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-/tmp/qlsweep-device-out}
 mkdir -p "$out"
+deadline=${QLSWEEP_LANES_DEADLINE:-}
+if [ -z "$deadline" ] && [ -n "${QLSWEEP_DEVICE_START:-}" ]; then
+  deadline=$((QLSWEEP_DEVICE_START + 560))
+fi
 pids=()
 for i in $(seq 0 $(($# - 1))); do
   cmd=${*:$((i + 1)):1}
   (
     export CUDA_VISIBLE_DEVICES=$i
     printf '[lane %d %(%H:%M:%S)T] %s\n' "$i" -1 "$cmd"
-    bash -c "$cmd"
+    if [ -n "$deadline" ]; then
+      left=$((deadline - $(date +%s)))
+      [ "$left" -gt 0 ] || left=1
+      timeout --kill-after=10 "$left" bash -c "$cmd"
+    else
+      bash -c "$cmd"
+    fi
     rc=$?
+    [ "$rc" -eq 124 ] && printf '[lane %d] stopped at the deadline\n' "$i"
     printf '[lane %d %(%H:%M:%S)T] exit %d\n' "$i" -1 "$rc"
     exit "$rc"
   ) >"$out/lane$i.log" 2>&1 &
