@@ -5,10 +5,11 @@
 #include <signal.h>
 
 #include <chrono>
-#include <thread>
 #include <vector>
 
 #include "protocol/result_keys.h"
+#include "storage/run_index.h"
+#include "storage/series_file.h"
 #include "tests/e2e/e2e_support.h"
 #include "tests/support/protocol_printers.h"
 
@@ -55,7 +56,19 @@ TEST_F(ShardedSweep, AKilledRankEndsItsTrialAsFailedNamingTheRank) {
         return ranks.size() == 2 && CountStatus(rows, TrialStatus::kRunning) == 1;
       },
       60));
-  std::this_thread::sleep_for(std::chrono::seconds(2));  // into training
+  // Into training: the first step is in the trial's series (a fixed sleep could end before the
+  // ranks finished starting on a loaded machine).
+  const auto series = dir_ / "series" / (TrialsNow(db_, "killed").at(0).id + ".h5");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        try {
+          return !qlsweep::storage::ReadSeries(series.string(), "train/step").empty();
+        } catch (const qlsweep::storage::StorageError&) {
+          return false;  // not created yet
+        }
+      },
+      60))
+      << series << " got no step";
   ASSERT_EQ(::kill(ranks[1], SIGKILL), 0);
   const auto start = std::chrono::steady_clock::now();
   ASSERT_EQ(run.Wait(60), 0) << "the sweep did not end within 60 s of the kill";
