@@ -81,36 +81,38 @@ bool WaitFor(const std::function<bool()>& condition, double timeout_s) {
   }
 }
 
+namespace {
+
+// The state letter and parent pid in /proc/PID/stat; false when the process is gone.
+bool ReadStat(const std::filesystem::path& proc_dir, char* state, int* ppid) {
+  std::ifstream in(proc_dir / "stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return false;
+  const auto close_paren = stat.rfind(')');  // the command name may hold spaces and parens
+  return close_paren != std::string::npos &&
+         std::sscanf(stat.c_str() + close_paren + 1, " %c %d", state, ppid) == 2;
+}
+
+}  // namespace
+
 std::vector<pid_t> ChildrenOf(pid_t parent) {
   std::vector<pid_t> children;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     const auto name = entry.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "stat");
-    std::string stat;
-    if (!std::getline(in, stat)) continue;  // the process ended meanwhile
-    const auto close_paren = stat.rfind(')');
-    if (close_paren == std::string::npos) continue;
     char state = 0;
     int ppid = 0;
-    if (std::sscanf(stat.c_str() + close_paren + 1, " %c %d", &state, &ppid) != 2) continue;
+    if (!ReadStat(entry.path(), &state, &ppid)) continue;  // the process ended meanwhile
     if (ppid == parent && state != 'Z') children.push_back(std::stoi(name));
   }
   return children;
 }
 
 char ProcessState(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  if (!std::getline(in, stat)) return 0;
-  const auto close_paren = stat.rfind(')');
   char state = 0;
-  if (close_paren == std::string::npos ||
-      std::sscanf(stat.c_str() + close_paren + 1, " %c", &state) != 1) {
-    return 0;
-  }
-  return state;
+  int ppid = 0;
+  return ReadStat("/proc/" + std::to_string(pid), &state, &ppid) ? state : 0;
 }
 
 std::string CommandLine(pid_t pid) { return ReadText("/proc/" + std::to_string(pid) + "/cmdline"); }

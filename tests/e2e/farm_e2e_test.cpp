@@ -112,6 +112,17 @@ std::vector<TrialRow> RecordedOnce(const std::string& db, const std::string& swe
   return rows;
 }
 
+// After a re-run: finished trials never ran again, the others ran once more.
+void ExpectRerunOnlyTheUnfinished(const std::vector<TrialRow>& before,
+                                  const std::vector<TrialRow>& after) {
+  for (const auto& b : before) {
+    const auto row =
+        std::find_if(after.begin(), after.end(), [&](const TrialRow& a) { return a.id == b.id; });
+    ASSERT_NE(row, after.end()) << b.name;
+    EXPECT_EQ(row->attempts, b.attempts + (b.status == TrialStatus::kDone ? 0 : 1)) << b.name;
+  }
+}
+
 class Farm : public E2eTest {
  protected:
   void SetUp() override {
@@ -240,12 +251,7 @@ TEST_F(Farm, AKilledWorkerEndsTheJobAndARerunCompletesTheSweep) {
   ASSERT_EQ(rerun.Wait(120), 0);
   const auto after = RecordedOnce(db_, "killed-worker", 5, kLongSteps);
   EXPECT_EQ(CountStatus(after, TrialStatus::kDone), 5);
-  for (const auto& b : before) {  // finished trials never re-run, the others ran once more
-    const auto row =
-        std::find_if(after.begin(), after.end(), [&](const TrialRow& a) { return a.id == b.id; });
-    ASSERT_NE(row, after.end());
-    EXPECT_EQ(row->attempts, b.attempts + (b.status == TrialStatus::kDone ? 0 : 1)) << b.name;
-  }
+  ExpectRerunOnlyTheUnfinished(before, after);
   ExpectNoLeftovers();
 }
 
@@ -317,12 +323,7 @@ TEST_F(Farm, CtrlCRecordsTheRunningTrialsKilledAndARerunCompletesTheSweep) {
   ASSERT_EQ(rerun.Wait(120), 0);
   const auto after = RecordedOnce(db_, "ctrl-c", 5, kSteps);
   EXPECT_EQ(CountStatus(after, TrialStatus::kDone), 5);
-  for (const auto& b : before) {
-    const auto row =
-        std::find_if(after.begin(), after.end(), [&](const TrialRow& a) { return a.id == b.id; });
-    ASSERT_NE(row, after.end());
-    EXPECT_EQ(row->attempts, b.attempts + (b.status == TrialStatus::kDone ? 0 : 1)) << b.name;
-  }
+  ExpectRerunOnlyTheUnfinished(before, after);
   ExpectNoLeftovers();
 }
 
